@@ -1,0 +1,3 @@
+from authfit.cli import main
+
+main()
