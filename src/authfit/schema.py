@@ -206,12 +206,28 @@ LABELS = Table(
     foreign_keys=(ForeignKey(("account_id",), "accounts", ("account_id",)),),
 )
 
+OFFERS = Table(
+    name="offers",
+    description="Optional scoring input: the fee each candidate asks for a campaign, for cost per conversion.",
+    columns=(
+        Column("campaign_id", Kind.STRING, required=True, description="the campaign"),
+        _ACCOUNT_ID,
+        Column("cost", Kind.FLOAT, required=True, unit="campaign currency", description="fee offered",
+               min_value=0),
+    ),
+    key=("campaign_id", "account_id"),
+    foreign_keys=(
+        ForeignKey(("campaign_id",), "campaigns", ("campaign_id",)),
+        ForeignKey(("account_id",), "accounts", ("account_id",)),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (ACCOUNTS, FOLLOWER_HISTORY, POSTS, COMMENTS, AUDIENCE, CAMPAIGNS, OUTCOMES, LABELS)
+    for t in (ACCOUNTS, FOLLOWER_HISTORY, POSTS, COMMENTS, AUDIENCE, CAMPAIGNS, OUTCOMES, LABELS, OFFERS)
 }
 
 # Parents before children, so that a rejected parent row can orphan its children.
 VALIDATION_ORDER: tuple[str, ...] = (
-    "accounts", "campaigns", "follower_history", "posts", "comments", "audience", "outcomes", "labels",
+    "accounts", "campaigns", "follower_history", "posts", "comments", "audience", "outcomes", "labels", "offers",
 )

@@ -1,0 +1,1 @@
+"""The HTTP service (FastAPI); import `authfit.serve.api` for the app factory."""

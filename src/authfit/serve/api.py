@@ -1,0 +1,179 @@
+"""The HTTP service: thin FastAPI handlers over one scorer.
+
+Security and limits: binds to 127.0.0.1 unless told otherwise; when an API key is configured (from the
+environment variable named in the settings) every /v1 call except health needs it, compared in constant
+time; request size is checked from the headers and while streaming, before any JSON is parsed; the model
+is loaded once at start and only from the configured path, never from anything in a request; request
+bodies are never logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from authfit.serve.schemas import (
+    AccountsRequest,
+    AccountsResponse,
+    HealthResponse,
+    InfluencersRequest,
+    InfluencersResponse,
+    ModelInfo,
+    ServiceSettings,
+    accounts_frame,
+    influencer_tables,
+    records,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ScorerHolder:
+    """Holds the live scorer. A request takes one reference at its start, so a swap mid-request cannot
+    mix model versions within one response, and in-flight requests finish on the scorer they started on."""
+
+    def __init__(self, loader: Callable[[], Any]):
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._scorer = loader()
+
+    def current(self) -> Any:
+        return self._scorer
+
+    def reload(self) -> Any:
+        fresh = self._loader()  # load outside the lock; a failed load leaves the old scorer serving
+        with self._lock:
+            self._scorer = fresh
+        return fresh
+
+
+class BodyLimit:
+    """Refuse bodies over the limit before parsing: by Content-Length, and by counting streamed bytes."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _send_json(send, 413, f"request body over the limit of {self.max_bytes} bytes")
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _send_json(send, 413, f"request body over the limit of {self.max_bytes} bytes")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_json(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class AccessLog:
+    """Access logging with method, path and status only; bodies are never logged."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = {"code": 0}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        log.info("%s %s -> %s", scope["method"], scope["path"], status["code"])
+
+
+def _api_key_check(expected: str | None) -> Callable[[Request], None]:
+    def check(request: Request) -> None:
+        if expected is None:
+            return
+        given = request.headers.get("x-api-key", "")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise HTTPException(status_code=401, detail="missing or wrong X-API-Key header")
+
+    return check
+
+
+def _readable_422(_: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = [f"{'.'.join(str(p) for p in err['loc'] if p != 'body') or 'body'}: {err['msg']}"
+                for err in exc.errors()[:20]]
+    return JSONResponse(status_code=422, content={"detail": "invalid request: " + "; ".join(problems)})
+
+
+def _row_limit(count: int, limit: int, what: str) -> None:
+    if count > limit:
+        raise HTTPException(status_code=413, detail=f"too many {what}: {count} > limit {limit}")
+
+
+def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | None = None) -> FastAPI:
+    """The application, with its scorer injected; nothing here reads the environment or the disk."""
+    app = FastAPI(title="authfit", version="1", description="Influencer authenticity and conversion scores.")
+    app.add_exception_handler(RequestValidationError, _readable_422)  # type: ignore[arg-type]
+    app.add_middleware(AccessLog)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    guard = Depends(_api_key_check(api_key))
+
+    @app.get("/v1/health", response_model=HealthResponse)
+    def health() -> HealthResponse:
+        return HealthResponse(status="ok", model_version=holder.current().model_version)
+
+    @app.get("/v1/model", response_model=ModelInfo, dependencies=[guard])
+    def model() -> ModelInfo:
+        return ModelInfo(**holder.current().describe())
+
+    @app.post("/v1/influencers/score", response_model=InfluencersResponse, dependencies=[guard])
+    def score_influencers(body: InfluencersRequest) -> InfluencersResponse:
+        _row_limit(len(body.influencers), settings.max_influencers, "influencers")
+        tables = influencer_tables(body)
+        _row_limit(sum(len(t) for t in tables.values()), settings.max_rows, "rows")
+        scorer = holder.current()
+        result = scorer.score(tables, campaign=body.campaign.campaign_id if body.campaign else None)
+        return InfluencersResponse(model_version=scorer.model_version, influencers=records(result.influencers),
+                                   campaign=records(result.campaign) if result.campaign is not None else None,
+                                   rejects=records(result.rejects))
+
+    @app.post("/v1/accounts/score", response_model=AccountsResponse, dependencies=[guard])
+    def score_accounts(body: AccountsRequest) -> AccountsResponse:
+        _row_limit(len(body.accounts), settings.max_rows, "accounts")
+        scorer = holder.current()
+        scored: pd.DataFrame = scorer.score_accounts(accounts_frame(body))
+        return AccountsResponse(model_version=scorer.model_version, accounts=records(scored))
+
+    return app
