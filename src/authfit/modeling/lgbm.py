@@ -1,0 +1,289 @@
+"""LightGBM fitting with honest out-of-fold predictions.
+
+Binary models: grouped stratified K-fold, so that rows of one group (an account, a campaign) never sit on
+both sides of a split. Count models: Poisson/Tweedie with log(exposure) as offset and time-ordered,
+expanding-window splits, so that no fold is validated on the past of its training data.
+Boosters are trained with `lightgbm.train` so they save as plain text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+
+class LgbmParams(BaseModel):
+    """LightGBM settings shared by every model; names follow LightGBM where they exist."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_leaves: int = Field(15, ge=2)
+    max_depth: int = -1
+    learning_rate: float = Field(0.05, gt=0, le=1)
+    n_estimators: int = Field(500, ge=1, description="upper bound on boosting rounds")
+    min_child_samples: int = Field(20, ge=1)
+    feature_fraction: float = Field(0.8, gt=0, le=1)
+    bagging_fraction: float = Field(0.8, gt=0, le=1)
+    bagging_freq: int = Field(1, ge=0)
+    lambda_l1: float = Field(0.0, ge=0)
+    lambda_l2: float = Field(1.0, ge=0)
+    early_stopping_rounds: int = Field(50, ge=1)
+    n_jobs: int = Field(1, ge=1, description="threads; 1 is fastest on small data and busy machines")
+    class_imbalance: Literal["scale_pos_weight", "is_unbalance", "none"] = "scale_pos_weight"
+    count_objective: Literal["poisson", "tweedie"] = "poisson"
+    tweedie_variance_power: float = Field(1.5, gt=1, lt=2)
+
+    def booster_params(self, objective: str, seed: int) -> dict[str, object]:
+        """The parameter dict handed to `lightgbm.train` (without class-imbalance terms)."""
+        params: dict[str, object] = {
+            "objective": objective,
+            "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
+            "learning_rate": self.learning_rate,
+            "min_data_in_leaf": self.min_child_samples,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": self.bagging_freq,
+            "lambda_l1": self.lambda_l1,
+            "lambda_l2": self.lambda_l2,
+            "num_threads": self.n_jobs,
+            "seed": seed,
+            "deterministic": True,
+            "force_col_wise": True,
+            "verbosity": -1,
+        }
+        if objective == "tweedie":
+            params["tweedie_variance_power"] = self.tweedie_variance_power
+        return params
+
+
+@dataclass(frozen=True)
+class CvResult:
+    """Out-of-fold predictions and the final booster refitted on all rows.
+
+    `oof` holds probabilities (binary) or expected counts (count models); rows that were never in a
+    validation fold (the first time block of a count model) are NaN. `fold` is the validation fold of
+    each row, -1 when it had none.
+    """
+
+    oof: np.ndarray
+    fold: np.ndarray
+    best_iterations: tuple[int, ...]
+    n_rounds: int
+    booster: lgb.Booster
+    feature_names: tuple[str, ...]
+
+
+class FeatureFrameError(ValueError):
+    """A feature matrix LightGBM cannot take as it is."""
+
+
+def check_feature_frame(X: pd.DataFrame) -> None:
+    """Refuse text and datetime columns: LightGBM needs numbers, bools or pandas categoricals."""
+    bad = [
+        f"{name} ({dtype})"
+        for name, dtype in X.dtypes.items()
+        if not (
+            pd.api.types.is_numeric_dtype(dtype)
+            or pd.api.types.is_bool_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype)
+        )
+    ]
+    if bad:
+        raise FeatureFrameError(
+            "feature columns must be numeric, bool or category; encode these first: " + ", ".join(bad)
+        )
+    if X.columns.duplicated().any():
+        raise FeatureFrameError(f"duplicate feature names: {sorted(set(X.columns[X.columns.duplicated()]))}")
+
+
+def check_aligned(X: pd.DataFrame, **columns: pd.Series | pd.Index | np.ndarray | None) -> None:
+    """Refuse label/group/exposure columns of the wrong length, or Series indexed unlike X: rows are
+    matched by position, so a reordered Series would silently pair rows with the wrong labels."""
+    for name, values in columns.items():
+        if values is None:
+            continue
+        if len(values) != len(X):
+            raise ValueError(f"{name} has {len(values)} rows, X has {len(X)}")
+        if isinstance(values, pd.Series) and not values.index.equals(X.index):
+            raise ValueError(f"{name} has a different index from X; align it (or pass .to_numpy())")
+
+
+def _imbalance_params(y: np.ndarray, how: str) -> dict[str, object]:
+    if how == "is_unbalance":
+        return {"is_unbalance": True}
+    if how == "scale_pos_weight":
+        positives = float(np.sum(y == 1))
+        return {"scale_pos_weight": (len(y) - positives) / max(positives, 1.0)}
+    return {}
+
+
+def _train(
+    params: dict[str, object],
+    X: pd.DataFrame,
+    y: np.ndarray,
+    n_rounds: int,
+    init_score: np.ndarray | None = None,
+    valid: tuple[pd.DataFrame, np.ndarray, np.ndarray | None] | None = None,
+    early_stopping_rounds: int = 0,
+) -> lgb.Booster:
+    train_set = lgb.Dataset(X, label=y, init_score=init_score, free_raw_data=True)
+    valid_sets, callbacks = [], []
+    if valid is not None:
+        X_val, y_val, init_val = valid
+        valid_sets = [lgb.Dataset(X_val, label=y_val, init_score=init_val, reference=train_set)]
+        callbacks = [lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)]
+    return lgb.train(params, train_set, num_boost_round=n_rounds, valid_sets=valid_sets, callbacks=callbacks)
+
+
+def _binary_splits(
+    y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    n_pos = int(np.sum(y == 1))
+    smallest_class = min(n_pos, len(y) - n_pos)
+    if smallest_class < folds:
+        raise ValueError(f"{folds} folds need at least {folds} rows of each class; the smaller has {smallest_class}")
+    if groups is None:
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+        return list(splitter.split(np.zeros(len(y)), y))
+    n_groups = pd.unique(groups).size
+    if n_groups < folds:
+        raise ValueError(f"{folds} folds need at least {folds} groups; there are {n_groups}")
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(y)), y, groups))
+
+
+def _as_binary_labels(y: pd.Series | np.ndarray) -> np.ndarray:
+    labels = np.asarray(y, dtype=float)
+    if np.isnan(labels).any() or not np.isin(labels, (0.0, 1.0)).all():
+        raise ValueError("binary labels must be 0/1 with no missing values")
+    return labels
+
+
+def fit_binary_cv(
+    X: pd.DataFrame,
+    y: pd.Series | np.ndarray,
+    groups: pd.Series | np.ndarray | None,
+    params: LgbmParams,
+    folds: int = 5,
+    seed: int = 0,
+) -> CvResult:
+    """Grouped stratified K-fold with early stopping on each validation fold (binary log-loss, which
+    stays defined when a fold happens to hold one class), then a refit on all rows with the median
+    best iteration. OOF probabilities are raw model output: class weighting skews them, so calibrate."""
+    check_feature_frame(X)
+    check_aligned(X, y=y, groups=groups)
+    labels = _as_binary_labels(y)
+    group_values = None if groups is None else np.asarray(groups)
+    base = params.booster_params("binary", seed) | {"metric": "binary_logloss"}
+    oof, fold_of = np.full(len(labels), np.nan), np.full(len(labels), -1)
+    best: list[int] = []
+    for k, (tr, va) in enumerate(_binary_splits(labels, group_values, folds, seed)):
+        fold_params = base | _imbalance_params(labels[tr], params.class_imbalance)
+        booster = _train(
+            fold_params, X.iloc[tr], labels[tr], params.n_estimators,
+            valid=(X.iloc[va], labels[va], None), early_stopping_rounds=params.early_stopping_rounds,
+        )
+        best.append(int(booster.best_iteration or booster.current_iteration()))
+        oof[va] = booster.predict(X.iloc[va], num_iteration=best[-1])
+        fold_of[va] = k
+    n_rounds = max(int(np.median(best)), 1)
+    final = _train(base | _imbalance_params(labels, params.class_imbalance), X, labels, n_rounds)
+    return CvResult(oof, fold_of, tuple(best), n_rounds, final, tuple(map(str, X.columns)))
+
+
+def time_blocks(time_order: pd.Series | np.ndarray, n_blocks: int) -> np.ndarray:
+    """Block index 0..n_blocks-1 per row, cut on distinct times so that rows sharing a time share a block."""
+    times = pd.Series(time_order)
+    if times.isna().any():
+        raise ValueError("time_order has missing values")
+    rank, distinct = pd.factorize(times, sort=True)  # dense rank of each row's time, any dtype
+    if len(distinct) < n_blocks:
+        raise ValueError(f"{n_blocks} time blocks need at least {n_blocks} distinct times; got {len(distinct)}")
+    return (rank * n_blocks) // len(distinct)
+
+
+def _log_exposure(exposure: pd.Series | np.ndarray) -> np.ndarray:
+    values = np.asarray(exposure, dtype=float)
+    if not (np.isfinite(values).all() and (values > 0).all()):
+        raise ValueError("exposure must be finite and > 0 for every row (it enters as log(exposure))")
+    return np.log(values)
+
+
+def _base_log_rate(counts: np.ndarray, log_exposure: np.ndarray) -> float:
+    """log(total count / total exposure): where boosting starts. Without it the trees must climb from
+    rate 1 to rates like 1e-3 through Poisson's capped steps, which takes far more rounds than we give."""
+    return float(np.log(counts.sum()) - np.log(np.exp(log_exposure).sum()))
+
+
+def _fold_constant_into_booster(booster: lgb.Booster, constant: float) -> lgb.Booster:
+    """Add `constant` to every leaf of the first tree. Each row lands in exactly one leaf of it, so every
+    raw score shifts by `constant`, and the saved text model needs no side information."""
+    n_leaves = booster.dump_model(num_iteration=1)["tree_info"][0]["num_leaves"]
+    for leaf in range(n_leaves):
+        booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + constant)
+    return booster
+
+
+def _train_count(params: dict[str, object], X: pd.DataFrame, counts: np.ndarray, offset: np.ndarray,
+                 n_rounds: int, valid: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None = None,
+                 early_stopping_rounds: int = 0) -> lgb.Booster:
+    base = _base_log_rate(counts, offset)
+    shifted_valid = None if valid is None else (valid[0], valid[1], valid[2] + base)
+    booster = _train(params, X, counts, n_rounds, init_score=offset + base, valid=shifted_valid,
+                     early_stopping_rounds=early_stopping_rounds)
+    return _fold_constant_into_booster(booster, base)
+
+
+def predict_count(booster: lgb.Booster, X: pd.DataFrame, exposure: pd.Series | np.ndarray,
+                  num_iteration: int | None = None) -> np.ndarray:
+    """Expected counts: exp(raw score + log(exposure)). LightGBM's predict ignores the training offset."""
+    raw = booster.predict(X, raw_score=True, num_iteration=num_iteration)
+    return np.exp(raw + _log_exposure(exposure))
+
+
+def fit_count_cv(
+    X: pd.DataFrame,
+    y: pd.Series | np.ndarray,
+    exposure: pd.Series | np.ndarray,
+    time_order: pd.Series | np.ndarray,
+    params: LgbmParams,
+    folds: int = 4,
+    seed: int = 0,
+) -> CvResult:
+    """Expanding-window CV over `folds + 1` time blocks: fold k trains on blocks 0..k and validates on
+    block k+1 with early stopping on the count objective's own metric. OOF is NaN for block 0."""
+    check_feature_frame(X)
+    check_aligned(X, y=y, exposure=exposure, time_order=time_order)
+    counts = np.asarray(y, dtype=float)
+    if np.isnan(counts).any() or (counts < 0).any() or counts.sum() == 0:
+        raise ValueError("count labels must be >= 0 with no missing values, and not all zero")
+    offset = _log_exposure(exposure)
+    block = time_blocks(time_order, folds + 1)
+    base = params.booster_params(params.count_objective, seed)
+    oof, fold_of = np.full(len(counts), np.nan), np.full(len(counts), -1)
+    best: list[int] = []
+    for k in range(folds):
+        tr, va = np.flatnonzero(block <= k), np.flatnonzero(block == k + 1)
+        booster = _train_count(
+            base, X.iloc[tr], counts[tr], offset[tr], params.n_estimators,
+            valid=(X.iloc[va], counts[va], offset[va]), early_stopping_rounds=params.early_stopping_rounds,
+        )
+        best.append(int(booster.best_iteration or booster.current_iteration()))
+        oof[va] = predict_count(booster, X.iloc[va], exposure=np.exp(offset[va]), num_iteration=best[-1])
+        fold_of[va] = k
+    n_rounds = max(int(np.median(best)), 1)
+    final = _train_count(base, X, counts, offset, n_rounds)
+    return CvResult(oof, fold_of, tuple(best), n_rounds, final, tuple(map(str, X.columns)))
+
+
+def feature_importance(booster: lgb.Booster, kind: Literal["gain", "split"] = "gain") -> pd.Series:
+    """Importance per feature, largest first."""
+    values = booster.feature_importance(importance_type=kind)
+    return pd.Series(values, index=booster.feature_name(), name=kind).sort_values(ascending=False)

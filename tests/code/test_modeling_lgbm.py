@@ -1,0 +1,138 @@
+"""Cross-validated LightGBM fitting on small synthetic data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.metrics import roc_auc_score
+
+from authfit.modeling.lgbm import (
+    FeatureFrameError,
+    LgbmParams,
+    feature_importance,
+    fit_binary_cv,
+    fit_count_cv,
+    predict_count,
+    time_blocks,
+)
+
+FAST = LgbmParams(n_estimators=80, early_stopping_rounds=10, num_leaves=7, min_child_samples=10)
+
+
+@pytest.fixture(scope="module")
+def binary_data():
+    X, y = make_classification(600, 6, n_informative=3, n_redundant=0, weights=[0.85], random_state=1)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    frame.loc[frame.index[::17], "f5"] = np.nan  # LightGBM must take missing values as they are
+    groups = np.repeat(np.arange(150), 4)
+    return frame, y, groups
+
+
+@pytest.fixture(scope="module")
+def binary_result(binary_data):
+    X, y, groups = binary_data
+    return fit_binary_cv(X, y, groups, FAST, folds=4, seed=3)
+
+
+def test_binary_cv_keeps_groups_in_one_fold(binary_data, binary_result):
+    _, _, groups = binary_data
+    folds_per_group = pd.Series(binary_result.fold).groupby(groups).nunique()
+    assert (folds_per_group == 1).all()
+    assert set(binary_result.fold) == {0, 1, 2, 3}
+
+
+def test_binary_cv_oof_is_informative_and_final_uses_median_rounds(binary_data, binary_result):
+    X, y, _ = binary_data
+    assert not np.isnan(binary_result.oof).any()
+    assert roc_auc_score(y, binary_result.oof) > 0.8
+    assert binary_result.n_rounds == int(np.median(binary_result.best_iterations))
+    assert binary_result.booster.current_iteration() == binary_result.n_rounds
+    assert all(1 <= b <= FAST.n_estimators for b in binary_result.best_iterations)
+    assert binary_result.feature_names == tuple(X.columns)
+
+
+def test_binary_cv_is_reproducible_with_a_seed(binary_data, binary_result):
+    X, y, groups = binary_data
+    again = fit_binary_cv(X, y, groups, FAST, folds=4, seed=3)
+    np.testing.assert_allclose(again.oof, binary_result.oof)
+
+
+def test_scale_pos_weight_raises_scores_of_the_rare_class(binary_data):
+    X, y, _ = binary_data
+    weighted = fit_binary_cv(X, y, None, FAST, folds=3)
+    plain = fit_binary_cv(X, y, None, FAST.model_copy(update={"class_imbalance": "none"}), folds=3)
+    # unweighted log-loss keeps the mean score at the base rate; weighting pushes it above
+    assert abs(plain.oof.mean() - y.mean()) < 0.03
+    assert weighted.oof.mean() > y.mean() + 0.04
+
+
+def test_binary_cv_refuses_too_few_groups_or_text_columns(binary_data):
+    X, y, _ = binary_data
+    with pytest.raises(ValueError, match="groups"):
+        fit_binary_cv(X, y, np.arange(len(y)) % 3, FAST, folds=4)
+    with pytest.raises(FeatureFrameError, match="handle"):
+        fit_binary_cv(X.assign(handle=pd.Series(["a"] * len(X), dtype="str")), y, None, FAST, folds=3)
+    with pytest.raises(ValueError, match="0/1"):
+        fit_binary_cv(X, np.where(y == 1, 2, 0), None, FAST, folds=3)
+
+
+def test_time_blocks_never_split_a_shared_time_and_grow_with_time():
+    times = pd.to_datetime(["2024-01-05", "2024-01-01", "2024-01-01", "2024-02-01", "2024-03-01", "2024-01-05"],
+                           utc=True)
+    block = time_blocks(times, 2)
+    assert block[1] == block[2] and block[0] == block[5]
+    order = np.argsort(times.to_numpy())
+    assert (np.diff(block[order]) >= 0).all()
+    assert set(block) == {0, 1}
+
+
+@pytest.fixture(scope="module")
+def count_data():
+    rng = np.random.default_rng(7)
+    n = 1500
+    X = pd.DataFrame({"fit": rng.uniform(0, 1, n), "noise": rng.normal(size=n)})
+    exposure = rng.uniform(1_000, 50_000, n)
+    rate = 1e-3 * np.exp(1.5 * X["fit"].to_numpy())
+    y = rng.poisson(exposure * rate)
+    time_order = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    return X, y, exposure, time_order
+
+
+def test_count_cv_learns_the_rate_through_the_exposure_offset(count_data):
+    X, y, exposure, time_order = count_data
+    result = fit_count_cv(X, y, exposure, time_order, FAST, folds=3)
+    seen = ~np.isnan(result.oof)
+    # the first time block is never validated; everything after it is
+    assert 0.6 < seen.mean() < 0.9
+    first_validated = pd.Series(time_order)[seen].min()
+    assert (pd.Series(time_order)[~seen] < first_validated).all()
+    # expected counts track the truth: the ratio y / mu is near 1 on average and mu scales with exposure
+    assert abs(y[seen].sum() / result.oof[seen].sum() - 1) < 0.1
+    X0 = X.iloc[:5]
+    doubled = predict_count(result.booster, X0, exposure[:5] * 2)
+    np.testing.assert_allclose(doubled, 2 * predict_count(result.booster, X0, exposure[:5]))
+
+
+def test_count_cv_refuses_non_positive_exposure(count_data):
+    X, y, exposure, time_order = count_data
+    with pytest.raises(ValueError, match="exposure"):
+        fit_count_cv(X, y, np.where(np.arange(len(y)) == 3, 0.0, exposure), time_order, FAST, folds=3)
+
+
+def test_feature_importance_ranks_the_informative_feature_first(count_data):
+    X, y, exposure, time_order = count_data
+    result = fit_count_cv(X, y, exposure, time_order, FAST.model_copy(update={"count_objective": "tweedie"}),
+                          folds=2)
+    importance = feature_importance(result.booster)
+    assert importance.index[0] == "fit"
+
+
+def test_labels_indexed_unlike_the_features_are_refused(binary_data):
+    X, y, groups = binary_data
+    shuffled = pd.Series(y, index=X.index).sample(frac=1.0, random_state=0)
+    with pytest.raises(ValueError, match="different index"):
+        fit_binary_cv(X, shuffled, groups, FAST, folds=4)
+    with pytest.raises(ValueError, match="rows"):
+        fit_binary_cv(X, y[:-1], None, FAST, folds=4)
