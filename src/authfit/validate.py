@@ -131,26 +131,32 @@ def _column_problems(table: str, raw: pd.Series, typed: pd.Series, column: Colum
 
 def coerce_table(frame: pd.DataFrame, table_name: str, now: pd.Timestamp | None = None
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse a raw table into its typed form. Returns the typed frame (all rows, schema columns only,
-    row numbers 1-based in the index) and the per-row problems found within this table."""
-    table = TABLES[table_name]
+    """Parse a raw contract table into its typed form. Returns the typed frame (all rows, schema columns
+    only, row numbers 1-based in the index) and the per-row problems found within this table."""
+    return coerce_frame(frame, TABLES[table_name], now)
+
+
+def coerce_frame(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`coerce_table` for any table description, e.g. a bare list of profile columns."""
     now = now or pd.Timestamp.now(tz="UTC")
     rows = np.arange(1, len(frame) + 1)
     typed: dict[str, pd.Series] = {}
-    problems: list[pd.DataFrame] = []
+    problems: list[pd.DataFrame] = [_problem_frame(table.name, rows[:0], "", "")]
     raw_frame = frame.reset_index(drop=True)
     for column in table.columns:
         if column.name not in raw_frame.columns:
             typed[column.name] = pd.Series(np.nan, index=raw_frame.index).astype(_dtype(column.kind))
             if column.required and len(raw_frame):
-                problems.append(_problem_frame(table_name, rows, column.name, "required column is missing"))
+                problems.append(_problem_frame(table.name, rows, column.name, "required column is missing"))
             continue
         raw = raw_frame[column.name]
         typed[column.name] = parse_column(raw, column)
-        problems.extend(_column_problems(table_name, raw, typed[column.name], column, now, rows))
+        problems.extend(_column_problems(table.name, raw, typed[column.name], column, now, rows))
     out = pd.DataFrame(typed).set_axis(pd.Index(rows, name="row"), axis=0)
-    problems.append(_duplicate_key_problems(out, table))
-    return out, pd.concat(problems, ignore_index=True) if problems else _problem_frame(table_name, rows[:0], "", "")
+    if table.key:
+        problems.append(_duplicate_key_problems(out, table))
+    return out, pd.concat(problems, ignore_index=True)
 
 
 def _duplicate_key_problems(typed: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -248,3 +254,12 @@ def summarise_problems(problems: pd.DataFrame, examples: int = 3) -> pd.DataFram
         rows=("row", "nunique"),
         example_rows=("row", lambda r: ", ".join(map(str, sorted(set(r))[:examples]))),
     ).reset_index()
+
+
+def load_contract_tables(directory, now: pd.Timestamp | None = None) -> ValidationResult:
+    """Read every contract table in `directory` and validate it; the valid rows are in `.tables`."""
+    from pathlib import Path
+
+    from authfit.io import read_raw_tables
+
+    return validate_tables(read_raw_tables(Path(directory)), now=now)

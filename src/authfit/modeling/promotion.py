@@ -45,7 +45,7 @@ class PromotionResult:
 
 
 def registered_model_name(model: str) -> str:
-    """Registry name of one authfit model, e.g. authfit-account_authenticity."""
+    """Registry name of one authfit model, e.g. authfit-account-authenticity."""
     return f"{MODEL_PREFIX}{model}"
 
 
