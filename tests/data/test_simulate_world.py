@@ -1,0 +1,196 @@
+"""Expectations on a simulated world: the contract holds and each mechanism shows as configured."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from authfit.schema import TABLES
+from authfit.simulate import CONTRACT_TABLES, SimulationSettings, generate_world
+from authfit.simulate import vocabulary as vocab
+from authfit.validate import validate_tables
+
+SETTINGS = SimulationSettings()
+END = pd.Timestamp(SETTINGS.end_date, tz="UTC")
+
+
+@pytest.fixture(scope="module")
+def world() -> dict[str, pd.DataFrame]:
+    return generate_world(SETTINGS, 400, seed=11)
+
+
+@pytest.fixture(scope="module")
+def truth(world) -> pd.DataFrame:
+    return world["truth_influencers"].set_index("account_id")
+
+
+def test_every_contract_table_has_the_schema_columns_and_validates_cleanly():
+    small = generate_world(SETTINGS, 60, seed=3)  # the validator is slow on big tables; any world will do
+    for name in CONTRACT_TABLES:
+        assert list(small[name].columns) == list(TABLES[name].column_names), name
+        assert len(small[name]) > 0, name
+    result = validate_tables({name: small[name] for name in CONTRACT_TABLES}, now=END)
+    assert result.ok, result.problems.groupby(["table", "reason"]).size()
+    assert (result.counts["rejected"] == 0).all()
+
+
+def test_no_event_after_the_window_and_comments_follow_their_post(world):
+    assert world["posts"]["posted_at"].max() <= END
+    assert world["comments"]["created_at"].max() <= END
+    assert world["follower_history"]["date"].min() >= pd.Timestamp(SETTINGS.start_date, tz="UTC")
+    posted = world["comments"]["post_id"].map(world["posts"].set_index("post_id")["posted_at"])
+    assert (world["comments"]["created_at"] > posted).all()
+
+
+def test_last_snapshot_is_the_account_state(world):
+    history = world["follower_history"].sort_values(["account_id", "date"]).groupby("account_id").last()
+    accounts = world["accounts"].set_index("account_id").loc[history.index]
+    assert (history["date"] == END).all()
+    assert (history["follower_count"] == accounts["follower_count"]).all()
+    assert (history["following_count"] == accounts["following_count"]).all()
+
+
+def test_tier_engagement_rates_follow_the_configured_targets(world, truth):
+    followers = world["accounts"].set_index("account_id")["follower_count"]
+    posts = world["posts"].assign(followers=lambda p: p["account_id"].map(followers))
+    per_post = (posts["like_count"] + posts["comment_count"]) / posts["followers"]
+    rate = per_post.groupby(posts["account_id"]).mean()
+    tier = np.digitize(followers.loc[rate.index], SETTINGS.engagement.tier_edges)
+    means = rate.groupby(tier).mean()
+    targets = np.asarray(SETTINGS.engagement.tier_targets)
+    for k in range(4):  # the tiers that hold enough accounts in a small world
+        assert abs(means[k] / targets[k] - 1) < 0.3, (k, means[k], targets[k])
+    assert means[0] > means[1] > means[2] > means[3]
+
+
+def test_fake_follower_shares_form_the_two_srf_clusters(truth):
+    m = SETTINGS.mechanisms
+    bought = truth[truth["mech_fake_followers"]]
+    others = truth[~truth["mech_fake_followers"]]
+    assert bought["fake_follower_share"].between(*m.high_fake_share_range).all()
+    assert (others["fake_follower_share"] <= m.low_fake_share_max).all()
+    assert abs(truth["is_buyer"].mean() - m.buyer_share) < 0.07
+
+
+def test_audience_samples_show_the_fake_share(world, truth):
+    sampled = truth["audience_sample_fake_share"]
+    gap = sampled[truth["mech_fake_followers"]].mean() - sampled[~truth["is_buyer"]].mean()
+    assert gap > 0.3
+    assert np.corrcoef(sampled, truth["fake_follower_share"])[0, 1] > 0.9
+    # fake followers look fake: the share following > 1,500 accounts tracks the fake share
+    audience = world["audience"]
+    unreachable = (audience["following_count"] > 1500).groupby(audience["influencer_id"]).mean()
+    assert np.corrcoef(unreachable, sampled.loc[unreachable.index])[0, 1] > 0.7
+    sizes = audience.groupby("influencer_id").size()
+    assert sizes.max() <= SETTINGS.audience.sample_range[1]
+
+
+def test_purchased_followers_show_a_step_at_the_purchase(world, truth):
+    history = world["follower_history"].sort_values(["account_id", "date"])
+    jump = history.groupby("account_id")["follower_count"].pct_change()
+    history = history.assign(jump=jump)
+    buyers = truth[truth["first_purchase_at"].notna()]
+    first = buyers["first_purchase_at"]
+    after = history[history["account_id"].isin(buyers.index)]
+    at_step = after[(after["date"] > after["account_id"].map(first))].groupby("account_id")["jump"].first()
+    calm = truth[~truth["is_buyer"] & (truth["n_viral_jumps"] == 0) & (truth["lookalike"] == "none")]
+    calm_max = history[history["account_id"].isin(calm.index)].groupby("account_id")["jump"].max()
+    assert len(at_step) >= 20
+    assert at_step.median() > 4 * calm_max.median()
+
+
+def _after_start(frame: pd.DataFrame, truth: pd.DataFrame, time_column: str) -> pd.Series:
+    """Rows dated after their account started buying engagement (all rows for non-buyers)."""
+    start = frame["account_id"].map(truth["cheat_start_at"])
+    return start.isna() | (frame[time_column] >= start)
+
+
+def test_like_inflation_multiplies_likes_per_comment_by_the_factor(world, truth):
+    # bought comments would inflate the denominator too, so look at buyers of likes only
+    only_likes = truth.index[truth["mech_like_inflation"] & ~truth["mech_bot_comments"] & ~truth["mech_pod"]]
+    posts = world["posts"][world["posts"]["account_id"].isin(only_likes)]
+    after = _after_start(posts, truth, "posted_at")
+    sums = posts.groupby(["account_id", after])[["like_count", "comment_count"]].sum().unstack()
+    ratio = sums["like_count"] / sums["comment_count"]
+    enough = (sums["comment_count"] >= 20).all(axis=1)  # Poisson noise swamps ratios of a few comments
+    measured = (ratio[True] / ratio[False])[enough]
+    factor = truth.loc[measured.index, "like_inflation_factor"]
+    assert len(measured) >= 8
+    assert 0.75 < (measured / factor).median() < 1.3
+    assert np.corrcoef(measured, factor)[0, 1] > 0.5
+
+
+def test_follow_churn_shows_in_following_count(world, truth):
+    history = world["follower_history"].sort_values(["account_id", "date"])
+    swing = np.log1p(history["following_count"]).groupby(history["account_id"]).diff().abs()
+    swing = swing.groupby(history["account_id"]).median()
+    churners = swing[truth.index[truth["mech_follow_churn"]]]
+    honest = swing[truth.index[~truth["is_buyer"] & (truth["lookalike"] == "none")]]
+    assert churners.median() > 5 * honest.median()
+
+
+def _bot_like(text: pd.Series) -> pd.Series:
+    """Texts from the bot phrase pools (emoji stripped); organic and pod comments always carry words."""
+    words = text.str.replace(r"[^\x00-\x7F]+", "", regex=True).str.strip()
+    stems = tuple(p.rstrip("@") for p in vocab.BOT_PROMO)
+    pooled = words.isin(vocab.BOT_GENERIC) | text.isin(vocab.BOT_DUPLICATES) | text.str.startswith(stems)
+    return pooled | (words == "")
+
+
+def _comments_with_posts(world) -> pd.DataFrame:
+    return world["comments"].merge(world["posts"][["post_id", "account_id", "posted_at"]], on="post_id")
+
+
+def test_bot_comments_are_generic_duplicated_and_bursty(world, truth):
+    comments = _comments_with_posts(world)
+    comments = comments[_after_start(comments, truth, "posted_at")]
+    bot_share = _bot_like(comments["text"]).groupby(comments["account_id"]).mean()
+    with_bots = bot_share[truth.index[truth["mech_bot_comments"]]]
+    without = bot_share[truth.index[~truth["is_buyer"] & (truth["lookalike"] == "none")]]
+    assert with_bots.mean() > 2 * without.mean()
+    no_pod = truth.index[truth["mech_bot_comments"] & ~truth["mech_pod"]]  # pod comments dilute the share
+    assert np.corrcoef(bot_share[no_pod], truth.loc[no_pod, "bot_comment_share"])[0, 1] > 0.8
+    duplicated = comments.duplicated(["account_id", "text"]).groupby(comments["account_id"]).mean()
+    assert duplicated[with_bots.index].mean() > duplicated[without.index].mean()
+    delay = comments["created_at"] - comments["posted_at"]
+    bot_like = _bot_like(comments["text"]) & comments["account_id"].isin(no_pod)
+    assert delay[bot_like].median() < pd.Timedelta(hours=1) < delay[~bot_like].median()
+
+
+def test_pod_members_comment_within_minutes_on_most_posts(world, truth):
+    comments = _comments_with_posts(world)
+    comments = comments[_after_start(comments, truth, "posted_at")]
+    posts = world["posts"][_after_start(world["posts"], truth, "posted_at")]
+    fast = comments[(comments["created_at"] - comments["posted_at"]) < pd.Timedelta(minutes=SETTINGS.mechanisms.pod_delay_minutes_max)]
+    per_commenter = fast.groupby(["account_id", "commenter_id"])["post_id"].nunique()
+    n_posts = posts.groupby("account_id").size()
+    share = per_commenter / n_posts.reindex(per_commenter.index.get_level_values(0)).to_numpy()
+    regulars = (share > 0.3).groupby(level=0).sum().reindex(truth.index, fill_value=0)
+    pods = truth[truth["mech_pod"]]
+    assert len(pods) >= 10
+    assert (regulars[pods.index] / pods["pod_size"]).mean() > 0.7
+    friends = truth.index[truth["lookalike"] == "close_friends"]
+    assert (regulars[friends] > 0).mean() > 0.7
+    plain = truth.index[~truth["mech_pod"] & (truth["lookalike"] != "close_friends")]
+    assert (regulars[plain] == 0).mean() > 0.9  # a very loyal fan of a small account can look like one
+
+
+def test_conversions_rise_with_topic_fit_and_country_match(world):
+    pairs = world["outcomes"].merge(world["truth_outcomes"], on=["campaign_id", "account_id"])
+    high = pairs["fit"] > pairs["fit"].median()
+    assert pairs.loc[high, "conversions"].mean() > 2 * pairs.loc[~high, "conversions"].mean()
+    assert (pairs["conversions"] <= pairs["clicks"]).all() and (pairs["clicks"] <= pairs["impressions"]).all()
+    target = pairs["campaign_id"].map(world["campaigns"].set_index("campaign_id")["target_country"])
+    home = pairs["account_id"].map(world["accounts"].set_index("account_id")["country"])
+    log_mu = np.log(pairs["expected_conversions"])
+    match = (target == home).to_numpy()
+    # same-fit pairs: a home-market influencer is expected to convert more, by the configured factor
+    resid = log_mu - SETTINGS.outcomes.fit_coef * pairs["fit"]
+    assert resid[match].mean() > resid[~match].mean()
+
+
+def test_comment_texts_have_instagram_like_lengths(world):
+    lengths = world["comments"]["text"].str.len()
+    assert 15 <= lengths.median() <= 45
+    assert world["comments"]["text"].notna().all()
