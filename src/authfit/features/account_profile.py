@@ -1,0 +1,198 @@
+"""Account profile features: what one profile alone says about whether the account is fake.
+
+Used by the account-authenticity model, and to score audience samples and commenters, so it needs only the
+contract's profile columns (`authfit.schema.PROFILE_COLUMNS`), any of which may be absent or all null.
+
+Some labelled data sets ship derived numbers instead of the raw text (a username's length and digit count
+instead of the username, a bio's length instead of the bio). A frame may carry those numbers under the
+feature's own name (`PASSTHROUGH_FEATURES`); they are used only where the raw text is missing, so one
+model reads every source on the same scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from authfit.features.registry import FeatureSpec
+
+FAMILY = "account_profile"
+# HypeAuditor counts an account following more than this many as a mass-follower (unreachable audience).
+MASS_FOLLOWING = 1500
+_URL = r"(?:https?://|www\.|\b[\w-]+\.(?:com|net|org|io|me|co|ly|link|shop|store)\b)"
+_EMOJI = r"[\u2600-\u27BF\U0001F000-\U0001FAFF]"
+
+FEATURES: tuple[FeatureSpec, ...] = (
+    FeatureSpec("log_followers", FAMILY, "log(1 + follower_count)"),
+    FeatureSpec("log_following", FAMILY, "log(1 + following_count)"),
+    FeatureSpec("log_media", FAMILY, "log(1 + media_count)"),
+    FeatureSpec("follow_ratio_log", FAMILY, "log((1 + following) / (1 + followers))"),
+    FeatureSpec("followers_per_post_log", FAMILY, "log((1 + followers) / (1 + media_count))"),
+    FeatureSpec("following_over_1500", FAMILY, f"1 if following_count > {MASS_FOLLOWING}"),
+    FeatureSpec("username_length", FAMILY, "characters in the username"),
+    FeatureSpec("username_digit_count", FAMILY, "digits in the username"),
+    FeatureSpec("username_digit_share", FAMILY, "digits / characters in the username"),
+    FeatureSpec("username_nonalnum_share", FAMILY, "non-alphanumerics / characters in the username"),
+    FeatureSpec("username_trailing_digits", FAMILY, "length of the run of digits ending the username"),
+    FeatureSpec("username_vowel_share", FAMILY, "vowels (a, e, i, o, u, y) / characters in the username"),
+    FeatureSpec("username_max_consonant_run", FAMILY, "longest run of consonants in the username"),
+    FeatureSpec("username_distinct_char_share", FAMILY, "distinct characters / characters in the username"),
+    FeatureSpec("full_name_length", FAMILY, "characters in the display name"),
+    FeatureSpec("full_name_words", FAMILY, "words in the display name"),
+    FeatureSpec("full_name_digit_share", FAMILY, "digits / characters in the display name"),
+    FeatureSpec("name_equals_username", FAMILY, "1 if the display name, lower-cased alphanumerics only, "
+                                                "equals the username so normalised"),
+    FeatureSpec("name_username_similarity", FAMILY, "cosine similarity of character bigrams of display "
+                                                    "name and username (alphanumerics, lower case)"),
+    FeatureSpec("bio_length", FAMILY, "characters in the biography"),
+    FeatureSpec("bio_has_url", FAMILY, "1 if the biography contains a link"),
+    FeatureSpec("bio_has_emoji", FAMILY, "1 if the biography contains an emoji"),
+    FeatureSpec("bio_has_hashtag", FAMILY, "1 if the biography contains a #hashtag"),
+    FeatureSpec("bio_has_mention", FAMILY, "1 if the biography contains an @mention"),
+    FeatureSpec("has_profile_pic", FAMILY, "profile flag as given"),
+    FeatureSpec("is_private", FAMILY, "profile flag as given"),
+    FeatureSpec("is_verified", FAMILY, "profile flag as given"),
+    FeatureSpec("has_external_url", FAMILY, "profile flag as given"),
+)
+ACCOUNT_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+# Features a frame may carry precomputed, for sources without the raw text they derive from.
+PASSTHROUGH_FEATURES: tuple[str, ...] = (
+    "follow_ratio_log", "username_length", "username_digit_count", "username_digit_share",
+    "full_name_words", "full_name_digit_share", "name_equals_username", "bio_length",
+)
+_FLAGS = ("has_profile_pic", "is_private", "is_verified", "has_external_url")
+
+
+def account_profile_features(profiles: pd.DataFrame) -> pd.DataFrame:
+    """One row of `ACCOUNT_FEATURES` (float64, NaN where unknown, never inf) per profile, same index."""
+    flags = pd.DataFrame({f: _numeric(profiles, f) for f in _FLAGS}, index=profiles.index)
+    parts = [_count_features(profiles), _username_features(profiles), _name_features(profiles),
+             _bio_features(profiles), flags]
+    out = pd.concat(parts, axis=1)
+    for name in PASSTHROUGH_FEATURES:
+        if name in profiles:
+            out[name] = out[name].fillna(pd.to_numeric(profiles[name], errors="coerce"))
+    out = _derive_shares_from_passthrough(out)
+    return out[list(ACCOUNT_FEATURES)].astype("float64").replace([np.inf, -np.inf], np.nan)
+
+
+def _numeric(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[name], errors="coerce").astype("float64")
+
+
+def _text(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype="str")
+    return frame[name].astype("str")
+
+
+def _count_features(profiles: pd.DataFrame) -> pd.DataFrame:
+    followers = _numeric(profiles, "follower_count").clip(lower=0)
+    following = _numeric(profiles, "following_count").clip(lower=0)
+    media = _numeric(profiles, "media_count").clip(lower=0)
+    return pd.DataFrame({
+        "log_followers": np.log1p(followers),
+        "log_following": np.log1p(following),
+        "log_media": np.log1p(media),
+        "follow_ratio_log": np.log1p(following) - np.log1p(followers),
+        "followers_per_post_log": np.log1p(followers) - np.log1p(media),
+        "following_over_1500": (following > MASS_FOLLOWING).astype("float64").where(following.notna()),
+    }, index=profiles.index)
+
+
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    return (part / whole.where(whole > 0)).astype("float64")
+
+
+def _username_features(profiles: pd.DataFrame) -> pd.DataFrame:
+    name = _text(profiles, "username").str.strip().str.lstrip("@")
+    length = name.str.len().astype("float64")
+    digits = name.str.count(r"\d").astype("float64")
+    return pd.DataFrame({
+        "username_length": length,
+        "username_digit_count": digits,
+        "username_digit_share": _share(digits, length),
+        "username_nonalnum_share": _share(name.str.count(r"[^0-9A-Za-z]").astype("float64"), length),
+        "username_trailing_digits": name.str.extract(r"(\d*)$", expand=False).str.len().astype("float64"),
+        "username_vowel_share": _share(name.str.lower().str.count(r"[aeiouy]").astype("float64"), length),
+        "username_max_consonant_run": _longest_run(name.str.lower(), r"[bcdfghjklmnpqrstvwxz]+"),
+        "username_distinct_char_share": _share(_distinct_chars(name), length),
+    }, index=profiles.index)
+
+
+def _longest_run(text: pd.Series, pattern: str) -> pd.Series:
+    """Length of the longest match of `pattern` per row: 0 when none, NaN when the text is missing."""
+    positional = text.reset_index(drop=True)
+    runs = positional.str.extractall(f"({pattern})")
+    longest = runs[0].str.len().groupby(level=0).max() if len(runs) else pd.Series(dtype="float64")
+    out = longest.reindex(positional.index).fillna(0.0).where(positional.notna())
+    return pd.Series(out.to_numpy(dtype="float64"), index=text.index)
+
+
+def _distinct_chars(text: pd.Series) -> pd.Series:
+    """Distinct characters per row, from binary hashed character counts (no loop over rows)."""
+    if text.empty:
+        return pd.Series(np.nan, index=text.index, dtype="float64")
+    vectorizer = HashingVectorizer(analyzer="char", ngram_range=(1, 1), n_features=2**18, binary=True,
+                                   alternate_sign=False, norm=None, lowercase=True)
+    counts = vectorizer.transform(text.fillna("").to_numpy(dtype=object)).getnnz(axis=1).astype("float64")
+    return pd.Series(counts, index=text.index).where(text.notna())
+
+
+def _alnum_lower(text: pd.Series) -> pd.Series:
+    return text.str.lower().str.replace(r"[\W_]+", "", regex=True)
+
+
+def _bigram_cosine(left: pd.Series, right: pd.Series) -> pd.Series:
+    """Row-wise cosine of character-bigram counts, on sparse hashed vectors (no loop over rows)."""
+    if left.empty:
+        return pd.Series(np.nan, index=left.index, dtype="float64")
+    vectorizer = HashingVectorizer(analyzer="char", ngram_range=(2, 2), n_features=2**18,
+                                   alternate_sign=False, norm="l2", lowercase=False)
+    a = vectorizer.transform(left.fillna("").to_numpy(dtype=object))
+    b = vectorizer.transform(right.fillna("").to_numpy(dtype=object))
+    cosine = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    known = (left.str.len() >= 2) & (right.str.len() >= 2)
+    return pd.Series(cosine, index=left.index).where(known.fillna(False).to_numpy(dtype=bool))
+
+
+def _name_features(profiles: pd.DataFrame) -> pd.DataFrame:
+    name = _text(profiles, "full_name").str.strip()
+    length = name.str.len().astype("float64")
+    norm_name, norm_user = _alnum_lower(name), _alnum_lower(_text(profiles, "username"))
+    both = (name.notna() & norm_user.notna()).to_numpy(dtype=bool)
+    equal = (norm_name == norm_user).astype("float64")
+    return pd.DataFrame({
+        "full_name_length": length,
+        "full_name_words": name.str.count(r"\S+").astype("float64"),
+        "full_name_digit_share": _share(name.str.count(r"\d").astype("float64"), length),
+        "name_equals_username": equal.where(both),
+        "name_username_similarity": _bigram_cosine(norm_name, norm_user),
+    }, index=profiles.index)
+
+
+def _bio_features(profiles: pd.DataFrame) -> pd.DataFrame:
+    bio = _text(profiles, "biography")
+    known = bio.notna().to_numpy(dtype=bool)
+
+    def has(pattern: str) -> pd.Series:
+        return bio.str.contains(pattern, regex=True).astype("float64").where(known)
+
+    return pd.DataFrame({
+        "bio_length": bio.str.len().astype("float64"),
+        "bio_has_url": has(_URL),
+        "bio_has_emoji": has(_EMOJI),
+        "bio_has_hashtag": has(r"#\w"),
+        "bio_has_mention": has(r"@\w"),
+    }, index=profiles.index)
+
+
+def _derive_shares_from_passthrough(features: pd.DataFrame) -> pd.DataFrame:
+    """Sources with a username's length and digit count but not the username still get the share."""
+    out = features.copy()
+    out["username_digit_share"] = out["username_digit_share"].fillna(
+        _share(out["username_digit_count"], out["username_length"]))
+    return out

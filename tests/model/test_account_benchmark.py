@@ -1,0 +1,139 @@
+"""Account benchmark: the protocol's helpers on synthetic numbers, then a quick run on the real sets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from authfit.benchmarks import accounts as bench
+from authfit.datasets import labelled_accounts as la
+from authfit.datasets.paths import DatasetMissingError, dataset_dir
+
+QUICK = bench.CvPlan(folds=3, repeats=1, seed=0)
+
+
+def test_best_threshold_separates_a_separable_sample() -> None:
+    y = np.array([0, 0, 0, 1, 1])
+    p = np.array([0.1, 0.2, 0.35, 0.6, 0.9])
+    cut = bench.best_threshold(y, p, "macro_f1")
+    assert 0.35 < cut < 0.6
+    assert bench.best_threshold(y, p, "f1") == cut == bench.best_threshold(y, p, "accuracy")
+
+
+def test_best_threshold_prefers_recall_for_f1_when_that_pays() -> None:
+    # Three positives hide among low scores; F1 is best when everything is called positive.
+    y = np.array([1, 0, 1, 1])
+    p = np.array([0.9, 0.5, 0.2, 0.1])
+    assert bench.best_threshold(y, p, "f1") < 0.1
+
+
+def test_specificity_threshold_and_roc_sensitivity() -> None:
+    y = np.r_[np.zeros(100, dtype=int), np.ones(10, dtype=int)]
+    p = np.r_[np.linspace(0, 0.5, 100), np.linspace(0.45, 1, 10)]
+    cut = bench.specificity_threshold(y, p, 0.96)
+    assert ((p[y == 0] > cut).mean()) <= 0.04 and ((p[y == 0] > cut).mean()) > 0.0
+    assert bench.sensitivity_at_specificity(y, p, 0.963) == pytest.approx(0.9)
+
+
+def test_cv_splits_keep_groups_together_and_cover_every_row_once_per_repeat() -> None:
+    y = np.tile([0, 1], 30)
+    groups = np.repeat(np.arange(20), 3)
+    splits = list(bench.cv_splits(y, groups, bench.CvPlan(folds=4, repeats=2, seed=1)))
+    assert len(splits) == 8
+    for train, test in splits:
+        assert not set(groups[train]) & set(groups[test])
+    assert sorted(np.concatenate([t for _, t in splits[:4]])) == list(range(60))
+
+
+def test_row_reports_mean_and_spread() -> None:
+    r = bench.row("d", "t", "m", pd.Series([0.8, 1.0]), "p", 0.9, "a")
+    assert tuple(r) == bench.ROW_KEYS
+    assert r["value"] == pytest.approx(0.9) and r["spread"] == pytest.approx(np.std([0.8, 1.0], ddof=1))
+    assert np.isnan(bench.row("d", "t", "m", 0.7, "p")["spread"])
+
+
+def test_shared_columns_and_source_weights() -> None:
+    a = pd.DataFrame({"x": [1.0], "y": [np.nan], "z": [2.0]})
+    b = pd.DataFrame({"z": [1.0], "x": [3.0], "y": [4.0]})
+    assert bench.shared_columns(a, b) == ["x", "z"]
+    w = bench._balanced_source_weights(np.array(["s", "s", "s", "t"]), np.array([0, 0, 1, 1]))
+    assert w.tolist() == [0.5, 0.5, 1.0, 1.0]
+
+
+def test_cv_binary_learns_a_planted_signal_without_peeking() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    x = pd.DataFrame({"signal": y + rng.normal(0, 0.3, 300), "noise": rng.normal(size=300)})
+    folds = bench.cv_binary(x, y, np.arange(300), QUICK, lambda yy, pp: bench.best_threshold(yy, pp, "f1"))
+    assert folds["roc_auc"].mean() > 0.9
+    shuffled = bench.cv_binary(x.assign(signal=rng.permutation(x["signal"])), y, np.arange(300), QUICK)
+    assert shuffled["roc_auc"].mean() < 0.65  # no signal, no score: the protocol does not leak labels
+
+
+def _require(name: str) -> None:
+    try:
+        dataset_dir(name)
+    except DatasetMissingError as exc:
+        pytest.skip(f"real data set missing: {exc}")
+
+
+@pytest.mark.realdata
+def test_real_sources_have_the_documented_label_counts() -> None:
+    expected = {la.INSTAFAKE_FAKE: (965, 200), la.SRF2017: (877, 98), la.CRESCI2015: (1481, 1337),
+                la.CRESCI2017: (3474, 991), la.GILANI2017: (1939, 1492), la.KAGGLE: (287, 287)}
+    for source, (real, fake) in expected.items():
+        _require(la.SOURCE_FOLDERS[source])
+        counts = la.load_labelled_accounts(source)["label"].value_counts()
+        assert (counts[0.0], counts[1.0]) == (real, fake), source
+
+
+@pytest.mark.realdata
+def test_derived_automated_rates_match_the_raw_nonautomated_file() -> None:
+    """The derived set's engagement rate is mean likes per listed post / followers, as documented."""
+    _require("instafake-v1")
+    _require("instafake-automated-derived")
+    with (dataset_dir("instafake-v1") / "automated-v1.0/nonautomatedAccountData.json").open() as handle:
+        raw = pd.DataFrame(json.load(handle))
+    listed = raw["mediaLikeNumbers"].str.len()
+    rate = raw["mediaLikeNumbers"].map(sum) / listed.where(listed > 0) / raw["userFollowerCount"]
+    keys = ["follower_count", "following_count", "media_count", "bio_length", "username_length"]
+    raw_keyed = pd.DataFrame({"follower_count": raw["userFollowerCount"], "following_count":
+                              raw["userFollowingCount"], "media_count": raw["userMediaCount"], "bio_length":
+                              raw["userBiographyLength"], "username_length": raw["usernameLength"],
+                              "raw_rate": rate}).astype("float64").drop_duplicates(keys, keep=False)
+    derived = la.load_labelled_accounts(la.INSTAFAKE_AUTOMATED)
+    merged = derived[derived["label"] == 0].merge(raw_keyed, on=keys)
+    assert len(merged) > 600
+    known = merged["raw_rate"].notna()
+    np.testing.assert_allclose(merged.loc[known, "extra_engagement_rate_like"], merged.loc[known, "raw_rate"],
+                               rtol=1e-6)
+
+
+@pytest.mark.realdata
+def test_quick_benchmark_meets_floors() -> None:
+    for name in ("instafake-v1", "instafake-automated-derived", "srf2017-labelled-followers",
+                 "kaggle-insta-fake-spammer", "cresci2015-mib-E13-INT"):
+        _require(name)
+    rows = [*bench.instafake_fake_rows(None, QUICK), *bench.instafake_automated_rows(None, QUICK),
+            *bench.srf2017_rows(None, QUICK), *bench.kaggle_rows(None, QUICK)]
+    got = {(r["dataset"], r["task"], r["metric"]): r["value"] for r in rows}
+    assert all(set(r) == set(bench.ROW_KEYS) for r in rows)
+    assert got[("instafake-fake-v1.0", "fake vs real", "macro_f1")] > 0.9
+    assert got[("instafake-automated", "automated vs real", "f1")] > 0.9
+    assert got[("srf2017", "fake follower vs real", "roc_auc")] > 0.92
+    assert got[("kaggle-insta-fake-spammer", "fake vs genuine", "accuracy")] > 0.88
+
+
+@pytest.mark.realdata
+def test_fake_account_sources_transfer_to_each_other() -> None:
+    sources = (la.INSTAFAKE_FAKE, la.SRF2017, la.KAGGLE)
+    for source in sources:
+        _require(la.SOURCE_FOLDERS[source])
+    matrix = bench.transfer_matrix(sources=sources)
+    assert matrix.loc[la.SRF2017, la.INSTAFAKE_FAKE] > 0.85
+    assert matrix.loc[bench.SAME_CONCEPT, la.INSTAFAKE_FAKE] > 0.85
+    rows = bench.transfer_rows(matrix)
+    assert len(rows) == 3 * 2 + 3 * 2 and all(r["dataset"].startswith("transfer:") for r in rows)
