@@ -1,0 +1,365 @@
+"""Follower-growth features from irregular follower_history snapshots.
+
+Snapshots are interpolated onto a daily grid per account, held as one (accounts x days) matrix so that
+every feature is a whole-matrix numpy operation. The grid ends at `as_of`; windows end at each
+account's latest snapshot, so a history crawled a few days before `as_of` still has a 7-day growth.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+from pydantic import BaseModel, ConfigDict, Field
+
+from authfit.features.asof import as_utc
+from authfit.features.registry import FeatureSpec
+
+FAMILY = "growth"
+GROWTH_WINDOWS: tuple[int, ...] = (7, 30, 90)
+# Robust z of a normal sample: MAD * 1.4826 estimates the standard deviation.
+_MAD_TO_SD = 1.4826
+_KEY_SHIFT = np.int64(2**32)
+_DAY_OFFSET = np.int64(2**31)
+
+
+class GrowthSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lookback_days: int = Field(365, ge=30, description="days of history before as_of on the daily grid")
+    spike_z: float = Field(5.0, gt=0, description="robust z of a daily follower delta that counts as a spike")
+    min_scale_share: float = Field(
+        0.0005, ge=0, description="floor of the delta scale as a share of the follower level (flat series)"
+    )
+    purge_window_days: int = Field(30, ge=1, description="days after a spike searched for the purge")
+    like_window_days: int = Field(
+        30, ge=1, description="days of posts before/after a spike compared for likes"
+    )
+
+
+FEATURES: tuple[FeatureSpec, ...] = (
+    *(
+        FeatureSpec(
+            f"follower_growth_{w}d",
+            FAMILY,
+            f"relative follower change over the {w} days ending at the latest snapshot (interpolated daily)",
+        )
+        for w in GROWTH_WINDOWS
+    ),
+    FeatureSpec(
+        "follower_spike_count",
+        FAMILY,
+        "number of runs of days whose follower delta has robust z (median/MAD of daily deltas) > spike_z",
+    ),
+    FeatureSpec(
+        "follower_drop_count", FAMILY, "number of runs of days whose follower delta has robust z < -spike_z"
+    ),
+    FeatureSpec("follower_max_jump_z", FAMILY, "largest robust z of a daily follower delta"),
+    FeatureSpec(
+        "follower_max_jump_share",
+        FAMILY,
+        "followers gained above the baseline in the largest spike run, as a share of the level before it",
+    ),
+    FeatureSpec(
+        "follower_max_jump_days_ago", FAMILY, "days between the start of the largest spike run and as_of"
+    ),
+    FeatureSpec(
+        "follower_post_spike_drop",
+        FAMILY,
+        "followers lost within purge_window_days after the largest spike, as a share of its excess gain",
+    ),
+    FeatureSpec(
+        "follower_smoothness",
+        FAMILY,
+        "1 - second-difference energy over 4x the energy of weekly follower deltas "
+        "(1 = steady, 0.5 = one jump)",
+    ),
+    FeatureSpec(
+        "following_churn_30d",
+        FAMILY,
+        "sum of |daily change| in following_count over its mean level, per 30 days",
+    ),
+    FeatureSpec(
+        "following_reversals_30d",
+        FAMILY,
+        "direction changes (follow <-> unfollow) of following_count per 30 days",
+    ),
+    FeatureSpec(
+        "spike_like_gap",
+        FAMILY,
+        "log follower growth across the largest spike minus log growth of median likes of posts "
+        "like_window_days before vs after it",
+    ),
+    FeatureSpec(
+        "follower_like_gap_90d",
+        FAMILY,
+        "log follower growth minus log growth of median post likes between the two halves "
+        "of the last 90 days",
+    ),
+)
+
+
+def daily_matrix(
+    history: pd.DataFrame, column: str, accounts: pd.Index, as_of: pd.Timestamp, n_days: int
+) -> np.ndarray:
+    """(len(accounts), n_days) values of `column` linearly interpolated per account onto the days ending at
+    as_of; NaN outside each account's first..last snapshot."""
+    frame = history.loc[history[column].notna(), ["account_id", "date", column]]
+    acc = accounts.get_indexer(frame["account_id"]).astype(np.int64)
+    start = as_of.normalize() - pd.Timedelta(days=n_days - 1)
+    day = ((frame["date"] - start) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
+    keep = acc >= 0
+    keys = acc[keep] * _KEY_SHIFT + day[keep] + _DAY_OFFSET
+    order = np.argsort(keys, kind="stable")
+    keys, days, acc_s = keys[order], day[keep][order], acc[keep][order]
+    vals = frame[column].to_numpy(dtype=np.float64)[keep][order]
+    grid_acc = np.repeat(np.arange(len(accounts), dtype=np.int64), n_days)
+    grid_day = np.tile(np.arange(n_days, dtype=np.int64), len(accounts))
+    right = np.searchsorted(keys, grid_acc * _KEY_SHIFT + grid_day + _DAY_OFFSET, side="right")
+    left = right - 1
+    m = len(keys)
+    if not m:
+        return np.full((len(accounts), n_days), np.nan)
+    li, ri = np.clip(left, 0, m - 1), np.clip(right, 0, m - 1)
+    left_ok = (left >= 0) & (acc_s[li] == grid_acc)
+    right_ok = (right < m) & (acc_s[ri] == grid_acc)
+    exact = left_ok & (days[li] == grid_day)
+    span = np.where(right_ok & left_ok, days[ri] - days[li], 1).astype(np.float64)
+    interp = vals[li] + (vals[ri] - vals[li]) * (grid_day - days[li]) / span
+    out = np.where(exact, vals[li], np.where(left_ok & right_ok, interp, np.nan))
+    return out.reshape(len(accounts), n_days)
+
+
+def _row_nanmedian(values: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(values, axis=1) if values.shape[1] else np.full(values.shape[0], np.nan)
+
+
+def _last_valid(matrix: np.ndarray) -> np.ndarray:
+    """Column of the last non-NaN value per row, -1 for empty rows."""
+    valid = ~np.isnan(matrix)
+    last = matrix.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1)
+    return np.where(valid.any(axis=1), last, -1)
+
+
+def _first_valid(matrix: np.ndarray) -> np.ndarray:
+    valid = ~np.isnan(matrix)
+    return np.where(valid.any(axis=1), np.argmax(valid, axis=1), matrix.shape[1])
+
+
+def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _at(matrix: np.ndarray, cols: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """matrix[row, cols[row]] where valid, else NaN."""
+    rows = np.arange(matrix.shape[0])
+    picked = matrix[rows, np.clip(cols, 0, matrix.shape[1] - 1)]
+    return np.where(valid, picked, np.nan)
+
+
+def growth_rates(followers: np.ndarray) -> dict[str, np.ndarray]:
+    """Relative follower change over each window in GROWTH_WINDOWS, ending at each row's last value."""
+    end, first = _last_valid(followers), _first_valid(followers)
+    last = _at(followers, end, end >= 0)
+    out: dict[str, np.ndarray] = {}
+    for window in GROWTH_WINDOWS:
+        begin = end - window
+        before = _at(followers, begin, (end >= 0) & (begin >= first))
+        out[f"follower_growth_{window}d"] = _safe_ratio(last - before, before)
+    return out
+
+
+def robust_z(followers: np.ndarray, settings: GrowthSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(robust z of each daily delta, baseline median delta per row)."""
+    deltas = np.diff(followers, axis=1)
+    median = _row_nanmedian(deltas)
+    mad = _row_nanmedian(np.abs(deltas - median[:, None]))
+    floor = np.maximum(settings.min_scale_share * _row_nanmedian(followers), 1.0)
+    scale = np.fmax(_MAD_TO_SD * mad, floor)
+    return (deltas - median[:, None]) / scale[:, None], median
+
+
+def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of True per row: (run id per cell, 0 outside runs; row, first col, last col of each run)."""
+    previous = np.pad(flags, ((0, 0), (1, 0)))[:, :-1]
+    following = np.pad(flags, ((0, 0), (0, 1)))[:, 1:]
+    starts, ends = flags & ~previous, flags & ~following
+    run_id = np.cumsum(starts.ravel()).reshape(flags.shape) * flags
+    rows, first = np.nonzero(starts)
+    _, last = np.nonzero(ends)
+    return run_id, rows, first, last
+
+
+def largest_spikes(
+    followers: np.ndarray, z: np.ndarray, median: np.ndarray, settings: GrowthSettings
+) -> pd.DataFrame:
+    """One row per account row index that has a spike: its largest run's excess gain, first delta column
+    and the day (grid column) the run ended."""
+    with np.errstate(invalid="ignore"):
+        spike = z > settings.spike_z
+    run_id, rows, first, last = _runs(spike)
+    excess = np.where(spike, np.diff(followers, axis=1) - median[:, None], 0.0)
+    sums = np.bincount(run_id.ravel(), weights=excess.ravel(), minlength=len(rows) + 1)[1:]
+    runs = pd.DataFrame({"row": rows, "excess": sums, "start": first, "end": last + 1})
+    best = runs.sort_values(["row", "excess"]).drop_duplicates("row", keep="last")
+    return best.set_index("row")
+
+
+def spike_features(
+    followers: np.ndarray, z: np.ndarray, best: pd.DataFrame, settings: GrowthSettings
+) -> dict[str, np.ndarray]:
+    """Spike counts, the largest jump, when it started and how much of it was purged afterwards."""
+    n_rows, n_days = followers.shape
+    with np.errstate(invalid="ignore"):
+        spikes, drops = z > settings.spike_z, z < -settings.spike_z
+    has_data = np.isfinite(z).any(axis=1)
+    rows = best.index.to_numpy()
+    level_before = followers[rows, best["start"].to_numpy()]
+    share, days_ago = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
+    share[rows] = _safe_ratio(best["excess"].to_numpy(), level_before)
+    days_ago[rows] = n_days - 1 - best["start"].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        max_z = np.where(has_data, np.nanmax(np.where(np.isfinite(z), z, -np.inf), axis=1), np.nan)
+    return {
+        "follower_spike_count": np.where(has_data, np.bincount(_runs(spikes)[1], minlength=n_rows), np.nan),
+        "follower_drop_count": np.where(has_data, np.bincount(_runs(drops)[1], minlength=n_rows), np.nan),
+        "follower_max_jump_z": max_z,
+        "follower_max_jump_share": np.where(has_data, np.nan_to_num(share, nan=0.0), np.nan),
+        "follower_max_jump_days_ago": days_ago,
+        "follower_post_spike_drop": _purge_share(followers, best, settings.purge_window_days),
+    }
+
+
+def _purge_share(followers: np.ndarray, best: pd.DataFrame, window: int) -> np.ndarray:
+    """Followers lost within `window` days after each largest spike, over the spike's excess gain."""
+    out = np.full(followers.shape[0], np.nan)
+    if best.empty:
+        return out
+    padded = np.pad(followers, ((0, 0), (0, window)), constant_values=np.nan)
+    rows, ends = best.index.to_numpy(), best["end"].to_numpy()
+    after = sliding_window_view(padded, window + 1, axis=1)[rows, ends]
+    peak, low = after[:, 0], np.fmin.reduce(after, axis=1)
+    seen_after = (~np.isnan(after[:, 1:])).any(axis=1)
+    lost = np.where(seen_after, np.maximum(peak - low, 0.0), np.nan)
+    out[rows] = _safe_ratio(lost, best["excess"].to_numpy())
+    return out
+
+
+def smoothness(followers: np.ndarray) -> np.ndarray:
+    """1 - second-difference energy over 4x the energy of weekly deltas, in [0, 1]: steady growth is near 1,
+    one jump is 0.5, see-saw counts near 0. Weekly resampling keeps it comparable across snapshot cadences."""
+    weekly = followers[:, ::-7][:, ::-1]
+    deltas = np.diff(weekly, axis=1)
+    second = np.diff(deltas, axis=1)
+    n_second = (~np.isnan(second)).sum(axis=1)
+    num, den = np.nansum(second**2, axis=1), 4.0 * np.nansum(deltas**2, axis=1)
+    ratio = np.where(den > 0, _safe_ratio(num, den), 0.0)
+    return np.where(n_second > 0, np.clip(1.0 - ratio, 0.0, 1.0), np.nan)
+
+
+def following_churn(following: np.ndarray, per_days: int = 30) -> dict[str, np.ndarray]:
+    """Churn (sum |delta| over mean level) and direction reversals of following_count, per `per_days` days."""
+    deltas = np.diff(following, axis=1)
+    n_deltas = (~np.isnan(deltas)).sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        level = np.nanmean(following, axis=1)
+    churn = _safe_ratio(np.nansum(np.abs(deltas), axis=1), level)
+    signs = pd.DataFrame(np.sign(deltas)).replace(0.0, np.nan).ffill(axis=1).to_numpy()
+    reversals = (signs[:, 1:] * signs[:, :-1] < 0).sum(axis=1) if signs.shape[1] > 1 else np.zeros(len(signs))
+    per = _safe_ratio(np.full(len(n_deltas), float(per_days)), n_deltas.astype(np.float64))
+    return {"following_churn_30d": churn * per, "following_reversals_30d": reversals * per}
+
+
+def _median_likes_between(
+    post_rows: np.ndarray, post_days: np.ndarray, likes: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
+    """Per account row: median likes of its posts on days in (low, high]; NaN without such posts."""
+    with np.errstate(invalid="ignore"):
+        inside = (post_days > low[post_rows]) & (post_days <= high[post_rows]) & ~np.isnan(likes)
+    medians = pd.Series(likes[inside]).groupby(post_rows[inside]).median()
+    return medians.reindex(np.arange(len(low))).to_numpy(dtype=np.float64)
+
+
+def _log_ratio(after: np.ndarray, before: np.ndarray, plus: float = 0.0) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log((after + plus) / (before + plus))
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def post_days(
+    posts: pd.DataFrame, accounts: pd.Index, as_of: pd.Timestamp, n_days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(account row, grid day, like count) of every post of a known account at or before as_of."""
+    posts = posts.loc[posts["posted_at"] <= as_of]
+    rows = accounts.get_indexer(posts["account_id"])
+    start = as_of.normalize() - pd.Timedelta(days=n_days - 1)
+    days = ((posts["posted_at"] - start) // pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
+    keep = rows >= 0
+    return rows[keep], days[keep], posts["like_count"].to_numpy(dtype=np.float64)[keep]
+
+
+def like_gaps(
+    followers: np.ndarray,
+    best: pd.DataFrame,
+    posts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    like_window: int,
+) -> dict[str, np.ndarray]:
+    """Follower growth that likes do not follow: around the largest spike, and over the last 90 days."""
+    n_rows = followers.shape[0]
+    rows, days, likes = posts
+    start, end = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
+    start[best.index.to_numpy()], end[best.index.to_numpy()] = best["start"], best["end"]
+    before = _median_likes_between(rows, days, likes, start - like_window, start)
+    after = _median_likes_between(rows, days, likes, end - 1, end + like_window - 1)
+    valid = ~np.isnan(start)
+    s_idx, e_idx = np.nan_to_num(start).astype(np.int64), np.nan_to_num(end).astype(np.int64)
+    jump = _log_ratio(_at(followers, e_idx, valid), _at(followers, s_idx, valid))
+    last, first = _last_valid(followers), _first_valid(followers)
+    ok = (last >= 0) & (last - 67 >= first)
+    growth = _log_ratio(_at(followers, last - 22, ok), _at(followers, last - 67, ok))
+    lastf = last.astype(np.float64)
+    early = _median_likes_between(rows, days, likes, lastf - 90, lastf - 45)
+    late = _median_likes_between(rows, days, likes, lastf - 45, lastf)
+    return {
+        "spike_like_gap": jump - _log_ratio(after, before, plus=1.0),
+        "follower_like_gap_90d": growth - _log_ratio(late, early, plus=1.0),
+    }
+
+
+def growth_features(
+    history: pd.DataFrame,
+    posts: pd.DataFrame | None,
+    as_of: pd.Timestamp,
+    settings: GrowthSettings | None = None,
+) -> pd.DataFrame:
+    """Growth features per account with history at or before as_of (index account_id, float64)."""
+    settings = settings or GrowthSettings()
+    as_of = as_utc(as_of)
+    history = history.loc[history["date"] <= as_of]
+    accounts = pd.Index(history["account_id"].unique(), name="account_id").sort_values()
+    n_days = settings.lookback_days + 1
+    followers = daily_matrix(history, "follower_count", accounts, as_of, n_days)
+    following = daily_matrix(history, "following_count", accounts, as_of, n_days)
+    z, median = robust_z(followers, settings)
+    best = largest_spikes(followers, z, median, settings)
+    if posts is None:
+        post_data = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    else:
+        post_data = post_days(posts, accounts, as_of, n_days)
+    columns = {
+        **growth_rates(followers),
+        **spike_features(followers, z, best, settings),
+        "follower_smoothness": smoothness(followers),
+        **following_churn(following),
+        **like_gaps(followers, best, post_data, settings.like_window_days),
+    }
+    frame = pd.DataFrame(columns, index=accounts).astype(np.float64)
+    return frame[[spec.name for spec in FEATURES]]
