@@ -5,8 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_WORLD := data/demo
-DEMO_INFLUENCERS ?= 600
+DEMO_CANDIDATES := data/demo-candidates
+DEMO_INFLUENCERS ?= 1500
 DEMO_SEED ?= 7
+DEMO_CAMPAIGN ?= cmp_0000
+DEMO_BUDGET ?= 20000
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-all bench-features lock clean
@@ -25,6 +28,12 @@ install: $(STAMP)  ## create .venv and install authfit with pinned dependencies
 demo: $(STAMP)  ## end to end on a synthetic world: simulate, validate, train, score, rank
 	$(BIN)/authfit simulate --influencers $(DEMO_INFLUENCERS) --seed $(DEMO_SEED) --out $(DEMO_WORLD)
 	$(BIN)/authfit validate $(DEMO_WORLD) --rejects results/demo-rejects.csv
+	$(BIN)/authfit train --config configs/train.yaml --data $(DEMO_WORLD)
+	$(BIN)/authfit simulate --influencers 400 --seed $$(($(DEMO_SEED) + 1)) --out $(DEMO_CANDIDATES)
+	$(BIN)/authfit score --model models/latest --data $(DEMO_CANDIDATES) --campaign $(DEMO_CAMPAIGN) \
+		--out results/demo-scores.parquet
+	$(BIN)/authfit shortlist --scores results/demo-scores.parquet --campaign $(DEMO_CAMPAIGN) \
+		--budget $(DEMO_BUDGET) --max-per-niche 3 --min-authenticity 60 --out results/demo-shortlist.csv
 
 test: $(STAMP)  ## run the test suite (real-data tests skip with a reason when the data sets are absent)
 	$(BIN)/python -m pytest -m "not slow"
@@ -39,4 +48,4 @@ lock: $(STAMP)  ## refresh requirements.lock from the current environment
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^authfit' > requirements.lock
 
 clean:  ## remove generated worlds, results and the virtualenv
-	rm -rf $(VENV) $(DEMO_WORLD) results mlruns.db mlartifacts
+	rm -rf $(VENV) $(DEMO_WORLD) $(DEMO_CANDIDATES) results mlruns.db mlartifacts models/*/ models/latest.json

@@ -81,6 +81,108 @@ def simulate(
         _print_realism_report(out)
 
 
+@app.command()
+def train(
+    config: Annotated[Path, typer.Option(help="Training settings.")] = Path("configs/train.yaml"),
+    data: Annotated[Path | None, typer.Option(help="Override the data directory in the config.")] = None,
+) -> None:
+    """Train the four models, write bundles under models/, log and register them in MLflow."""
+    from authfit.config import load_settings
+    from authfit.features.build import FeatureSettings
+    from authfit.training.pipeline import train_all
+    from authfit.training.settings import TrainSettings
+
+    settings = load_settings(config, TrainSettings)
+    if data is not None:
+        settings = settings.model_copy(update={"data": data})
+    summary = train_all(settings, load_settings(settings.features_config, FeatureSettings))
+    typer.echo(f"trained model set {summary.version}")
+    for name, path in summary.bundles.items():
+        shown = {k: round(v, 4) for k, v in summary.metrics.get(name, {}).items()
+                 if k in ("roc_auc", "pr_auc", "f1", "brier", "ece", "poisson_deviance", "spearman", "ndcg_at_10")}
+        tracked = summary.tracking.get(name)
+        alias = f", registry: @{tracked.promotion.alias}" if tracked and tracked.promotion else ""
+        typer.echo(f"  {name}: {path}  {shown}{alias}")
+    for note in summary.notes:
+        typer.echo(f"  note: {note}")
+
+
+@app.command()
+def score(
+    data: Annotated[Path, typer.Option(help="Directory of contract tables to score.")],
+    out: Annotated[Path, typer.Option(help="Output file, .parquet or .csv.")],
+    model: Annotated[str, typer.Option(help="models/latest, a models directory, or models:/authfit-...@alias")] = (
+        "models/latest"),
+    campaign: Annotated[str | None, typer.Option(help="Also predict conversions for this campaign id.")] = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Influencers per chunk (bounds memory).")] = 2000,
+    engine: Annotated[str, typer.Option(help="local or dask")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (engine dask).")] = None,
+    top: Annotated[int, typer.Option(help="Rows of the ranked table to print.")] = 10,
+) -> None:
+    """Score every influencer in DATA in resumable chunks; rejected rows go to OUT's rejects file."""
+    from authfit.scoring.batch import print_ranked, score_directory
+
+    summary = score_directory(data, out, model, campaign=campaign, chunk_size=chunk_size, engine=engine,
+                              scheduler=scheduler)
+    typer.echo(f"scored {summary.rows} rows into {summary.output} ({summary.rejected} rejected"
+               f"{', see ' + str(summary.rejects) if summary.rejects else ''}; {summary.resumed_chunks} chunks resumed)")
+    typer.echo(print_ranked(summary.output, top))
+
+
+accounts_app = typer.Typer(help="Score single accounts (followers, commenters).", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+
+
+@accounts_app.command("score")
+def accounts_score(
+    in_: Annotated[Path, typer.Option("--in", help="CSV or Parquet of account rows (contract profile columns).")],
+    out: Annotated[Path, typer.Option(help="Where to write the rows with fake_probability, is_fake, reasons.")],
+    model: Annotated[str, typer.Option(help="models/latest or a models directory")] = "models/latest",
+) -> None:
+    """Fake probability, verdict and top reasons for each account row; any optional column may be absent."""
+    from authfit.scoring.batch import score_accounts_file
+
+    written, rejected = score_accounts_file(in_, out, model)
+    typer.echo(f"scored {written} accounts into {out}" + (f"; {rejected} rejected rows in {rejected_path(out)}"
+                                                           if rejected else ""))
+
+
+def rejected_path(out: Path) -> Path:
+    from authfit.batch import rejects_path
+
+    return rejects_path(out)
+
+
+@app.command()
+def shortlist(
+    scores: Annotated[Path, typer.Option(help="Campaign scores written by `authfit score --campaign`.")],
+    campaign: Annotated[str, typer.Option(help="Campaign id.")],
+    budget: Annotated[float, typer.Option(help="Total budget, in the campaign's currency.")],
+    max_per_niche: Annotated[int | None, typer.Option(help="At most this many influencers per niche.")] = None,
+    min_authenticity: Annotated[float | None, typer.Option(help="Authenticity score gate (0-100).")] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the chosen set.")] = Path("results/shortlist.csv"),
+) -> None:
+    """Pick the influencers that maximise expected conversions within the budget (exact knapsack)."""
+    from authfit.scoring.batch import run_shortlist
+
+    typer.echo(run_shortlist(scores, campaign, budget, max_per_niche, min_authenticity, out))
+
+
+@app.command()
+def serve(
+    model: Annotated[str | None, typer.Option(help="Model to serve (default from the config).")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address; 127.0.0.1 unless told otherwise.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    config: Annotated[Path | None, typer.Option(help="Service settings (limits, API key variable).")] = Path(
+        "configs/serve.yaml"),
+) -> None:
+    """Serve the scorer over HTTP (FastAPI); OpenAPI at /openapi.json. SIGHUP reloads the model."""
+    from authfit.serve.run import load_service_settings, serve as run_service
+
+    run_service(load_service_settings(config if config and config.exists() else None, model=model, host=host,
+                                      port=port))
+
+
 def _print_realism_report(world: Path) -> None:
     from authfit.io import read_raw_tables
     from authfit.realism import realism_markdown, realism_report

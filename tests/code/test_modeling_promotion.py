@@ -46,11 +46,11 @@ def test_lower_is_better_metrics_compare_the_other_way():
 
 
 def test_registered_names_and_shipped_config():
-    assert registered_model_name("account_authenticity") == "authfit-account_authenticity"
+    assert registered_model_name("fake-engagement") == "authfit-fake-engagement"
     settings = load_settings(Path("configs/train.yaml"), TrainFile).modeling
-    assert settings.params_for("campaign_conversion").min_child_samples == 10
-    assert settings.params_for("account_authenticity").min_child_samples == settings.lgbm.min_child_samples
-    assert not settings.promotion_for("campaign_conversion").higher_is_better
+    assert settings.params_for("campaign-conversion").min_child_samples == 10
+    assert settings.params_for("account-authenticity").min_child_samples == settings.lgbm.min_child_samples
+    assert not settings.promotion_for("campaign-conversion").higher_is_better
 
 
 def test_bad_threshold_rule_in_config_is_reported(tmp_path):

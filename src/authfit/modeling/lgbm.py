@@ -36,6 +36,8 @@ class LgbmParams(BaseModel):
     early_stopping_rounds: int = Field(50, ge=1)
     n_jobs: int = Field(1, ge=1, description="threads; 1 is fastest on small data and busy machines")
     class_imbalance: Literal["scale_pos_weight", "is_unbalance", "none"] = "scale_pos_weight"
+    monotone_increasing: tuple[str, ...] = Field(
+        (), description="features whose rise may only raise the score (domain knowledge, e.g. fraud signals)")
     count_objective: Literal["poisson", "tweedie"] = "poisson"
     tweedie_variance_power: float = Field(1.5, gt=1, lt=2)
 
@@ -115,6 +117,15 @@ def check_aligned(X: pd.DataFrame, **columns: pd.Series | pd.Index | np.ndarray 
             raise ValueError(f"{name} has a different index from X; align it (or pass .to_numpy())")
 
 
+def monotone_params(params: LgbmParams, columns: pd.Index) -> dict[str, object]:
+    """LightGBM's per-feature monotone constraints for the configured features present in `columns`."""
+    wanted = set(params.monotone_increasing)
+    if not wanted & set(map(str, columns)):
+        return {}
+    return {"monotone_constraints": [1 if str(c) in wanted else 0 for c in columns],
+            "monotone_constraints_method": "advanced"}
+
+
 def _imbalance_params(y: np.ndarray, how: str) -> dict[str, object]:
     if how == "is_unbalance":
         return {"is_unbalance": True}
@@ -181,7 +192,7 @@ def fit_binary_cv(
     check_aligned(X, y=y, groups=groups)
     labels = _as_binary_labels(y)
     group_values = None if groups is None else np.asarray(groups)
-    base = params.booster_params("binary", seed) | {"metric": "binary_logloss"}
+    base = params.booster_params("binary", seed) | {"metric": "binary_logloss"} | monotone_params(params, X.columns)
     oof, fold_of = np.full(len(labels), np.nan), np.full(len(labels), -1)
     best: list[int] = []
     for k, (tr, va) in enumerate(_binary_splits(labels, group_values, folds, seed)):

@@ -40,7 +40,7 @@ class ModelingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lgbm: LgbmParams = LgbmParams()
-    lgbm_overrides: dict[str, dict[str, float | int | str | bool]] = {}
+    lgbm_overrides: dict[str, dict[str, float | int | str | bool | list[str]]] = {}
     cv: CvSettings = CvSettings()
     calibration: CalibrationSettings = CalibrationSettings()
     tracking: TrackingSettings = TrackingSettings()

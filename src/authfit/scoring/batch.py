@@ -1,0 +1,137 @@
+"""Batch scoring of a data directory: validate, then score chunks of influencers, resumably, locally or
+on a Dask cluster, and write one output file plus a rejects file."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from authfit.batch import BatchSummary, rejects_path, run_batch
+from authfit.features.build import complete_tables, split_by_accounts
+from authfit.io import read_raw_table, read_raw_tables, write_atomic
+from authfit.scoring.scorer import REJECT_COLUMNS, Scorer
+from authfit.schema import PROFILE_COLUMNS, Table
+from authfit.validate import coerce_frame, validate_tables
+
+log = logging.getLogger(__name__)
+
+
+def tables_for(tables: dict[str, pd.DataFrame], account_ids: np.ndarray) -> dict[str, pd.DataFrame]:
+    """The tables restricted to some influencers (their history, posts, comments, audience)."""
+    part = next(split_by_accounts(complete_tables(tables), pd.Series(0, index=pd.Index(account_ids))))
+    return part
+
+
+def chunk_scorer(scorer: Scorer, tables: dict[str, pd.DataFrame], campaign: str | None
+                 ) -> Callable[[np.ndarray], tuple[pd.DataFrame, pd.DataFrame]]:
+    """A function scoring one chunk of account ids: influencer scores, joined to campaign scores."""
+
+    def score_chunk(account_ids: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+        part = tables_for(tables, account_ids)
+        scored = scorer.score_influencers(part)
+        if campaign is not None:
+            campaign_rows = scorer.score_campaign(part, campaign).drop(columns=["rank"])
+            scored = scored.merge(campaign_rows, on="account_id", how="left")
+        return scored, pd.DataFrame(columns=REJECT_COLUMNS)
+
+    return score_chunk
+
+
+def dask_mapper(scheduler: str | None) -> Callable[[Callable[[int], int], list[int]], Iterable[int]]:
+    """Run chunk indices on a Dask cluster: the given scheduler, or a local cluster of this machine."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    def mapper(one: Callable[[int], int], todo: list[int]) -> Iterable[int]:
+        cluster = None if scheduler else LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                                      dashboard_address=None)
+        with Client(scheduler or cluster) as client:
+            futures = client.map(one, todo, pure=False)
+            for future in as_completed(futures):
+                yield future.result()
+        if cluster is not None:
+            cluster.close()
+
+    return mapper
+
+
+def score_directory(data: Path, out: Path, model: str, campaign: str | None = None, chunk_size: int = 2000,
+                    engine: str = "local", scheduler: str | None = None) -> BatchSummary:
+    """Score every valid influencer in `data`; rows that fail validation go to the rejects file."""
+    if engine not in ("local", "dask"):
+        raise ValueError(f"engine must be local or dask, got {engine!r}")
+    scorer = Scorer.load(model)
+    checked = validate_tables(read_raw_tables(data))
+    tables = checked.tables
+    if "accounts" not in tables:
+        raise ValueError(f"{data} has no valid accounts table to score")
+    keys = tables["accounts"]["account_id"].to_numpy(dtype=str)
+    summary = run_batch(keys, chunk_scorer(scorer, tables, campaign), out, chunk_size,
+                        salt=f"{scorer.model_version}-{campaign}",
+                        mapper=dask_mapper(scheduler) if engine == "dask" else None)
+    return _with_validation_rejects(summary, checked.rejects.reindex(columns=[*REJECT_COLUMNS, "record"]))
+
+
+def _with_validation_rejects(summary: BatchSummary, rejects: pd.DataFrame) -> BatchSummary:
+    if rejects.empty:
+        return summary
+    path = rejects_path(summary.output)
+    previous = pd.read_csv(path) if path.exists() else pd.DataFrame()
+    write_atomic(pd.concat([previous, rejects], ignore_index=True), path)
+    return BatchSummary(summary.output, path, summary.rows, summary.rejected + len(rejects), summary.chunks,
+                        summary.resumed_chunks)
+
+
+def read_scores(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path) if path.name.endswith(".parquet") else pd.read_csv(path)
+
+
+def print_ranked(path: Path, top: int) -> str:
+    """A short ranked table: by expected conversions when present, else by authenticity."""
+    scores = read_scores(path)
+    by = "expected_conversions" if "expected_conversions" in scores else "authenticity_score"
+    columns = [c for c in ("account_id", "tier", "authenticity_score", "fake_engagement_flag",
+                           "fake_follower_share", "expected_conversions", "expected_cost_per_conversion")
+               if c in scores]
+    ranked = scores.sort_values(by, ascending=False).head(top)[columns]
+    return ranked.to_string(index=False, float_format=lambda v: f"{v:.3g}")
+
+
+PROFILE_TABLE = Table("accounts", "account rows to score", PROFILE_COLUMNS, key=())
+
+
+def score_accounts_file(in_path: Path, out: Path, model: str) -> tuple[int, int]:
+    """Score account rows from a file; rows with unparseable or impossible values go to the rejects file."""
+    scorer = Scorer.load(model)
+    raw = read_raw_table(in_path)
+    typed, problems = coerce_frame(raw, PROFILE_TABLE)
+    bad = np.isin(typed.index.to_numpy(), problems["row"].unique())
+    scored = scorer.score_accounts(typed[~bad].reset_index(drop=True))
+    extra = raw.reset_index(drop=True).loc[~bad, [c for c in raw.columns if c not in typed.columns]]
+    scored = pd.concat([extra.reset_index(drop=True), scored], axis=1)
+    if out.name.endswith(".csv"):
+        scored = scored.assign(reasons=scored["reasons"].map(" | ".join))
+    write_atomic(scored, out)
+    if bad.any():
+        write_atomic(problems, rejects_path(out))
+    return int((~bad).sum()), int(bad.sum())
+
+
+def run_shortlist(scores_path: Path, campaign: str, budget: float, max_per_niche: int | None,
+                  min_authenticity: float | None, out: Path) -> str:
+    from authfit.shortlist import shortlist
+
+    scores = read_scores(scores_path)
+    if "campaign_id" in scores:
+        scores = scores[scores["campaign_id"] == campaign]
+    if scores.empty:
+        raise ValueError(f"{scores_path} holds no scores for campaign {campaign!r}; run authfit score --campaign")
+    result = shortlist(scores, budget, max_per_niche=max_per_niche, min_authenticity=min_authenticity)
+    write_atomic(result.chosen, out)
+    totals = ", ".join(f"{k}={v:.4g}" for k, v in result.totals().items())
+    columns = [c for c in ("account_id", "tier", "niche", "authenticity_score", "cost", "expected_conversions")
+               if c in result.chosen]
+    return f"{result.chosen[columns].to_string(index=False)}\n\ntotals: {totals}\nwritten to {out}"

@@ -1,0 +1,59 @@
+"""The account and comment models as scorers that other parts plug in (audience, comment features).
+
+Both wrap a verified bundle, so training (which loads what it has just written), batch scoring and the
+service call exactly the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from authfit.features.account_profile import account_profile_features
+from authfit.features.audience import ErrorRates
+from authfit.modeling.bundle import Bundle, BundleError
+
+
+@dataclass(frozen=True)
+class AccountModel:
+    """Fake probability of an account from its profile columns (any of them may be missing)."""
+
+    bundle: Bundle
+
+    @property
+    def threshold(self) -> float:
+        return float(self.bundle.metadata.threshold if self.bundle.metadata.threshold is not None else 0.5)
+
+    @property
+    def error_rates(self) -> ErrorRates | None:
+        rates = self.bundle.metadata.extra.get("error_rates")
+        return ErrorRates(**rates) if rates else None
+
+    def features(self, profiles: pd.DataFrame) -> pd.DataFrame:
+        return account_profile_features(profiles).reindex(columns=list(self.bundle.features))
+
+    def predict_proba(self, profiles: pd.DataFrame) -> np.ndarray:
+        if len(profiles) == 0:
+            return np.zeros(0)
+        return self.bundle.predict(self.features(profiles))
+
+
+@dataclass(frozen=True)
+class CommentModel:
+    """Spam probability of comment texts; the fitted text model travels in the bundle's transformers."""
+
+    bundle: Bundle
+
+    @property
+    def threshold(self) -> float:
+        return float(self.bundle.metadata.threshold if self.bundle.metadata.threshold is not None else 0.5)
+
+    def predict_proba(self, texts: pd.Series) -> np.ndarray:
+        model = self.bundle.transformers.get("comment_model")
+        if model is None:
+            raise BundleError(f"{self.bundle.path} holds no comment model")
+        if len(texts) == 0:
+            return np.zeros(0)
+        return np.asarray(model.predict_proba_texts(texts), dtype=float)

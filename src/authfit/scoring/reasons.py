@@ -1,0 +1,169 @@
+"""Reasons a person can read, from LightGBM's per-prediction contributions (TreeSHAP, `pred_contrib`).
+
+For each row, the features that pushed its score most in the direction of its verdict are picked from
+the contribution matrix, and each is turned into a sentence by a template that reads the feature values
+of that row. Templates work on whole columns (one vectorised pass per feature), not per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+Template = Callable[[pd.DataFrame], pd.Series]
+
+
+def _pct(x: pd.Series) -> pd.Series:
+    return (x.astype(float) * 100).round().astype("Int64").astype("str") + "%"
+
+
+def _num(x: pd.Series, digits: int = 1) -> pd.Series:
+    return x.astype(float).round(digits).astype("str")
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series(np.nan, index=frame.index)
+
+
+def _count(x: pd.Series) -> pd.Series:
+    return x.astype(float).round().astype("Int64").map("{:,}".format, na_action="ignore").astype("str")
+
+
+def _flag(name: str, yes: str, no: str) -> Template:
+    return lambda f: pd.Series(np.where(_col(f, name) >= 0.5, yes, no), index=f.index)
+
+
+def _follower_jump(f: pd.DataFrame) -> pd.Series:
+    as_of = pd.to_datetime(_col(f, "_as_of"), utc=True)
+    start = as_of - pd.to_timedelta(_col(f, "follower_max_jump_days_ago").fillna(0), unit="D")
+    week = (start - pd.to_timedelta(start.dt.weekday, unit="D")).dt.strftime("%Y-%m-%d")
+    text = "followers jumped " + _pct(_col(f, "follower_max_jump_share")) + " in the week of " + week
+    drop = _col(f, "follower_post_spike_drop")
+    return text.where(~(drop > 0.01), text + ", then fell " + _pct(drop))
+
+
+TEMPLATES: dict[str, Template] = {
+    "follower_max_jump_share": _follower_jump,
+    "follower_max_jump_z": _follower_jump,
+    "follower_spike_count": lambda f: _num(_col(f, "follower_spike_count"), 0) + " sudden follower spikes",
+    "follower_post_spike_drop": lambda f: "followers fell " + _pct(_col(f, "follower_post_spike_drop"))
+    + " after their largest spike (a purge after a purchase?)",
+    "follower_drop_count": lambda f: _num(_col(f, "follower_drop_count"), 0) + " sudden follower drops",
+    "following_churn_30d": lambda f: "the following count churns (follow/unfollow): "
+    + _pct(_col(f, "following_churn_30d")) + " of its level in 30 days",
+    "following_reversals_30d": lambda f: _num(_col(f, "following_reversals_30d"), 0)
+    + " follow/unfollow reversals in 30 days",
+    "spike_like_gap": lambda f: "likes did not keep up when followers jumped",
+    "follower_like_gap_90d": lambda f: "followers grew faster than likes over 90 days",
+    "generic_comment_share": lambda f: _pct(_col(f, "generic_comment_share")) + " of comments are generic",
+    "emoji_only_share": lambda f: _pct(_col(f, "emoji_only_share")) + " of comments are emoji only",
+    "short_comment_share": lambda f: _pct(_col(f, "short_comment_share")) + " of comments are one or two words",
+    "exact_duplicate_share": lambda f: _pct(_col(f, "exact_duplicate_share")) + " of comments are exact duplicates",
+    "near_duplicate_share": lambda f: _pct(_col(f, "near_duplicate_share"))
+    + " of comments are generic or duplicated",
+    "recurring_comment_share": lambda f: _pct(_col(f, "recurring_comment_share"))
+    + " of comments come from the same group of commenters on every post (a pod)",
+    "recurring_commenter_share": lambda f: _pct(_col(f, "recurring_commenter_share"))
+    + " of commenters recur across posts",
+    "recurring_early_comment_share": lambda f: _pct(_col(f, "recurring_early_comment_share"))
+    + " of comments are recurring commenters arriving within minutes",
+    "early_comment_share": lambda f: _pct(_col(f, "early_comment_share")) + " of comments arrive within minutes",
+    "comment_burstiness": lambda f: "comments arrive in bursts (burstiness " + _num(_col(f, "comment_burstiness"), 2)
+    + ")",
+    "top_k_commenter_share": lambda f: _pct(_col(f, "top_k_commenter_share"))
+    + " of comments come from a handful of accounts",
+    "commenter_gini": lambda f: "comments are concentrated on few commenters (Gini "
+    + _num(_col(f, "commenter_gini"), 2) + ")",
+    "spam_share": lambda f: _pct(_col(f, "spam_share")) + " of comments look like spam or bots",
+    "spam_prob_mean": lambda f: "comments look like spam on average (" + _pct(_col(f, "spam_prob_mean")) + ")",
+    "caption_relevance_mean": lambda f: "comments relate to the captions "
+    + _pct(_col(f, "caption_relevance_mean")) + " (topical relevance)",
+    "audience_fake_share_corrected": lambda f: "an estimated " + _pct(_col(f, "audience_fake_share_corrected"))
+    + " of followers are fake (" + _pct(_col(f, "audience_fake_share_corrected_lo")) + " to "
+    + _pct(_col(f, "audience_fake_share_corrected_hi")) + ")",
+    "audience_fake_share": lambda f: _pct(_col(f, "audience_fake_share")) + " of sampled followers look fake",
+    "audience_fake_share_lo": lambda f: _pct(_col(f, "audience_fake_share")) + " of sampled followers look fake",
+    "audience_fake_share_hi": lambda f: _pct(_col(f, "audience_fake_share")) + " of sampled followers look fake",
+    "audience_fake_share_corrected_lo": lambda f: TEMPLATES["audience_fake_share_corrected"](f),
+    "audience_fake_share_corrected_hi": lambda f: TEMPLATES["audience_fake_share_corrected"](f),
+    "audience_mass_follow_share": lambda f: _pct(_col(f, "audience_mass_follow_share"))
+    + " of followers follow more than 1,500 accounts",
+    "engagement_vs_benchmark": lambda f: "engagement is " + _num(_col(f, "engagement_vs_benchmark"))
+    + "x the usual rate for this follower count",
+    "engagement_log_ratio": lambda f: "engagement is " + _num(np.exp(_col(f, "engagement_log_ratio").astype(float)))
+    + "x the usual rate for this follower count",
+    "likes_per_comment": lambda f: _num(_col(f, "likes_per_comment"), 0) + " likes per comment",
+    "comment_like_ratio": lambda f: _num(_col(f, "comment_like_ratio") * 100, 1) + " comments per 100 likes",
+    "likes_cv": lambda f: "likes vary across posts by " + _pct(_col(f, "likes_cv")),
+    "log_followers": lambda f: _count(np.expm1(_col(f, "log_followers"))) + " followers",
+    "log_following": lambda f: "follows " + _count(np.expm1(_col(f, "log_following"))) + " accounts",
+    "log_media": lambda f: _count(np.expm1(_col(f, "log_media"))) + " posts published",
+    "follow_ratio_log": lambda f: "follows " + _num(np.exp(_col(f, "follow_ratio_log").astype(float)))
+    + "x as many accounts as follow it",
+    "followers_per_post_log": lambda f: _num(np.exp(_col(f, "followers_per_post_log").astype(float)), 0)
+    + " followers per post",
+    "following_over_1500": _flag("following_over_1500", "follows more than 1,500 accounts",
+                                 "follows at most 1,500 accounts"),
+    "username_length": lambda f: "username is " + _count(_col(f, "username_length")) + " characters long",
+    "username_digit_count": lambda f: _count(_col(f, "username_digit_count")) + " digits in the username",
+    "username_digit_share": lambda f: _pct(_col(f, "username_digit_share")) + " of the username is digits",
+    "username_trailing_digits": lambda f: "username ends in " + _count(_col(f, "username_trailing_digits"))
+    + " digits",
+    "username_nonalnum_share": lambda f: _pct(_col(f, "username_nonalnum_share"))
+    + " of the username is punctuation",
+    "full_name_length": lambda f: pd.Series(np.where(_col(f, "full_name_length") > 0, "display name has "
+                                                     + _count(_col(f, "full_name_length")) + " characters",
+                                                     "no display name"), index=f.index),
+    "full_name_words": lambda f: _count(_col(f, "full_name_words")) + " words in the display name",
+    "name_username_similarity": lambda f: "display name and username are " + _pct(
+        _col(f, "name_username_similarity")) + " alike",
+    "bio_length": lambda f: pd.Series(np.where(_col(f, "bio_length") > 0, "biography of "
+                                               + _count(_col(f, "bio_length")) + " characters", "empty biography"),
+                                      index=f.index),
+    "bio_has_url": _flag("bio_has_url", "biography contains a link", "no link in the biography"),
+    "has_profile_pic": _flag("has_profile_pic", "has a profile picture", "no profile picture"),
+    "is_private": _flag("is_private", "private account", "public account"),
+    "is_verified": _flag("is_verified", "verified account", "not verified"),
+    "has_external_url": _flag("has_external_url", "links to an external website", "no external link"),
+    "log10_followers_as_of": lambda f: _count(10 ** _col(f, "log10_followers_as_of").astype(float) - 1)
+    + " followers",
+    "engagement_rate": lambda f: "engagement rate " + _num(_col(f, "engagement_rate") * 100, 2) + "%",
+    "engagement_rate_mean": lambda f: "mean engagement rate " + _num(_col(f, "engagement_rate_mean") * 100, 2) + "%",
+    "top_topic_share": lambda f: _pct(_col(f, "top_topic_share")) + " of the content is in its main topic",
+    "topic_entropy": lambda f: "content spread over topics (entropy " + _num(_col(f, "topic_entropy"), 2) + ")",
+    "posts_per_week": lambda f: _num(_col(f, "posts_per_week")) + " posts a week",
+    "sponsored_share": lambda f: _pct(_col(f, "sponsored_share")) + " of posts are sponsored",
+    "hashtags_per_post": lambda f: _num(_col(f, "hashtags_per_post")) + " hashtags per post",
+    "days_since_last_post": lambda f: "last post " + _count(_col(f, "days_since_last_post")) + " days ago",
+}
+
+
+def _fallback(name: str, definition: str) -> Template:
+    return lambda f: definition + ": " + _num(_col(f, name), 3)
+
+
+def top_reasons(contributions: np.ndarray, features: pd.DataFrame, positive: np.ndarray, k: int = 3,
+                definitions: dict[str, str] | None = None, min_abs: float = 1e-6) -> pd.Series:
+    """A list of up to `k` sentences per row. `contributions` is (rows, features + 1) from pred_contrib;
+    rows with `positive` True are explained by what raised their score, the others by what lowered it."""
+    names = list(features.columns)
+    signed = np.where(positive[:, None], contributions[:, :-1], -contributions[:, :-1])
+    order = np.argsort(-signed, axis=1, kind="stable")[:, :k]
+    strength = np.take_along_axis(signed, order, axis=1)
+    sentences = np.full(order.shape, None, dtype=object)
+    definitions = definitions or {}
+    for j in np.unique(order):
+        mask = (order == j) & (strength > min_abs)
+        rows = np.flatnonzero(mask.any(axis=1))
+        if not rows.size:
+            continue
+        name = names[j]
+        template = TEMPLATES.get(name) or _fallback(name, definitions.get(name, name.replace("_", " ")))
+        subset = features.iloc[rows]
+        text = template(subset).astype(object).where(subset[name].notna().to_numpy(), None)
+        sentences[rows, np.argmax(mask[rows], axis=1)] = text.to_numpy(dtype=object)
+    deduped = pd.Series([list(dict.fromkeys(s for s in row if s is not None)) for row in sentences],
+                        index=features.index)
+    return deduped

@@ -1,0 +1,220 @@
+"""The one scorer behind the Python API, batch scoring and the HTTP service.
+
+`Scorer.load` reads a verified set of bundles (or MLflow registry URIs); `score` takes contract tables
+as they come (raw or typed), validates them, builds the features the model was trained on, and returns
+influencer scores with reasons, campaign predictions, and the rows it rejected with their reasons.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from authfit.features.build import FeatureBuilder
+from authfit.features.engagement import tier_of
+from authfit.modeling.bundle import Bundle, BundleError, load_bundle, resolve_model_set
+from authfit.scoring.components import AccountModel, CommentModel
+from authfit.scoring.reasons import top_reasons
+from authfit.training.settings import ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL
+from authfit.validate import validate_tables
+
+REJECT_COLUMNS = ["table", "row", "columns", "reason"]
+INFLUENCER_COLUMNS = [
+    "account_id", "tier", "fake_engagement_probability", "fake_engagement_flag", "authenticity_score",
+    "fake_follower_share", "fake_follower_share_lo", "fake_follower_share_hi", "reachability",
+    "engagement_rate", "engagement_rate_vs_benchmark", "reasons", "model_version", "scored_at",
+]
+CAMPAIGN_COLUMNS = ["campaign_id", "account_id", "expected_conversions", "conversion_rate",
+                    "expected_cost_per_conversion", "fit_score", "rank"]
+
+
+class ScoringError(ValueError):
+    """The request cannot be scored as given (e.g. an unknown campaign)."""
+
+
+@dataclass
+class ScoreResult:
+    influencers: pd.DataFrame
+    campaign: pd.DataFrame | None
+    rejects: pd.DataFrame
+
+
+def _load_model_uri(uri: str) -> Bundle:
+    """A bundle from an MLflow registry URI such as models:/authfit-fake-engagement@champion."""
+    import mlflow
+
+    from authfit.modeling.pyfunc import BUNDLE_ARTIFACT
+
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"{uri.rstrip('/')}/artifacts/{BUNDLE_ARTIFACT}"))
+    return load_bundle(local)
+
+
+def _companion_uri(uri: str, name: str) -> str:
+    """The registry URI of another model at the same alias (models:/authfit-<name>@<alias>)."""
+    alias = uri.rsplit("@", 1)[1] if "@" in uri else "champion"
+    return f"models:/authfit-{name}@{alias}"
+
+
+class Scorer:
+    """Loads once, scores many times; thread-safe for concurrent `score` calls (no shared mutation)."""
+
+    def __init__(self, bundles: dict[str, Bundle]):
+        if FAKE_ENGAGEMENT_MODEL not in bundles:
+            raise BundleError(f"a scorer needs the {FAKE_ENGAGEMENT_MODEL} model; got {sorted(bundles)}")
+        self.bundles = bundles
+        self.fake = bundles[FAKE_ENGAGEMENT_MODEL]
+        self.account = AccountModel(bundles[ACCOUNT_MODEL]) if ACCOUNT_MODEL in bundles else None
+        self.comment = CommentModel(bundles[COMMENT_MODEL]) if COMMENT_MODEL in bundles else None
+        self.conversion = bundles.get(CONVERSION_MODEL)
+        self.builder = self._builder(self.fake)
+        self.model_version = self.fake.metadata.version
+
+    def _builder(self, bundle: Bundle) -> FeatureBuilder:
+        stored = bundle.transformers.get("features")
+        if stored is None:
+            raise BundleError(f"{bundle.path} holds no fitted feature builder")
+        builder = copy.copy(stored)  # the bundle's object stays untouched; scorers are plugged into a copy
+        return builder.set_params(
+            account_scorer=self.account.predict_proba if self.account else None,
+            error_rates=self.account.error_rates if self.account else None,
+            comment_scorer=self.comment.predict_proba if self.comment else None)
+
+    @classmethod
+    def load(cls, location: str | Path) -> Scorer:
+        """`models/latest`, a models directory with latest.json, or models:/authfit-<name>@<alias>."""
+        text = str(location)
+        if text.startswith("models:/"):
+            names = (ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL)
+            bundles = {FAKE_ENGAGEMENT_MODEL: _load_model_uri(text)}
+            for name in names:
+                try:
+                    bundles[name] = _load_model_uri(_companion_uri(text, name))
+                except Exception:  # noqa: BLE001 - a companion model is optional
+                    continue
+            return cls(bundles)
+        return cls({name: load_bundle(path) for name, path in resolve_model_set(Path(text)).items()})
+
+    def describe(self) -> dict:
+        return {"model_version": self.model_version, "feature_set": self.fake.metadata.feature_set_version,
+                "models": {name: {"version": b.metadata.version, "threshold": b.metadata.threshold,
+                                  "metrics": b.metadata.metrics, "n_features": len(b.features)}
+                           for name, b in self.bundles.items()}}
+
+    # ------------------------------------------------------------------ influencers
+
+    def features(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        return self.builder.transform(tables)
+
+    def predict_features(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated fake-engagement probabilities from precomputed features."""
+        return self.fake.predict(X)
+
+    def explain(self, X: pd.DataFrame, probability: np.ndarray, as_of: pd.Timestamp, k: int = 3) -> pd.Series:
+        frame = self.fake.feature_frame(X)
+        contributions = self.fake.boosters["model"].predict(frame, pred_contrib=True)
+        threshold = self.fake.metadata.threshold or 0.5
+        return top_reasons(contributions, frame.assign(_as_of=as_of)[[*frame.columns, "_as_of"]],
+                           probability >= threshold, k=k, definitions=_definitions())
+
+    def score_influencers(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        X = self.features(tables)
+        p = np.clip(np.nan_to_num(self.predict_features(X), nan=0.5), 0.0, 1.0)
+        threshold = self.fake.metadata.threshold or 0.5
+        reasons = self.explain(X, p, self.builder.resolve_as_of(tables)) if len(X) else pd.Series(dtype=object)
+        followers = np.expm1(X["log10_followers_as_of"] * np.log(10)) if "log10_followers_as_of" in X else None
+        out = pd.DataFrame({
+            "account_id": X.index.astype(str),
+            "tier": tier_of(pd.Series(followers, index=X.index)).to_numpy() if followers is not None else None,
+            "fake_engagement_probability": p, "fake_engagement_flag": p >= threshold,
+            "authenticity_score": np.round(100.0 * (1.0 - p), 1),
+            "fake_follower_share": X.get("audience_fake_share_corrected"),
+            "fake_follower_share_lo": X.get("audience_fake_share_corrected_lo"),
+            "fake_follower_share_hi": X.get("audience_fake_share_corrected_hi"),
+            "reachability": 1.0 - X["audience_mass_follow_share"] if "audience_mass_follow_share" in X else np.nan,
+            "engagement_rate": X.get("engagement_rate"),
+            "engagement_rate_vs_benchmark": X.get("engagement_vs_benchmark"),
+            "reasons": reasons.reindex(X.index).to_numpy() if len(X) else [],
+            "model_version": self.model_version,
+            "scored_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }, index=X.index)
+        niche = tables["accounts"].drop_duplicates("account_id").set_index("account_id")["category"]
+        out["niche"] = niche.reindex(X.index).to_numpy()
+        return out.reset_index(drop=True)[[*INFLUENCER_COLUMNS, "niche"]]
+
+    # ------------------------------------------------------------------ campaigns
+
+    def score_campaign(self, tables: dict[str, pd.DataFrame], campaign: str) -> pd.DataFrame:
+        if self.conversion is None:
+            raise ScoringError("this model set has no campaign conversion model")
+        campaigns = tables.get("campaigns", pd.DataFrame(columns=["campaign_id"]))
+        if campaign not in set(campaigns["campaign_id"]):
+            raise ScoringError(f"campaign {campaign!r} is not in the campaigns table")
+        one = dict(tables, campaigns=campaigns[campaigns["campaign_id"] == campaign])
+        pairs = self.builder.campaign_features(one, all_pairs=True)
+        followers = tables["accounts"].set_index("account_id")["follower_count"]
+        ids = pairs.index.get_level_values("account_id")
+        exposure = followers.reindex(ids).clip(lower=1).fillna(1).to_numpy(dtype=float)
+        expected = self.conversion.predict(pairs.assign(**{self.conversion.metadata.exposure_column: exposure}))
+        offered = self._offered_cost(tables.get("offers"), campaign, ids)
+        estimated = self._estimated_cost(exposure)
+        cost = np.where(np.isfinite(offered), offered, estimated)
+        out = pd.DataFrame({
+            "campaign_id": campaign, "account_id": ids.astype(str), "expected_conversions": expected,
+            "conversion_rate": expected / exposure, "cost": cost,
+            "cost_source": np.where(np.isfinite(offered), "offer", np.where(np.isfinite(estimated), "estimated", None)),
+            "expected_cost_per_conversion": np.where(expected > 0, cost / np.maximum(expected, 1e-12), np.nan),
+            "fit_score": pairs["brand_topic_cosine"].to_numpy() if "brand_topic_cosine" in pairs else np.nan,
+        })
+        out["rank"] = out["expected_conversions"].rank(ascending=False, method="first").astype(int)
+        return out.sort_values("rank").reset_index(drop=True)
+
+    @staticmethod
+    def _offered_cost(offers: pd.DataFrame | None, campaign: str, ids: pd.Index) -> np.ndarray:
+        if offers is None or offers.empty:
+            return np.full(len(ids), np.nan)
+        mine = offers[offers["campaign_id"] == campaign].drop_duplicates("account_id").set_index("account_id")
+        return mine["cost"].reindex(ids).to_numpy(dtype=float)
+
+    def _estimated_cost(self, followers: np.ndarray) -> np.ndarray:
+        """The typical fee at this follower count in the training outcomes (NaN when unknown)."""
+        curve = self.conversion.metadata.extra.get("cost_curve") if self.conversion else None
+        if not curve:
+            return np.full(len(followers), np.nan)
+        return np.interp(np.log10(np.maximum(followers, 1)), curve["log10_followers"], curve["cost"])
+
+    # ------------------------------------------------------------------ the API
+
+    def score(self, tables: dict[str, pd.DataFrame], campaign: str | None = None) -> ScoreResult:
+        """Validate, score every valid influencer, and (given a campaign id) predict its conversions."""
+        checked = validate_tables(tables)
+        valid = checked.tables
+        if "accounts" not in valid:
+            raise ScoringError("the accounts table is required")
+        influencers = self.score_influencers(valid)
+        campaign_scores = self.score_campaign(valid, campaign) if campaign is not None else None
+        return ScoreResult(influencers, campaign_scores, checked.rejects.reindex(columns=REJECT_COLUMNS))
+
+    def score_accounts(self, accounts: pd.DataFrame) -> pd.DataFrame:
+        """Fake probability, verdict and reasons for account rows (followers, commenters)."""
+        if self.account is None:
+            raise ScoringError("this model set has no account authenticity model")
+        X = self.account.features(accounts)
+        p = np.clip(self.account.predict_proba(accounts), 0.0, 1.0)
+        flagged = p >= self.account.threshold
+        contributions = self.account.bundle.boosters["model"].predict(X, pred_contrib=True) if len(X) else None
+        reasons = (top_reasons(contributions, X, flagged, definitions=_definitions()) if len(X)
+                   else pd.Series(dtype=object))
+        return accounts.reset_index(drop=True).assign(
+            fake_probability=p, is_fake=flagged, reasons=reasons.to_numpy(),
+            model_version=self.account.bundle.metadata.version)
+
+
+def _definitions() -> dict[str, str]:
+    from authfit.features.docs import campaign_specs, influencer_specs
+
+    return {spec.name: spec.definition for spec in [*influencer_specs(), *campaign_specs()]}

@@ -1,0 +1,1 @@
+"""The training pipeline: `authfit train` wires features, the four models, bundles and MLflow."""

@@ -1,0 +1,175 @@
+"""`authfit train`: the four models, trained in dependency order and written as one set of bundles.
+
+1. account authenticity, on the real labelled account sets (it scores audience samples);
+2. comment authenticity, on the real labelled comments (it scores comments);
+3. the feature builder, fitted on the contract tables with both scorers plugged in;
+4. fake engagement, on the influencer features and the `labels` table;
+5. campaign conversion, on influencer x campaign features and `outcomes`.
+Each is saved as a bundle under models/<name>/<version>/, `models/latest.json` points at the new set,
+and each run is logged to MLflow (a failure there is reported, never fatal).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from authfit.features.build import FeatureBuilder, FeatureSettings
+from authfit.modeling.bundle import data_fingerprint, new_version, write_latest
+from authfit.modeling.tracking import TrackingResult, config_as_dict, log_training_run
+from authfit.training.fit import FittedModel, fit_binary, fit_count, write_bundle
+from authfit.training.real_models import (
+    AccountModel,
+    CommentModel,
+    train_account_model,
+    train_comment_model,
+)
+from authfit.training.settings import (
+    CONVERSION_MODEL,
+    FAKE_ENGAGEMENT_MODEL,
+    TrainSettings,
+)
+from authfit.validate import load_contract_tables
+
+log = logging.getLogger(__name__)
+EXPOSURE_COLUMN = "exposure_followers"
+
+
+class TrainingError(ValueError):
+    """The training data cannot train a model, for a reason the user can act on."""
+
+
+@dataclass
+class TrainingSummary:
+    version: str
+    bundles: dict[str, Path] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    tracking: dict[str, TrackingResult | None] = field(default_factory=dict)
+    rejected_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+    examples: dict[str, pd.DataFrame] = field(default_factory=dict)  # input examples for the MLflow signature
+
+
+def influencer_training_set(features: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Feature rows of the labelled influencers, and their 0/1 labels."""
+    y = labels.drop_duplicates("account_id").set_index("account_id")["fake_engagement"]
+    ids = features.index.intersection(y.index)
+    if len(ids) < 20 or y.loc[ids].nunique() < 2:
+        raise TrainingError(f"fake engagement needs >= 20 labelled influencers of both classes; got {len(ids)}")
+    return features.loc[ids], y.loc[ids].to_numpy(dtype=float)
+
+
+def conversion_training_set(builder: FeatureBuilder, tables: dict[str, pd.DataFrame]
+                            ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Influencer x campaign features with the exposure column, conversions, campaign start (time order)
+    and campaign id (ranking groups)."""
+    pairs = builder.campaign_features(tables)
+    outcomes = tables["outcomes"].set_index(["campaign_id", "account_id"])["conversions"]
+    pairs = pairs.loc[pairs.index.intersection(outcomes.index)]
+    followers = tables["accounts"].set_index("account_id")["follower_count"]
+    exposure = followers.reindex(pairs.index.get_level_values("account_id")).to_numpy(dtype=float)
+    keep = np.isfinite(exposure) & (exposure > 0)
+    pairs = pairs.loc[keep]
+    start = tables["campaigns"].set_index("campaign_id")["start_date"]
+    campaign = pairs.index.get_level_values("campaign_id")
+    time_order = start.reindex(campaign).fillna(start.min()).to_numpy()
+    return pairs, outcomes.loc[pairs.index].to_numpy(dtype=float), exposure[keep], time_order, campaign.to_numpy()
+
+
+def cost_curve(tables: dict[str, pd.DataFrame], bins: int = 12) -> dict[str, list[float]]:
+    """Median fee by log10(followers), from past outcomes: the cost estimate when a candidate has no offer."""
+    outcomes = tables["outcomes"].dropna(subset=["cost"])
+    followers = tables["accounts"].set_index("account_id")["follower_count"]
+    x = np.log10(followers.reindex(outcomes["account_id"]).to_numpy(dtype=float).clip(min=1))
+    frame = pd.DataFrame({"x": x, "cost": outcomes["cost"].to_numpy(dtype=float)}).dropna()
+    if len(frame) < bins:
+        return {}
+    frame["bin"] = pd.qcut(frame["x"], bins, labels=False, duplicates="drop")
+    curve = frame.groupby("bin").agg(x=("x", "median"), cost=("cost", "median"))
+    return {"log10_followers": curve["x"].tolist(), "cost": curve["cost"].cummax().tolist()}
+
+
+def train_fake_engagement(features: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                          settings: TrainSettings) -> tuple[FittedModel, np.ndarray]:
+    X, y = influencer_training_set(features, tables["labels"])
+    return fit_binary(FAKE_ENGAGEMENT_MODEL, X, y, X.index.to_numpy(), settings.modeling), y
+
+
+def train_conversion(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], settings: TrainSettings
+                     ) -> tuple[FittedModel, np.ndarray, pd.DataFrame]:
+    X, y, exposure, time_order, campaign = conversion_training_set(builder, tables)
+    if len(X) < 50 or y.sum() == 0:
+        raise TrainingError(f"campaign conversion needs >= 50 outcome rows with conversions; got {len(X)}")
+    model = fit_count(CONVERSION_MODEL, X, y, exposure, time_order, campaign, settings.modeling, EXPOSURE_COLUMN)
+    model.extra["cost_curve"] = cost_curve(tables)
+    return model, y, X.assign(**{EXPOSURE_COLUMN: exposure})
+
+
+def without_scorers(builder: FeatureBuilder) -> FeatureBuilder:
+    """A copy of the fitted builder with the model scorers unplugged: those models travel in their own
+    bundles and are plugged back in when a scorer loads the set."""
+    return copy.copy(builder).set_params(account_scorer=None, comment_scorer=None, error_rates=None)
+
+
+def _scorers(account: AccountModel | None, comment: CommentModel | None) -> dict[str, object]:
+    return {
+        "account_scorer": account.predict_proba if account else None,
+        "error_rates": account.error_rates if account else None,
+        "comment_scorer": comment.predict_proba if comment else None,
+    }
+
+
+def train_all(settings: TrainSettings, feature_settings: FeatureSettings) -> TrainingSummary:
+    """Train every model and write the set of bundles; see the module docstring for the order."""
+    summary = TrainingSummary(version=new_version())
+    loaded = load_contract_tables(settings.data)
+    summary.rejected_rows = int(loaded.rejects.shape[0])
+    tables = loaded.tables
+    if "labels" not in tables or "accounts" not in tables:
+        raise TrainingError(f"{settings.data} needs at least the accounts and labels tables to train")
+    account = train_account_model(settings, summary.version, summary)
+    comment = train_comment_model(settings, summary.version, summary)
+    builder = FeatureBuilder(feature_settings, **_scorers(account, comment)).fit(tables)
+    features = builder.transform(tables)
+    portable = without_scorers(builder)
+    fingerprint = data_fingerprint({k: v for k, v in tables.items()})
+    fake, y_fake = train_fake_engagement(features, tables, settings)
+    summary.bundles[FAKE_ENGAGEMENT_MODEL] = write_bundle(
+        fake, y_fake, settings.models_dir, summary.version, fingerprint, builder.feature_set_version_,
+        transformers={"features": portable})
+    summary.metrics[FAKE_ENGAGEMENT_MODEL] = fake.metrics
+    summary.examples[FAKE_ENGAGEMENT_MODEL] = features.head(5)
+    if "outcomes" in tables and "campaigns" in tables:
+        conversion, y_conv, X_conv = train_conversion(builder, tables, settings)
+        summary.bundles[CONVERSION_MODEL] = write_bundle(
+            conversion, y_conv, settings.models_dir, summary.version, fingerprint, builder.feature_set_version_,
+            transformers={"features": portable})
+        summary.metrics[CONVERSION_MODEL] = conversion.metrics
+        summary.examples[CONVERSION_MODEL] = X_conv.head(5)
+    else:
+        summary.notes.append("no campaigns/outcomes tables: campaign conversion model not trained")
+    write_latest(settings.models_dir, summary.bundles)
+    track_all(summary, settings)
+    return summary
+
+
+def track_all(summary: TrainingSummary, settings: TrainSettings) -> None:
+    """Log each bundle to MLflow and register it; failures are warnings recorded in the summary."""
+    from authfit.modeling.bundle import load_bundle
+
+    for name, path in summary.bundles.items():
+        bundle = load_bundle(path)
+        example = summary.examples.get(name)
+        if example is None:
+            example = pd.DataFrame([np.zeros(len(bundle.features))], columns=list(bundle.features))
+        summary.tracking[name] = log_training_run(
+            path, settings.project_dir, settings.modeling.tracking, example,
+            params=bundle.metadata.params, config=config_as_dict(settings),
+            promotion=settings.modeling.promotion_for(name))
+        if summary.tracking[name] is None and settings.modeling.tracking.enabled:
+            summary.notes.append(f"{name}: MLflow tracking failed; the bundle is at {path}")

@@ -1,0 +1,47 @@
+"""configs/train.yaml, parsed once into typed settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from authfit.modeling.settings import ModelingSettings
+
+ACCOUNT_MODEL = "account-authenticity"
+COMMENT_MODEL = "comment-authenticity"
+FAKE_ENGAGEMENT_MODEL = "fake-engagement"
+CONVERSION_MODEL = "campaign-conversion"
+MODEL_NAMES = (ACCOUNT_MODEL, COMMENT_MODEL, FAKE_ENGAGEMENT_MODEL, CONVERSION_MODEL)
+
+
+class RealDataSettings(BaseModel):
+    """Which real labelled sources train the account and comment models."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_sources: list[str] = Field(default_factory=list)
+    comment_sources: list[str] = Field(default_factory=list)
+    max_rows_per_source: int = Field(
+        5000, ge=100, description="stratified cap per source, so one large source does not set the model alone")
+    seed: int = 0
+
+
+class TrainSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    data: Path = Field(Path("data/demo"), description="directory of contract tables to train on")
+    models_dir: Path = Path("models")
+    results_dir: Path = Path("results")
+    features_config: Path = Path("configs/features.yaml")
+    project_dir: Path = Field(Path("."), description="where the embedded MLflow store lives")
+    real_data: RealDataSettings = RealDataSettings()
+    modeling: ModelingSettings = ModelingSettings()
+
+    @model_validator(mode="after")
+    def _known_model_names(self) -> TrainSettings:
+        named = {*self.modeling.lgbm_overrides, *self.modeling.promotion}
+        unknown = sorted(named - set(MODEL_NAMES))
+        if unknown:
+            raise ValueError(f"unknown model name(s) {unknown} in modeling settings; use {list(MODEL_NAMES)}")
+        return self
