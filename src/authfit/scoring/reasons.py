@@ -38,7 +38,7 @@ def _flag(name: str, yes: str, no: str) -> Template:
 def _follower_jump(f: pd.DataFrame) -> pd.Series:
     as_of = pd.to_datetime(_col(f, "_as_of"), utc=True)
     start = as_of - pd.to_timedelta(_col(f, "follower_max_jump_days_ago").fillna(0), unit="D")
-    week = (start - pd.to_timedelta(start.dt.weekday, unit="D")).dt.strftime("%Y-%m-%d")
+    week = (start - pd.to_timedelta(start.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
     text = "followers jumped " + _pct(_col(f, "follower_max_jump_share")) + " in the week of " + week
     drop = _col(f, "follower_post_spike_drop")
     return text.where(~(drop > 0.01), text + ", then fell " + _pct(drop))
@@ -162,7 +162,8 @@ def top_reasons(contributions: np.ndarray, features: pd.DataFrame, positive: np.
         name = names[j]
         template = TEMPLATES.get(name) or _fallback(name, definitions.get(name, name.replace("_", " ")))
         subset = features.iloc[rows]
-        text = template(subset).astype(object).where(subset[name].notna().to_numpy(), None)
+        text = pd.Series(template(subset), index=subset.index, dtype=object)  # constant sentences broadcast
+        text = text.where(subset[name].notna().to_numpy(), None)
         sentences[rows, np.argmax(mask[rows], axis=1)] = text.to_numpy(dtype=object)
     deduped = pd.Series([list(dict.fromkeys(s for s in row if s is not None)) for row in sentences],
                         index=features.index)

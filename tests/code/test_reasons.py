@@ -1,0 +1,33 @@
+"""Reasons: the strongest contributions in the verdict's direction, as sentences, never 'nan'."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from authfit.scoring.reasons import TEMPLATES, top_reasons
+
+
+def test_picks_the_strongest_contributions_in_the_verdicts_direction():
+    features = pd.DataFrame({"generic_comment_share": [0.41, 0.05], "spam_share": [0.3, 0.0],
+                             "likes_cv": [0.2, 0.9]}, index=["a", "b"])
+    contributions = np.array([[2.0, 0.5, -1.0, 0.1],    # a: flagged; generic comments push hardest
+                              [0.3, -0.2, -3.0, 0.1]])  # b: clean; likes_cv pulls hardest the other way
+    reasons = top_reasons(contributions, features, positive=np.array([True, False]), k=2)
+    assert reasons["a"] == ["41% of comments are generic", "30% of comments look like spam or bots"]
+    assert reasons["b"][0] == "likes vary across posts by 90%"
+
+
+def test_missing_values_and_constant_templates_never_become_text():
+    features = pd.DataFrame({"spike_like_gap": [0.7, 0.1], "spam_share": [np.nan, 0.2]})
+    contributions = np.array([[1.0, 0.9, 0.0], [1.0, 0.9, 0.0]])
+    reasons = top_reasons(contributions, features, positive=np.array([True, True]), k=2)
+    assert reasons.iloc[0] == ["likes did not keep up when followers jumped"]
+    assert "nan" not in " ".join(reasons.iloc[1])
+
+
+def test_every_template_renders_a_sentence_per_row():
+    frame = pd.DataFrame({name: [0.5, 2.0] for name in TEMPLATES} | {"_as_of": pd.Timestamp("2025-06-01", tz="UTC")})
+    for name, template in TEMPLATES.items():
+        out = pd.Series(template(frame), index=frame.index)
+        assert out.map(lambda s: isinstance(s, str) and len(s) > 5).all(), name
