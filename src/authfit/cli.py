@@ -25,6 +25,10 @@ DataDir = Annotated[Path, typer.Argument(help="Directory holding one CSV or Parq
 
 def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(message)s")
+    if not verbose:  # MLflow's own chatter (DB migrations, download bars) drowns what the user needs to see
+        for noisy in ("mlflow", "alembic", "distributed", "httpx"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 @app.callback()
@@ -196,6 +200,59 @@ def _print_realism_report(world: Path) -> None:
 
     tables = validate_tables(read_raw_tables(world)).tables
     typer.echo(realism_markdown(realism_report(tables, root)))
+
+
+@app.command()
+def report(
+    scores: Annotated[Path, typer.Option(help="Scores written by `authfit score` (or a shortlist CSV).")],
+    data: Annotated[Path, typer.Option(help="Directory of the contract tables that were scored.")],
+    out: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path("results/report.html"),
+    account: Annotated[list[str] | None, typer.Option(help="Influencer to audit; repeat for several.")] = None,
+    top: Annotated[int, typer.Option(min=1, help="Without --account: audit the top N of the scores.")] = 5,
+    model: Annotated[str, typer.Option(help="Model set whose feature builder scored the data.")] = "models/latest",
+) -> None:
+    """Write a self-contained HTML audit (charts embedded) for one influencer or a shortlist."""
+    from authfit.report import write_report
+
+    typer.echo(f"report written to {write_report(scores, data, out, model, account or None, top)}")
+
+
+@app.command()
+def benchmark(
+    out: Annotated[Path, typer.Option(help="Directory for benchmark.json, benchmark.md, transfer_matrix.png.")] = Path(
+        "results"),
+    repeats: Annotated[int | None, typer.Option(min=1, help="CV repeats (default 5; 1 with --quick).")] = None,
+    folds: Annotated[int | None, typer.Option(min=2, help="CV folds (default 10; 3 with --quick).")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="CI size: 1x3-fold CV and small simulated worlds.")] = False,
+    part: Annotated[list[str] | None, typer.Option(
+        help="Run only this part (accounts, transfer, comments, simulated); repeat for several.")] = None,
+    influencers: Annotated[int | None, typer.Option(min=50, help="Simulated training world size.")] = None,
+    test_influencers: Annotated[int | None, typer.Option(min=50, help="Simulated shifted world size.")] = None,
+    resume: Annotated[bool, typer.Option(help="Reuse parts finished earlier with the same settings.")] = True,
+    datasets: Annotated[Path | None, typer.Option(help="Real data sets (default $AUTHFIT_DATASETS).")] = None,
+    train_config: Annotated[Path, typer.Option(help="Training settings.")] = Path("configs/train.yaml"),
+    simulate_config: Annotated[Path, typer.Option(help="Base world parameters.")] = Path("configs/simulate.yaml"),
+) -> None:
+    """Real-data and simulated-world benchmark against the published anchors."""
+    from authfit.benchmarks.report import PARTS, BenchmarkPlan, PartInputs, describe_run, part_runner, run_benchmark
+    from authfit.benchmarks.report import write_report as write_benchmark
+    from authfit.config import load_settings
+    from authfit.features.build import FeatureSettings
+    from authfit.simulate import SimulationSettings
+    from authfit.training.settings import TrainSettings
+
+    plan = BenchmarkPlan.quick(tuple(part or PARTS)) if quick else BenchmarkPlan(parts=tuple(part or PARTS))
+    sizes = {k: v for k, v in (("train_influencers", influencers), ("test_influencers", test_influencers)) if v}
+    plan = plan.model_copy(update={k: v for k, v in (("repeats", repeats), ("folds", folds)) if v is not None}
+                           | {"simulated": plan.simulated.model_copy(update=sizes)})
+    train = load_settings(train_config, TrainSettings)
+    inputs = PartInputs(datasets, load_settings(simulate_config, SimulationSettings), train,
+                        load_settings(train.features_config, FeatureSettings), out / "work")
+    rows, status = run_benchmark(BenchmarkPlan.model_validate(plan.model_dump()), out, part_runner(inputs), resume)
+    paths = write_benchmark(rows, out, describe_run(plan, status))
+    typer.echo(f"{len(rows)} rows; " + ", ".join(str(p) for p in paths.values()))
+    for name, text in status.items():
+        typer.echo(f"  {name}: {text}")
 
 
 def main() -> None:
