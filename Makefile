@@ -12,7 +12,7 @@ DEMO_CAMPAIGN ?= cmp_0000
 DEMO_BUDGET ?= 20000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-all bench-features lock clean
+.PHONY: help install demo test test-all bench-features lock clean bench-load reliability-report cli-reference notebooks demo-report bench-scoring benchmark
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -49,3 +49,29 @@ lock: $(STAMP)  ## refresh requirements.lock from the current environment
 
 clean:  ## remove generated worlds, results and the virtualenv
 	rm -rf $(VENV) $(DEMO_WORLD) $(DEMO_CANDIDATES) results mlruns.db mlartifacts models/*/ models/latest.json
+
+cli-reference: $(STAMP)  ## regenerate the README's CLI reference from --help
+	$(BIN)/python -m authfit.report.cli_reference --readme README.md
+
+notebooks: $(STAMP)  ## run the notebooks top to bottom (also part of make test)
+	$(BIN)/python -m pytest tests/docs/test_notebooks.py -q
+
+demo-report: $(STAMP)  ## HTML audit of the demo shortlist (after make demo) -> results/demo-report.html
+	$(BIN)/authfit report --scores results/demo-shortlist.csv --data $(DEMO_CANDIDATES) --out results/demo-report.html
+
+bench-scoring: $(STAMP)  ## scoring speed: Scorer vs Booster, raw influencers/s, RSS, service and mlflow serve latency -> results/bench-scoring.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m authfit.scoring.bench --out results/bench-scoring.json
+
+benchmark: $(STAMP)  ## real-data + simulated benchmark (10-fold x5; ~20 min on 2 cores) -> results/benchmark.{json,md}
+	$(BIN)/authfit benchmark --out results
+
+LOAD_MODEL ?= models/latest
+bench-load: $(STAMP)  ## HTTP load test: >= 20,000 requests at authfit serve -> results/bench-load.json
+	$(BIN)/python -m authfit.reliability.loadtest --model $(LOAD_MODEL) --out results/bench-load.json
+
+reliability-report: $(STAMP)  ## rerun the reliability tests (slow ones too) and regenerate README "## Reliability"
+	mkdir -p results && rm -f results/reliability-cases.jsonl
+	AUTHFIT_RELIABILITY_LOG=$(CURDIR)/results/reliability-cases.jsonl $(BIN)/python -m pytest -q \
+		tests/reliability tests/model/test_reliability_scorer.py tests/model/test_reliability_http.py \
+		tests/model/test_reliability_faults.py
+	$(BIN)/python -m authfit.reliability.report --readme README.md

@@ -106,7 +106,9 @@ def _problem_frame(table: str, rows: np.ndarray, column: str, reason: str) -> pd
 def _column_problems(table: str, raw: pd.Series, typed: pd.Series, column: Column, now: pd.Timestamp,
                      rows: np.ndarray) -> list[pd.DataFrame]:
     found: list[pd.DataFrame] = []
-    raw_present = raw.notna() & (raw.astype("str").str.strip().str.len() > 0)
+    # Only text can be blank; formatting typed columns (e.g. Parquet timestamps) as text took seconds.
+    blank_possible = raw.dtype.kind not in "biufmM"
+    raw_present = raw.notna() & (raw.astype("str").str.strip().str.len() > 0) if blank_possible else raw.notna()
     unparseable = raw_present & typed.isna()
     expected = {Kind.INT: "an integer", Kind.FLOAT: "a number", Kind.BOOL: "true/false or 1/0",
                 Kind.TIMESTAMP: "an ISO 8601 timestamp after 2000-01-01",
@@ -219,7 +221,10 @@ def _reject_rows(raw: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
         reason=("reason", lambda r: "; ".join(dict.fromkeys(r))),
     ).reset_index()
     records = raw.reset_index(drop=True).iloc[grouped["row"].to_numpy() - 1]
-    grouped["record"] = records.astype("str").to_json(orient="records", lines=True, force_ascii=False).splitlines()
+    # split on "\n" only: JSON escapes newlines inside values, but str.splitlines would also split on
+    # U+2028, \x1c, \x85 ... that user texts may contain, misaligning records and rows
+    lines = records.astype("str").to_json(orient="records", lines=True, force_ascii=False)
+    grouped["record"] = lines.rstrip("\n").split("\n")
     return grouped
 
 

@@ -11,9 +11,12 @@ model reads every source on the same scale.
 
 from __future__ import annotations
 
+import functools
+import re
+
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 from authfit.features.registry import FeatureSpec
 
@@ -61,6 +64,10 @@ PASSTHROUGH_FEATURES: tuple[str, ...] = (
     "follow_ratio_log", "username_length", "username_digit_count", "username_digit_share",
     "full_name_words", "full_name_digit_share", "name_equals_username", "bio_length",
 )
+# Character statistics reproduce sklearn's HashingVectorizer (char analyzer, 2**18 columns), which the
+# first models were trained on, without its per-row Python analyzer.
+_N_HASHED = 2**18
+_WHITESPACE = re.compile(r"\s")
 _FLAGS = ("has_profile_pic", "is_private", "is_verified", "has_external_url")
 
 
@@ -118,27 +125,87 @@ def _username_features(profiles: pd.DataFrame) -> pd.DataFrame:
         "username_nonalnum_share": _share(name.str.count(r"[^0-9A-Za-z]").astype("float64"), length),
         "username_trailing_digits": name.str.extract(r"(\d*)$", expand=False).str.len().astype("float64"),
         "username_vowel_share": _share(name.str.lower().str.count(r"[aeiouy]").astype("float64"), length),
-        "username_max_consonant_run": _longest_run(name.str.lower(), r"[bcdfghjklmnpqrstvwxz]+"),
-        "username_distinct_char_share": _share(_distinct_chars(name), length),
+        "username_max_consonant_run": _longest_run(name.str.lower(), "bcdfghjklmnpqrstvwxz"),
+        # lower() can lengthen a name (U+0130 becomes two characters), so the share is capped at 1
+        "username_distinct_char_share": _share(_distinct_chars(name), length).clip(upper=1.0),
     }, index=profiles.index)
 
 
-def _longest_run(text: pd.Series, pattern: str) -> pd.Series:
-    """Length of the longest match of `pattern` per row: 0 when none, NaN when the text is missing."""
-    positional = text.reset_index(drop=True)
-    runs = positional.str.extractall(f"({pattern})")
-    longest = runs[0].str.len().groupby(level=0).max() if len(runs) else pd.Series(dtype="float64")
-    out = longest.reindex(positional.index).fillna(0.0).where(positional.notna())
-    return pd.Series(out.to_numpy(dtype="float64"), index=text.index)
+def _longest_run(text: pd.Series, letters: str) -> pd.Series:
+    """Length of the longest run of characters from `letters` per row: 0 when none, NaN when missing.
+
+    Works on all rows' code points at once; a run's length at each position is its distance from the
+    last position that breaks it (a character outside `letters`, or the start of the row)."""
+    points, row = _codepoints(text.fillna("").tolist())
+    if points.size == 0:
+        return pd.Series(0.0, index=text.index).where(text.notna())
+    inside = np.isin(points, np.frombuffer(letters.encode("utf-32-le"), dtype=np.uint32))
+    position = np.arange(points.size)
+    row_start = np.r_[True, row[1:] != row[:-1]]
+    breaks = np.where(~inside, position, np.where(row_start, position - 1, -1))
+    run = np.where(inside, position - np.maximum.accumulate(breaks), 0)
+    longest = np.zeros(len(text))
+    np.maximum.at(longest, row, run)
+    return pd.Series(longest, index=text.index).where(text.notna())
+
+
+def _codepoints(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of all strings back to back, and the row each one belongs to."""
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    points = np.frombuffer("".join(values).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return points, np.repeat(np.arange(len(values)), lengths)
+
+
+def _python_lower_codepoints(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`_codepoints` of `str.lower()` of each string (what sklearn's analyzers see), in one call.
+
+    The rows are joined with NUL, which is neither cased nor case-ignorable, so context-dependent
+    lowering (Greek final sigma) sees row edges exactly as it would in separate strings; the only
+    character that lowers to two code points is U+0130, so each row's new length is known."""
+    points = np.frombuffer("\x00".join(values).lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    original, original_row = _codepoints(values)
+    lengths = (np.bincount(original_row, minlength=len(values))
+               + np.bincount(original_row[original == 0x130], minlength=len(values)))
+    separators = np.cumsum(lengths + 1)[:-1] - 1
+    return np.delete(points, separators), np.repeat(np.arange(len(values)), lengths)
+
+
+@functools.cache
+def _space_table() -> frozenset[int]:
+    """Code points Python's `re` calls whitespace (`\\s`), as sklearn's analyzers collapse them."""
+    return frozenset(c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and _WHITESPACE.match(chr(c)))
+
+
+def _collapse_whitespace(points: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sklearn's char analyzer first replaces each run of 2+ whitespace characters with one space."""
+    space = np.isin(points, np.fromiter(_space_table(), dtype=np.uint32))
+    same_row = np.r_[False, row[1:] == row[:-1]]
+    continues = space & np.r_[False, space[:-1]] & same_row
+    opens_long_run = space & ~continues & np.r_[continues[1:], False]
+    keep = ~continues
+    return np.where(opens_long_run, np.uint32(32), points)[keep], row[keep]
+
+
+def _hash_buckets(ngrams: np.ndarray, width: int, n_features: int) -> np.ndarray:
+    """sklearn's HashingVectorizer column for each n-gram (code points packed base 0x110000).
+
+    The murmur hash is of the n-gram's UTF-8 bytes, so it is computed once per distinct n-gram (the
+    vocabulary, not the rows) and spread back."""
+    inverse, vocabulary = pd.factorize(ngrams)
+    digits = [(vocabulary // 0x110000**k % 0x110000).tolist() for k in reversed(range(width))]
+    hashes = np.fromiter((murmurhash3_32("".join(map(chr, chars)), seed=0) for chars in zip(*digits)),
+                         dtype=np.int64, count=len(vocabulary))
+    buckets = np.where(hashes == -2**31, (2**31 - 1 - (n_features - 1)) % n_features, np.abs(hashes) % n_features)
+    return buckets[inverse]
 
 
 def _distinct_chars(text: pd.Series) -> pd.Series:
-    """Distinct characters per row, from binary hashed character counts (no loop over rows)."""
+    """Distinct characters per row, exactly as binary hashed character counts (lower case) had them."""
     if text.empty:
         return pd.Series(np.nan, index=text.index, dtype="float64")
-    vectorizer = HashingVectorizer(analyzer="char", ngram_range=(1, 1), n_features=2**18, binary=True,
-                                   alternate_sign=False, norm=None, lowercase=True)
-    counts = vectorizer.transform(text.fillna("").to_numpy(dtype=object)).getnnz(axis=1).astype("float64")
+    points, row = _collapse_whitespace(*_python_lower_codepoints(text.fillna("").tolist()))
+    keys = row * _N_HASHED + _hash_buckets(points.astype(np.int64), 1, _N_HASHED)
+    counts = np.bincount(_sorted_unique(keys)[0] // _N_HASHED, minlength=len(text)).astype("float64")
     return pd.Series(counts, index=text.index).where(text.notna())
 
 
@@ -146,15 +213,35 @@ def _alnum_lower(text: pd.Series) -> pd.Series:
     return text.str.lower().str.replace(r"[\W_]+", "", regex=True)
 
 
+def _bigram_counts(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (row, hashed bigram) keys, sorted, and how often each occurs."""
+    points, row = _collapse_whitespace(*_codepoints(text.fillna("").tolist()))
+    pair = row[1:] == row[:-1]
+    bigrams = points[:-1][pair].astype(np.int64) * 0x110000 + points[1:][pair]
+    keys = row[:-1][pair] * _N_HASHED + _hash_buckets(bigrams, 2, _N_HASHED)
+    return _sorted_unique(keys)
+
+
+def _sorted_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys in order and their counts (sort based: numpy's hashed unique is slower here)."""
+    ordered = np.sort(keys)
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if ordered.size else np.zeros(0, int)
+    return ordered[first], np.diff(np.r_[first, ordered.size])
+
+
 def _bigram_cosine(left: pd.Series, right: pd.Series) -> pd.Series:
-    """Row-wise cosine of character-bigram counts, on sparse hashed vectors (no loop over rows)."""
+    """Row-wise cosine of character-bigram counts hashed as sklearn's HashingVectorizer (char (2, 2),
+    2**18 columns, l2 norm) hashes them, computed on all rows at once."""
     if left.empty:
         return pd.Series(np.nan, index=left.index, dtype="float64")
-    vectorizer = HashingVectorizer(analyzer="char", ngram_range=(2, 2), n_features=2**18,
-                                   alternate_sign=False, norm="l2", lowercase=False)
-    a = vectorizer.transform(left.fillna("").to_numpy(dtype=object))
-    b = vectorizer.transform(right.fillna("").to_numpy(dtype=object))
-    cosine = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    n = len(left)
+    (left_keys, left_counts), (right_keys, right_counts) = _bigram_counts(left), _bigram_counts(right)
+    left_norm = np.sqrt(np.bincount(left_keys // _N_HASHED, left_counts.astype("float64") ** 2, minlength=n))
+    right_norm = np.sqrt(np.bincount(right_keys // _N_HASHED, right_counts.astype("float64") ** 2, minlength=n))
+    _, li, ri = np.intersect1d(left_keys, right_keys, assume_unique=True, return_indices=True)
+    rows = left_keys[li] // _N_HASHED
+    products = (left_counts[li] / left_norm[rows]) * (right_counts[ri] / right_norm[rows])
+    cosine = np.bincount(rows, products, minlength=n).astype("float64")  # int64 when nothing matches
     known = (left.str.len() >= 2) & (right.str.len() >= 2)
     return pd.Series(cosine, index=left.index).where(known.fillna(False).to_numpy(dtype=bool))
 

@@ -93,14 +93,26 @@ class Bundle:
         `metadata.exposure_column`)."""
         model = self.boosters[booster]
         frame = self.feature_frame(X)
+        if len(frame) == 0:  # LightGBM refuses empty input; no rows in, no predictions out
+            return np.zeros(0)
         if self.metadata.task == "count":
             exposure_col = self.metadata.exposure_column
             if exposure_col is None or exposure_col not in X.columns:
                 raise BundleError(f"count model needs the exposure column {exposure_col!r} in its input")
             return predict_count(model, frame, X[exposure_col].to_numpy(dtype=float))
-        raw = model.predict(frame)
+        raw = model.predict(frame, num_threads=predict_threads(len(frame)))
         calibrator = self.calibrator
         return raw if calibrator is None else calibrator.transform(raw)
+
+
+# Below this many rows LightGBM predicts on one thread: starting and joining OpenMP threads dominated small
+# batches (one row: 8 ms on the default threads vs 0.05 ms on one, measured on a shared 2-core machine).
+SINGLE_THREAD_ROWS = 10_000
+
+
+def predict_threads(n_rows: int) -> int:
+    """LightGBM's num_threads for a batch: 1 for small batches, else 0 (OpenMP's default)."""
+    return 1 if n_rows < SINGLE_THREAD_ROWS else 0
 
 
 def package_versions() -> dict[str, str]:
@@ -153,7 +165,7 @@ def _write_payload(staging: Path, boosters: Mapping[str, lgb.Booster], transform
         shutil.copyfile(source, target)
     (staging / "features.json").write_text(json.dumps(features, indent=1), encoding="utf-8")
     (staging / "metadata.json").write_text(meta.model_dump_json(indent=2), encoding="utf-8")
-    (staging / "model_card.md").write_text(render_model_card(meta, features), encoding="utf-8")
+    (staging / "model_card.md").write_text(render_model_card(meta, features, sorted(reports)), encoding="utf-8")
 
 
 def _write_manifest(staging: Path) -> None:
@@ -261,8 +273,10 @@ def load_bundle(path: Path | str) -> Bundle:
     return Bundle(bundle_dir, meta, features, boosters, transformers)
 
 
-def render_model_card(meta: BundleMetadata, features: list[str] | tuple[str, ...]) -> str:
-    """A short Markdown model card built from the metadata."""
+def render_model_card(meta: BundleMetadata, features: list[str] | tuple[str, ...],
+                      plots: list[str] | tuple[str, ...] = ()) -> str:
+    """A short Markdown model card built from the metadata; `plots` are PNG names under reports/, linked
+    relatively so they show both in the bundle and among the MLflow run's artifacts (reports/...)."""
     metric_rows = "\n".join(f"| {k} | {v:.4g} |" for k, v in sorted(meta.metrics.items()))
     calibration = meta.calibrator["method"] if meta.calibrator else "none"
     lines = [
@@ -275,6 +289,9 @@ def render_model_card(meta: BundleMetadata, features: list[str] | tuple[str, ...
         "## Out-of-fold metrics", "", "| metric | value |", "|---|---|", metric_rows, "",
         "## Features", "", ", ".join(f"`{f}`" for f in features), "",
     ]
+    images = [p for p in plots if p.endswith(".png")]
+    if images:
+        lines += ["## Plots", "", *(f"![{Path(p).stem.replace('_', ' ')}](reports/{p})" for p in images), ""]
     return "\n".join(lines)
 
 

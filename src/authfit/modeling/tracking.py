@@ -141,6 +141,8 @@ def _log_run_contents(bundle: Bundle, params: Mapping[str, Any], config: Mapping
     if config is not None:
         mlflow.log_dict(dict(config), "config.json")
     mlflow.log_artifact(str(bundle.path / "model_card.md"))
+    if (bundle.path / "reports").is_dir():  # the card links its plots as reports/<name>.png
+        mlflow.log_artifacts(str(bundle.path / "reports"), artifact_path="reports")
     for path in artifacts:
         mlflow.log_artifact(str(path), artifact_path="reports")
 

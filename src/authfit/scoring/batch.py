@@ -130,7 +130,10 @@ def run_shortlist(scores_path: Path, campaign: str, budget: float, max_per_niche
     if scores.empty:
         raise ValueError(f"{scores_path} holds no scores for campaign {campaign!r}; run authfit score --campaign")
     result = shortlist(scores, budget, max_per_niche=max_per_niche, min_authenticity=min_authenticity)
-    write_atomic(result.chosen, out)
+    chosen = result.chosen
+    if out.name.endswith(".csv") and "reasons" in chosen:  # a CSV cell holds text, not an array's repr
+        chosen = chosen.assign(reasons=chosen["reasons"].map(lambda r: " | ".join(map(str, r)), na_action="ignore"))
+    write_atomic(chosen, out)
     totals = ", ".join(f"{k}={v:.4g}" for k, v in result.totals().items())
     columns = [c for c in ("account_id", "tier", "niche", "authenticity_score", "cost", "expected_conversions")
                if c in result.chosen]

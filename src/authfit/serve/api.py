@@ -16,12 +16,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from authfit.scoring.scorer import ScoringError
 from authfit.serve.schemas import (
     AccountsRequest,
     AccountsResponse,
@@ -72,24 +76,31 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await _send_json(send, 413, f"request body over the limit of {self.max_bytes} bytes")
             return
-        seen = 0
+        seen, refused = 0, False
 
+        # An exception raised from receive() would be swallowed by FastAPI's body parsing and turned into
+        # a 400, so on overflow the 413 is sent from here and the app is told the client went away.
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise _TooLarge
+                refused = True
+                await _send_json(send, 413, f"request body over the limit of {self.max_bytes} bytes")
+                return {"type": "http.disconnect"}
             return message
 
+        async def unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _send_json(send, 413, f"request body over the limit of {self.max_bytes} bytes")
-
-
-class _TooLarge(Exception):
-    pass
+            await self.app(scope, limited, unless_refused)
+        except Exception:
+            if not refused:  # the app's own errors are not ours to hide
+                raise
 
 
 async def _send_json(send: Send, status: int, detail: str) -> None:
@@ -137,6 +148,12 @@ def _readable_422(_: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": "invalid request: " + "; ".join(problems)})
 
 
+def _scoring_422(_: Request, exc: Exception) -> JSONResponse:
+    """A request the scorer cannot serve as given (e.g. its campaign row was rejected) is the caller's
+    to fix: 422 with the reason, not a 500."""
+    return JSONResponse(status_code=422, content={"detail": f"cannot score this request: {exc}"})
+
+
 def _row_limit(count: int, limit: int, what: str) -> None:
     if count > limit:
         raise HTTPException(status_code=413, detail=f"too many {what}: {count} > limit {limit}")
@@ -146,6 +163,7 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
     """The application, with its scorer injected; nothing here reads the environment or the disk."""
     app = FastAPI(title="authfit", version="1", description="Influencer authenticity and conversion scores.")
     app.add_exception_handler(RequestValidationError, _readable_422)  # type: ignore[arg-type]
+    app.add_exception_handler(ScoringError, _scoring_422)
     app.add_middleware(AccessLog)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     guard = Depends(_api_key_check(api_key))
@@ -176,4 +194,43 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
         scored: pd.DataFrame = scorer.score_accounts(accounts_frame(body))
         return AccountsResponse(model_version=scorer.model_version, accounts=records(scored))
 
+    check_key = _api_key_check(api_key)
+
+    # async and with the key checked inline: for one row, FastAPI's two thread-pool hops (sync dependency,
+    # sync handler) cost more than the scoring; large batches still go to the thread pool.
+    @app.post("/v1/features/score", response_model=FeaturesResponse)
+    async def score_features(body: FeaturesRequest, request: Request) -> FeaturesResponse:
+        check_key(request)
+        _row_limit(len(body.rows), settings.max_rows, "rows")
+        scorer = holder.current()
+        needed = scorer.fake.features
+        missing = sorted(set().union(*(set(needed) - row.keys() for row in body.rows)))
+        if missing:  # a 422 the caller can act on, instead of the bundle's error
+            raise HTTPException(status_code=422, detail=f"rows lack {len(missing)} feature(s): {missing[:10]}")
+        # one float array straight from the rows (None -> NaN); building it via from_records took ~1 ms
+        frame = pd.DataFrame(np.array([[row[name] for name in needed] for row in body.rows], dtype="float64"),
+                             columns=list(needed))
+        scored = (scorer.score_features(frame) if len(frame) <= _INLINE_ROWS
+                  else await run_in_threadpool(scorer.score_features, frame))
+        return FeaturesResponse(model_version=scorer.model_version,
+                                fake_engagement_probability=scored["fake_engagement_probability"].tolist(),
+                                fake_engagement_flag=scored["fake_engagement_flag"].tolist())
+
     return app
+
+
+# Feature rows scored on the event loop itself; more go to the thread pool so other requests keep flowing.
+_INLINE_ROWS = 50
+
+
+class FeaturesRequest(BaseModel):
+    """Precomputed influencer features (the fake-engagement model's columns; null = unknown)."""
+
+    model_config = ConfigDict(extra="forbid")
+    rows: list[dict[str, float | None]] = Field(min_length=1)
+
+
+class FeaturesResponse(BaseModel):
+    model_version: str
+    fake_engagement_probability: list[float]
+    fake_engagement_flag: list[bool]

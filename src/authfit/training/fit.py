@@ -83,8 +83,10 @@ def report_plots(model: FittedModel, y: np.ndarray, directory: Path) -> dict[str
 
 
 def write_bundle(model: FittedModel, y: np.ndarray, models_dir: Path, version: str, fingerprint: str,
-                 feature_set_version: str, transformers: Mapping[str, Any] | None = None) -> Path:
-    """Save the model as `models_dir/<name>/<version>/` with its plots and model card."""
+                 feature_set_version: str, transformers: Mapping[str, Any] | None = None,
+                 extra_reports: Mapping[str, Path] | None = None) -> Path:
+    """Save the model as `models_dir/<name>/<version>/` with its plots (and any `extra_reports`, e.g. the
+    transfer matrix heatmap) and model card."""
     meta = BundleMetadata(
         name=model.name, version=version, task=model.task,  # type: ignore[arg-type]
         created_at=datetime.now(UTC).isoformat(timespec="seconds"), feature_set_version=feature_set_version,
@@ -95,5 +97,5 @@ def write_bundle(model: FittedModel, y: np.ndarray, models_dir: Path, version: s
         extra=model.extra,
     )
     with tempfile.TemporaryDirectory() as tmp:
-        reports = report_plots(model, y, Path(tmp))
+        reports = report_plots(model, y, Path(tmp)) | dict(extra_reports or {})
         return save_bundle(models_dir, meta, model.cv.booster, list(model.cv.feature_names), transformers, reports)

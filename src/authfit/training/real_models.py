@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,6 +62,19 @@ def _transfer_summary(fitted: FittedModel, y: np.ndarray, sources: pd.Series) ->
     return out
 
 
+def transfer_heatmap(directory: Path, seed: int, notes: list[str]) -> dict[str, Path]:
+    """The cross-source transfer matrix as a heatmap PNG; a missing source is noted and skips it."""
+    from authfit.benchmarks.accounts import transfer_matrix
+    from authfit.report.training import plot_transfer_matrix
+
+    try:
+        matrix = transfer_matrix(seed=seed)
+    except DatasetMissingError as exc:
+        notes.append(f"transfer matrix skipped: {exc}")
+        return {}
+    return {"transfer_matrix.png": plot_transfer_matrix(matrix, directory / "transfer_matrix.png")}
+
+
 def train_account_model(settings: TrainSettings, version: str, summary: TrainingSummary) -> AccountModel | None:
     """Fit on every configured real source at once, grouped by account, and write the bundle."""
     data = load_sources(settings.real_data.account_sources, load_labelled_accounts, summary.notes)
@@ -77,7 +92,11 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
     fitted.extra.update({"error_rates": error_rates(y, fitted.oof, fitted.threshold or 0.5),
                          "sources": data["source"].value_counts().to_dict()})
     fingerprint = data_fingerprint({"labelled_accounts": data})
-    path = write_bundle(fitted, y, settings.models_dir, version, fingerprint, ACCOUNT_FEATURE_SET)
+    with tempfile.TemporaryDirectory() as tmp:
+        extra = transfer_heatmap(Path(tmp), settings.real_data.seed, summary.notes) \
+            if settings.real_data.transfer_matrix else {}
+        path = write_bundle(fitted, y, settings.models_dir, version, fingerprint, ACCOUNT_FEATURE_SET,
+                            extra_reports=extra)
     summary.bundles[ACCOUNT_MODEL] = path
     summary.metrics[ACCOUNT_MODEL] = fitted.metrics
     summary.examples[ACCOUNT_MODEL] = X.head(5)

@@ -25,6 +25,9 @@ class RealDataSettings(BaseModel):
     max_rows_per_source: int = Field(
         5000, ge=100, description="stratified cap per source, so one large source does not set the model alone")
     seed: int = 0
+    transfer_matrix: bool = Field(
+        False, description="also compute the cross-source transfer matrix (~25 s, all sources) and add its "
+                           "heatmap to the account model's card")
 
 
 class TrainSettings(BaseModel):

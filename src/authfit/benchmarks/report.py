@@ -1,0 +1,327 @@
+"""`authfit benchmark`: run the benchmark parts, then write benchmark.json, benchmark.md and the transfer
+heatmap.
+
+Parts: `accounts` (labelled account sets, cross-validated), `transfer` (cross-source matrix), `comments`
+(labelled comment sets) and `simulated` (train on one synthetic world, score a shifted one). Each part's
+rows are saved under `<out>/parts/` as soon as it finishes, so an interrupted run resumes (`resume=True`)
+without redoing finished parts; a saved part is reused only when it was run with the same folds, repeats,
+seed and world sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from authfit.benchmarks.accounts import ALL_OTHERS, ROW_KEYS, SAME_CONCEPT
+from authfit.benchmarks.simulated import SimulatedBenchmark
+from authfit.datasets.paths import DatasetMissingError
+from authfit.features.build import FeatureSettings
+from authfit.simulate import SimulationSettings
+from authfit.training.settings import TrainSettings
+
+log = logging.getLogger(__name__)
+PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated")
+TRANSFER_PREFIX = "transfer:"
+# The issue's targets, keyed by (dataset, task or None for every task, metric): (threshold, higher is better).
+# A target applies to the rows of the anchor's protocol only (TARGET_PROTOCOLS: a protocol must contain it).
+TARGET_PROTOCOLS: dict[str, str] = {"uci-youtube-spam": "stratified"}
+TARGETS: dict[tuple[str, str | None, str], tuple[float, bool]] = {
+    ("instafake-fake-v1.0", None, "macro_f1"): (0.95, True),
+    ("instafake-automated", "automated vs real", "f1"): (0.90, True),
+    ("srf2017", None, "roc_auc"): (0.95, True),
+    ("srf2017", None, "sensitivity_at_spec_0.963"): (0.80, True),
+    ("srf2017", None, "pooled_sensitivity_at_spec_0.963"): (0.80, True),
+    ("srf2017", None, "sensitivity"): (0.80, True),
+    ("uci-youtube-spam", None, "accuracy"): (0.96, True),
+    ("simulated world (shifted)", None, "roc_auc"): (0.95, True),
+    ("simulated world (shifted)", None, "spearman"): (0.80, True),
+}
+
+
+class BenchmarkPlan(BaseModel):
+    """What to run: the CV plan of the real-data parts, the parts, and the simulated worlds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    repeats: int = Field(5, ge=1)
+    folds: int = Field(10, ge=2)
+    seed: int = 0
+    parts: tuple[str, ...] = PARTS
+    simulated: SimulatedBenchmark = SimulatedBenchmark()
+
+    @field_validator("parts")
+    @classmethod
+    def _known_parts(cls, parts: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(parts) - set(PARTS))
+        if unknown:
+            raise ValueError(f"unknown benchmark part(s) {unknown}; use {list(PARTS)}")
+        return parts
+
+    @classmethod
+    def quick(cls, parts: tuple[str, ...] = PARTS) -> BenchmarkPlan:
+        """The CI-sized plan: one repeat of 3 folds, small worlds."""
+        return cls(repeats=1, folds=3, parts=parts,
+                   simulated=SimulatedBenchmark(train_influencers=400, test_influencers=300))
+
+    def fingerprint(self, part: str) -> dict[str, object]:
+        """The settings a saved part depends on (a saved part with other settings is recomputed)."""
+        if part == "simulated":
+            return {"simulated": self.simulated.model_dump()}
+        if part == "transfer":
+            return {"seed": self.seed}
+        return {"repeats": self.repeats, "folds": self.folds, "seed": self.seed}
+
+
+PartRunner = Callable[[str, BenchmarkPlan], list[dict[str, object]]]
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+def clean_row(raw: dict[str, object]) -> dict[str, object]:
+    """A row with exactly ROW_KEYS, numbers as floats and NaN / missing as None (valid JSON)."""
+    missing = set(ROW_KEYS) - set(raw)
+    if missing:
+        raise ValueError(f"benchmark row lacks {sorted(missing)}: {raw}")
+    out = {key: raw[key] for key in ROW_KEYS}
+    for key in ("value", "spread", "anchor"):
+        value = out[key]
+        out[key] = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    for key in ("dataset", "task", "metric", "protocol", "anchor_protocol"):
+        out[key] = "" if out[key] is None else str(out[key])
+    return out
+
+
+def target_of(r: dict[str, object]) -> tuple[float, bool] | None:
+    if TARGET_PROTOCOLS.get(str(r["dataset"]), "") not in str(r["protocol"]):
+        return None
+    return TARGETS.get((str(r["dataset"]), str(r["task"]), str(r["metric"]))) or TARGETS.get(
+        (str(r["dataset"]), None, str(r["metric"])))
+
+
+def meets_target(r: dict[str, object]) -> bool | None:
+    """Whether the row's value reaches its target (None when it has no target or no value)."""
+    target = target_of(r)
+    if target is None or r["value"] is None:
+        return None
+    threshold, higher = target
+    return bool(r["value"] >= threshold) if higher else bool(r["value"] <= threshold)
+
+
+def is_transfer(r: dict[str, object]) -> bool:
+    return str(r["dataset"]).startswith(TRANSFER_PREFIX)
+
+
+# ---------------------------------------------------------------------------------------------- transfer
+
+
+def transfer_matrix_from_rows(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """The train (rows) x test (columns) ROC-AUC matrix back from `transfer:<train>-><test>` rows; the pooled
+    leave-one-source-out rows come last."""
+    cells = [(*str(r["dataset"]).removeprefix(TRANSFER_PREFIX).split("->", 1), r["value"])
+             for r in rows if is_transfer(r)]
+    if not cells:
+        return pd.DataFrame()
+    frame = pd.DataFrame(cells, columns=["train", "test", "value"]).astype({"value": "float64"})
+    matrix = frame.pivot(index="train", columns="test", values="value")
+    tests = list(dict.fromkeys(frame["test"]))
+    single = [s for s in dict.fromkeys(frame["train"]) if s not in (ALL_OTHERS, SAME_CONCEPT)]
+    # Rows and columns in the same source order, so the (empty) diagonal is the diagonal.
+    order = single + [s for s in tests if s not in single]
+    pooled = [s for s in (ALL_OTHERS, SAME_CONCEPT) if s in matrix.index]
+    return matrix.reindex(index=[s for s in order if s in matrix.index] + pooled,
+                          columns=[s for s in order if s in tests])
+
+
+def matrix_markdown(matrix: pd.DataFrame) -> str:
+    """The matrix as a Markdown table, two decimals, empty cells as a dash."""
+    header = "| train \\ test | " + " | ".join(map(str, matrix.columns)) + " |"
+    rule = "|---|" + "---|" * len(matrix.columns)
+    cells = matrix.apply(lambda col: col.map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"))
+    lines = ["| " + " | ".join([str(name), *values]) + " |"
+             for name, values in zip(cells.index, cells.to_numpy())]
+    return "\n".join([header, rule, *lines])
+
+
+def draw_transfer_heatmap(matrix: pd.DataFrame, path: Path) -> Path:
+    """ROC-AUC heatmap (0.5 = chance is the colour midpoint), drawn with the Figure API (no pyplot state)."""
+    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.figure import Figure
+
+    values = matrix.to_numpy(dtype=float)
+    fig = Figure(figsize=(1.1 * len(matrix.columns) + 3, 0.55 * len(matrix.index) + 2), layout="constrained")
+    ax = fig.add_subplot()
+    image = ax.imshow(np.ma.masked_invalid(values), cmap="RdYlGn", norm=TwoSlopeNorm(0.5, 0.0, 1.0),
+                      aspect="auto")
+    ax.set_xticks(range(len(matrix.columns)), labels=list(matrix.columns), rotation=40, ha="right")
+    ax.set_yticks(range(len(matrix.index)), labels=list(matrix.index))
+    ax.set_xlabel("test source")
+    ax.set_ylabel("train source")
+    ax.set_title("Cross-source transfer, ROC-AUC")
+    for (i, j), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="ROC-AUC")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- markdown
+
+
+def _fmt(value: object, digits: int = 3) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def _footnotes(texts: pd.Series, prefix: str) -> tuple[pd.Series, list[str]]:
+    """Label each distinct non-empty text `<prefix><n>` in order of appearance; return labels and notes."""
+    distinct = list(dict.fromkeys(t for t in texts if t))
+    labels = {text: f"{prefix}{k}" for k, text in enumerate(distinct, start=1)}
+    return texts.map(lambda t: labels.get(t, "")), [f"- **{labels[t]}** {t}" for t in distinct]
+
+
+def results_markdown(rows: list[dict[str, object]]) -> str:
+    """The non-transfer rows as one table; protocols and anchors as numbered notes under it."""
+    shown = pd.DataFrame([r for r in rows if not is_transfer(r)], columns=list(ROW_KEYS))
+    if shown.empty:
+        return "_no rows_"
+    protocol_ref, protocols = _footnotes(shown["protocol"], "P")
+    anchor_ref, anchors = _footnotes(shown["anchor_protocol"], "A")
+    met = [meets_target(r) for r in shown.to_dict("records")]
+    targets = [target_of(r) for r in shown.to_dict("records")]
+    lines = ["| dataset | task | metric | ours | spread | anchor | target | protocol |",
+             "|---|---|---|---|---|---|---|---|"]
+    for k, r in enumerate(shown.to_dict("records")):
+        anchor = f"{_fmt(r['anchor'])} [{anchor_ref.iloc[k]}]" if anchor_ref.iloc[k] else _fmt(r["anchor"])
+        target = "" if targets[k] is None else (
+            f"{'≥' if targets[k][1] else '≤'} {targets[k][0]:.2f} {'met' if met[k] else 'MISSED'}")
+        lines.append(f"| {r['dataset']} | {r['task']} | {r['metric']} | {_fmt(r['value'])} | "
+                     f"{_fmt(r['spread'])} | {anchor} | {target} | {protocol_ref.iloc[k]} |")
+    notes = ["", "Protocols:", "", *protocols]
+    if anchors:
+        notes += ["", "Published anchors and their protocols:", "", *anchors]
+    return "\n".join(lines + notes)
+
+
+def benchmark_markdown(rows: list[dict[str, object]], header: str = "",
+                       heatmap: str | None = None) -> str:
+    """The whole report: header, results table, transfer matrix (table and heatmap link)."""
+    parts = ["# authfit benchmark", "", header, "", "## Results", "", results_markdown(rows)]
+    matrix = transfer_matrix_from_rows(rows)
+    if not matrix.empty:
+        parts += ["", "## Cross-source transfer (account authenticity, ROC-AUC)", "",
+                  "Rows: training source (or the pooled leave-one-source-out models); columns: test source. "
+                  "The diagonal is the cross-validated rows above.", "", matrix_markdown(matrix)]
+        if heatmap:
+            parts += ["", f"![transfer matrix]({heatmap})"]
+    return "\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------- running
+
+
+def _write_text_atomic(text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    Path(tmp).replace(path)
+
+
+def load_part(path: Path, fingerprint: dict[str, object]) -> dict[str, object] | None:
+    """A saved part if it exists and was run with the same settings."""
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return saved if saved.get("settings") == json.loads(json.dumps(fingerprint)) else None
+
+
+def run_benchmark(plan: BenchmarkPlan, out: Path, runner: PartRunner, resume: bool = True
+                  ) -> tuple[list[dict[str, object]], dict[str, str]]:
+    """Run (or reuse) every part of the plan; return all rows and a status line per part."""
+    rows: list[dict[str, object]] = []
+    status: dict[str, str] = {}
+    for part in plan.parts:
+        path = out / "parts" / f"{part}.json"
+        saved = load_part(path, plan.fingerprint(part)) if resume else None
+        if saved is None:
+            start = time.perf_counter()
+            try:
+                part_rows = [clean_row(r) for r in runner(part, plan)]
+            except DatasetMissingError as exc:
+                status[part] = f"skipped: {exc}"
+                log.warning("benchmark part %s skipped: %s", part, exc)
+                continue
+            saved = {"part": part, "settings": plan.fingerprint(part), "seconds": time.perf_counter() - start,
+                     "rows": part_rows}
+            _write_text_atomic(json.dumps(saved, indent=1, allow_nan=False), path)
+            status[part] = f"ran in {saved['seconds']:.0f} s"
+        else:
+            status[part] = f"reused from {path} (ran in {saved['seconds']:.0f} s)"
+        log.info("benchmark part %s: %s", part, status[part])
+        rows += saved["rows"]
+    return rows, status
+
+
+def write_report(rows: list[dict[str, object]], out: Path, header: str = "") -> dict[str, Path]:
+    """benchmark.json, benchmark.md and (when there are transfer rows) transfer_matrix.png under `out`."""
+    rows = [clean_row(r) for r in rows]
+    paths = {"json": out / "benchmark.json", "markdown": out / "benchmark.md"}
+    _write_text_atomic(json.dumps(rows, indent=1, allow_nan=False) + "\n", paths["json"])
+    matrix = transfer_matrix_from_rows(rows)
+    if not matrix.empty:
+        paths["heatmap"] = draw_transfer_heatmap(matrix, out / "transfer_matrix.png")
+    heatmap = paths["heatmap"].name if "heatmap" in paths else None
+    _write_text_atomic(benchmark_markdown(rows, header, heatmap), paths["markdown"])
+    return paths
+
+
+def describe_run(plan: BenchmarkPlan, status: dict[str, str]) -> str:
+    lines = [f"Generated by `authfit benchmark` (real-data parts: {plan.folds}-fold CV x{plan.repeats} "
+             "repeats, "
+             f"seed {plan.seed}, unless a row's protocol says otherwise)."]
+    lines += [f"- part `{part}`: {text}" for part, text in status.items()]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PartInputs:
+    """Where each part reads from: the real data sets (None: $AUTHFIT_DATASETS), the parsed configs of the
+    simulated part, and its scratch directory (worlds and bundles)."""
+
+    datasets_root: Path | None
+    simulation: SimulationSettings
+    train: TrainSettings
+    features: FeatureSettings
+    workdir: Path
+
+
+def part_runner(inputs: PartInputs) -> PartRunner:
+    """The runner of the real parts: account and comment benchmarks, transfer matrix, simulated worlds."""
+    from authfit.benchmarks.accounts import account_benchmark_rows, transfer_matrix, transfer_rows
+    from authfit.benchmarks.comments import comment_benchmark_rows
+    from authfit.benchmarks.simulated import run_simulated_benchmark
+
+    root = inputs.datasets_root
+    builders: dict[str, PartRunner] = {
+        "accounts": lambda _, p: account_benchmark_rows(root, p.repeats, p.folds, p.seed, transfer=False),
+        "transfer": lambda _, p: transfer_rows(transfer_matrix(root, p.seed)),
+        "comments": lambda _, p: comment_benchmark_rows(root, p.repeats, p.folds, p.seed),
+        "simulated": lambda _, p: run_simulated_benchmark(p.simulated, inputs.simulation, inputs.train,
+                                                          inputs.features, inputs.workdir / "simulated"),
+    }
+
+    return lambda part, plan: builders[part](part, plan)

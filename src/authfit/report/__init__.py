@@ -1,0 +1,26 @@
+"""Reports people look at: the HTML audit of influencers (`authfit report`) and the CLI reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_report(scores: Path, data: Path, out: Path, model: str = "models/latest",
+                 accounts: list[str] | None = None, top: int = 5) -> Path:
+    """Audit the chosen influencers (or the top `top` of the scores) and write one self-contained HTML file."""
+    from authfit.io import read_raw_tables
+    from authfit.report.audit import collect, read_scores
+    from authfit.report.html import render_html
+    from authfit.scoring.scorer import Scorer
+    from authfit.validate import validate_tables
+
+    scorer = Scorer.load(model)
+    tables = validate_tables(read_raw_tables(data)).tables
+    if "accounts" not in tables:
+        raise ValueError(f"{data} has no valid accounts table")
+    audit = collect(read_scores(scores), tables, scorer.builder, accounts, top)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(render_html(audit), encoding="utf-8")
+    tmp.replace(out)  # atomic: a reader never sees half a report
+    return out

@@ -1,0 +1,389 @@
+"""Scoring benchmark: `python -m authfit.scoring.bench --out results/bench-scoring.json` (`make bench-scoring`).
+
+Trains (or reuses, from the work directory) a small model set on a simulated world with MLflow tracking, then
+measures, in one run:
+
+- the Scorer on precomputed features against LightGBM's own `Booster.predict` on the same features;
+- raw data to scores (`authfit score`, chunked, in a subprocess) in influencers/s, and the peak RSS of that
+  subprocess at 1x and 4x the input;
+- the HTTP service (uvicorn on 127.0.0.1) with a bounded async httpx client: one influencer with 30 posts x 20
+  comments (raw), and one row of precomputed features (`/v1/features/score`);
+- `mlflow models serve --env-manager local` of the same fake-engagement pyfunc on the same features row.
+
+All traffic stays on 127.0.0.1, bounded in count and time. Timings on a shared machine are noisy: every
+throughput figure is the best of `repeats` runs, latencies are percentiles over hundreds of requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from authfit.io import read_raw_tables
+from authfit.validate import validate_tables
+
+TRAIN_INFLUENCERS, TRAIN_SEED = 300, 11
+CANDIDATE_SEED, RAW_SEED = 12, 21
+
+
+# ------------------------------------------------------------------ model set
+
+
+def train_model_set(work: Path, config_dir: Path) -> dict[str, str]:
+    """A small model set trained with tracking on (the pyfunc is what `mlflow models serve` serves); reused
+    when the work directory already holds one."""
+    record = work / "model-set.json"
+    if record.exists():
+        return json.loads(record.read_text())
+    from authfit.config import load_settings
+    from authfit.features.build import FeatureSettings
+    from authfit.simulate import SimulationSettings, write_world
+    from authfit.training.pipeline import train_all
+    from authfit.training.settings import FAKE_ENGAGEMENT_MODEL, TrainSettings
+
+    world = work / "train-world"
+    write_world(load_settings(config_dir / "simulate.yaml", SimulationSettings), TRAIN_INFLUENCERS, TRAIN_SEED, world)
+    base = load_settings(config_dir / "train.yaml", TrainSettings)
+    modeling = base.modeling.model_copy(update={
+        "tracking": base.modeling.tracking.model_copy(update={"enabled": True, "tracking_uri": None}),
+        "cv": base.modeling.cv.model_copy(update={"folds": 3, "time_folds": 3})})
+    real = base.real_data.model_copy(update={"max_rows_per_source": 600})  # a small, quick model set
+    settings = base.model_copy(update={"data": world, "models_dir": work / "models", "results_dir": work / "results",
+                                       "project_dir": work, "real_data": real, "modeling": modeling})
+    summary = train_all(settings, load_settings(config_dir / "features.yaml", FeatureSettings))
+    tracked = summary.tracking.get(FAKE_ENGAGEMENT_MODEL)
+    out = {"models": str(work / "models" / "latest"),
+           "pyfunc_uri": tracked.model_uri if tracked else "", "tracking_uri": tracked.tracking_uri if tracked else ""}
+    record.write_text(json.dumps(out, indent=1))
+    return out
+
+
+def simulated_world(work: Path, config_dir: Path, n: int, seed: int) -> Path:
+    from authfit.config import load_settings
+    from authfit.simulate import SimulationSettings, write_world
+
+    path = work / f"world-{n}-{seed}"
+    if not (path / "accounts.parquet").exists() and not (path / "accounts.csv").exists():
+        write_world(load_settings(config_dir / "simulate.yaml", SimulationSettings), n, seed, path)
+    return path
+
+
+# ------------------------------------------------------------------ batch, precomputed features
+
+
+def _best_rate(fn: Any, rows: int, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return rows / min(times)
+
+
+def precomputed_throughput(scorer: Any, X: pd.DataFrame, rows: int, repeats: int) -> dict[str, Any]:
+    """Scorer.score_features against Booster.predict on the same rows, in this process, interleaved."""
+    big = X.iloc[np.resize(np.arange(len(X)), rows)].reset_index(drop=True)
+    booster = scorer.fake.boosters["model"]
+    frame = scorer.fake.feature_frame(big)
+    booster_rate = _best_rate(lambda: booster.predict(frame), rows, repeats)
+    scorer_rate = _best_rate(lambda: scorer.score_features(big), rows, repeats)
+    booster_rate = max(booster_rate, _best_rate(lambda: booster.predict(frame), rows, repeats))
+    small = big.iloc[:min(rows, 5000)]
+    reasons_rate = _best_rate(lambda: scorer.score_features(small, reasons=True), len(small), max(1, repeats - 1))
+    raw = booster.predict(frame)
+    calibrated = scorer.fake.calibrator.transform(raw) if scorer.fake.calibrator else raw
+    agree = float(np.max(np.abs(scorer.score_features(big)["fake_engagement_probability"].to_numpy()
+                                - np.clip(calibrated, 0, 1))))
+    return {"rows": rows, "n_features": len(scorer.fake.features), "n_trees": booster.num_trees(),
+            "booster_rows_per_s": booster_rate, "scorer_rows_per_s": scorer_rate,
+            "scorer_with_reasons_rows_per_s": reasons_rate, "max_abs_difference": agree,
+            "ratio": scorer_rate / booster_rate}
+
+
+# ------------------------------------------------------------------ batch, raw data
+
+
+def timed_score_run(models: str, world: Path, out: Path, chunk_size: int) -> dict[str, float]:
+    """`authfit score` in a subprocess under /usr/bin/time -v: wall seconds and peak RSS."""
+    out.unlink(missing_ok=True)
+    shutil.rmtree(out.with_name(out.name + ".parts"), ignore_errors=True)
+    command = [sys.executable, "-m", "authfit", "score", "--model", models, "--data", str(world), "--out", str(out),
+               "--chunk-size", str(chunk_size), "--top", "1"]
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"authfit score failed: {done.stderr[-2000:]}")
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
+    rows = len(pd.read_parquet(out))
+    return {"influencers": rows, "seconds": seconds, "influencers_per_s": rows / seconds, "peak_rss_mb": rss_kb / 1024}
+
+
+# ------------------------------------------------------------------ HTTP
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running(command: list[str], url: str, timeout_s: float, env: dict[str, str] | None = None) -> Iterator[None]:
+    """Start a server process, wait until `url` answers 200, and stop it (its own process group) afterwards."""
+    import httpx
+
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[:4]} exited: {process.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(url, timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {timeout_s} s")
+            time.sleep(0.3)
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+async def _load(url: str, payload: dict, requests: int, concurrency: int, time_limit_s: float
+                ) -> tuple[list[float], float, int]:
+    """`requests` POSTs, at most `concurrency` in flight; latencies (ms), wall seconds, non-200 count."""
+    import httpx
+
+    body = json.dumps(payload).encode()
+    headers = {"content-type": "application/json"}
+    latencies: list[float] = []
+    failures = 0
+    gate = asyncio.Semaphore(concurrency)
+    deadline = time.monotonic() + time_limit_s
+
+    async with httpx.AsyncClient(timeout=30.0, limits=httpx.Limits(max_connections=concurrency)) as client:
+        async def one() -> None:
+            nonlocal failures
+            async with gate:
+                if time.monotonic() > deadline:
+                    return
+                started = time.perf_counter()
+                response = await client.post(url, content=body, headers=headers)
+                latencies.append((time.perf_counter() - started) * 1000.0)
+                failures += response.status_code != 200
+
+        for _ in range(5):  # warm-up, not counted
+            await client.post(url, content=body, headers=headers)
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(requests)))
+        wall = time.perf_counter() - started
+    return latencies, wall, failures
+
+
+def _sequential(url: str, payload: dict, requests: int, time_limit_s: float) -> tuple[list[float], int]:
+    """One request at a time on a kept-alive connection: latencies (ms) and the non-200 count. A plain
+    client, because httpx's async client alone added ~6 ms per request here, more than the service."""
+    import httpx
+
+    body = json.dumps(payload).encode()
+    headers = {"content-type": "application/json"}
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.monotonic() + time_limit_s
+    with httpx.Client(timeout=30.0) as client:
+        for _ in range(5):  # warm-up, not counted
+            client.post(url, content=body, headers=headers)
+        for _ in range(requests):
+            if time.monotonic() > deadline:
+                break
+            started = time.perf_counter()
+            response = client.post(url, content=body, headers=headers)
+            latencies.append((time.perf_counter() - started) * 1000.0)
+            failures += response.status_code != 200
+    return latencies, failures
+
+
+def measure_endpoint(url: str, payload: dict, requests: int, time_limit_s: float, concurrency: int = 4
+                     ) -> dict[str, float]:
+    """Latency percentiles from one request at a time, then throughput from the bounded async client
+    with `concurrency` requests in flight."""
+    latencies, failures = _sequential(url, payload, requests, time_limit_s)
+    _, wall, more_failures = asyncio.run(_load(url, payload, requests, concurrency, time_limit_s))
+    values = np.asarray(latencies)
+    return {"requests": len(values), "p50_ms": float(np.percentile(values, 50)),
+            "p99_ms": float(np.percentile(values, 99)), "mean_ms": float(values.mean()),
+            "rps": requests / wall, "rps_concurrency": concurrency, "non_200": failures + more_failures}
+
+
+def raw_payload(tables: dict[str, pd.DataFrame], n_posts: int = 30, n_comments: int = 20,
+                n_audience: int = 100) -> dict[str, Any]:
+    """One influencer with `n_posts` posts of `n_comments` comments each, built from a simulated world
+    (comments are reused across posts, under new ids, where a post has fewer)."""
+    posts, comments = tables["posts"], tables["comments"]
+    account_id = posts["account_id"].value_counts().index[0]
+    account = tables["accounts"].loc[tables["accounts"]["account_id"] == account_id].iloc[0]
+    mine = posts[posts["account_id"] == account_id].sort_values("posted_at").tail(n_posts)
+    pool = comments[comments["post_id"].isin(mine["post_id"])].reset_index(drop=True)
+    texts = pool["text"].fillna("nice").tolist() or ["nice"]
+    profile_columns = ["username", "full_name", "follower_count", "following_count", "media_count", "biography",
+                       "category", "country"]
+
+    def clean(record: dict[str, Any]) -> dict[str, Any]:
+        return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in record.items()}
+
+    post_items = []
+    for i, post in enumerate(mine.itertuples(index=False)):
+        post_items.append(clean({
+            "post_id": str(post.post_id), "posted_at": pd.Timestamp(post.posted_at).isoformat(),
+            "caption": post.caption, "like_count": float(post.like_count),
+            "comment_count": float(post.comment_count),
+            "comments": [{"comment_id": f"{post.post_id}-{j}", "commenter_id": f"u{(i * n_comments + j) % 997}",
+                          "created_at": (pd.Timestamp(post.posted_at) + pd.Timedelta(minutes=j + 1)).isoformat(),
+                          "text": texts[(i * n_comments + j) % len(texts)]} for j in range(n_comments)]}))
+    history = tables["follower_history"]
+    history = history[history["account_id"] == account_id].tail(120)
+    audience = tables["audience"]
+    audience = audience[audience["influencer_id"] == account_id].head(n_audience)
+    account_record = {"account_id": str(account_id),
+                      **{c: account[c] for c in profile_columns if c in account and pd.notna(account[c])}}
+    return {"influencers": [{
+        "account": clean(account_record),
+        "follower_history": [clean({"date": pd.Timestamp(r.date).isoformat(), "follower_count": float(r.follower_count)})
+                             for r in history.itertuples(index=False)],
+        "posts": post_items,
+        "audience": [clean({"follower_id": str(r.follower_id), "username": r.username,
+                            "follower_count": float(r.follower_count), "following_count": float(r.following_count)})
+                     for r in audience.itertuples(index=False)],
+    }]}
+
+
+def features_row(X: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, float | None]:
+    row = X.iloc[0][list(columns)].astype("float64")
+    return {k: (None if np.isnan(v) else float(v)) for k, v in row.items()}
+
+
+def service_figures(models: str, tables: dict[str, pd.DataFrame], row: dict[str, float | None],
+                    requests: int, raw_requests: int, time_limit_s: float) -> dict[str, Any]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "authfit", "serve", "--model", models, "--port", str(port), "--host", "127.0.0.1"]
+    with running(command, f"{base}/v1/health", timeout_s=120):
+        features = measure_endpoint(f"{base}/v1/features/score", {"rows": [row]}, requests, time_limit_s)
+        raw = measure_endpoint(f"{base}/v1/influencers/score", raw_payload(tables), raw_requests, time_limit_s,
+                               concurrency=2)
+    return {"features": features, "raw_30_posts_x_20_comments": raw}
+
+
+def mlflow_figures(model_uri: str, tracking_uri: str, row: dict[str, float | None], requests: int,
+                   time_limit_s: float) -> dict[str, Any]:
+    port = free_port()
+    env = dict(os.environ, MLFLOW_TRACKING_URI=tracking_uri,
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    command = [str(Path(sys.executable).parent / "mlflow"), "models", "serve", "-m", model_uri, "--env-manager",
+               "local", "--host", "127.0.0.1", "--port", str(port)]
+    payload = {"dataframe_split": {"columns": list(row), "data": [list(row.values())]}}
+    with running(command, f"http://127.0.0.1:{port}/ping", timeout_s=180, env=env):
+        import httpx
+
+        answer = httpx.post(f"http://127.0.0.1:{port}/invocations", json=payload, timeout=30).json()
+        figures = measure_endpoint(f"http://127.0.0.1:{port}/invocations", payload, requests, time_limit_s)
+    figures["prediction"] = answer
+    return figures
+
+
+# ------------------------------------------------------------------ the run
+
+
+def run(out: Path, work: Path, config_dir: Path, influencers: int, rss_base: int, chunk_size: int, rows: int,
+        requests: int, raw_requests: int, repeats: int, time_limit_s: float) -> dict[str, Any]:
+    from authfit.scoring import Scorer
+
+    work.mkdir(parents=True, exist_ok=True)
+    model_set = train_model_set(work, config_dir)
+    scorer = Scorer.load(model_set["models"])
+    candidates = validate_tables(read_raw_tables(simulated_world(work, config_dir, 400, CANDIDATE_SEED))).tables
+    X = scorer.features(candidates)
+    details: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()},
+                               "model_set": model_set}
+    details["precomputed"] = precomputed_throughput(scorer, X, rows, repeats)
+    one = simulated_world(work, config_dir, rss_base, RAW_SEED)
+    four = simulated_world(work, config_dir, 4 * rss_base, RAW_SEED)
+    details["raw_1x"] = timed_score_run(model_set["models"], one, work / "scores-1x.parquet", chunk_size)
+    details["raw_4x"] = timed_score_run(model_set["models"], four, work / "scores-4x.parquet", chunk_size)
+    full = four if 4 * rss_base == influencers else simulated_world(work, config_dir, influencers, RAW_SEED)
+    details["raw_full"] = (details["raw_4x"] if full == four else
+                           timed_score_run(model_set["models"], full, work / "scores-full.parquet", chunk_size))
+    row = features_row(X, scorer.fake.features)
+    details["service"] = service_figures(model_set["models"], candidates, row, requests, raw_requests, time_limit_s)
+    ours = scorer.score_features(pd.DataFrame([row]).astype("float64"))["fake_engagement_probability"].iloc[0]
+    if model_set["pyfunc_uri"]:
+        details["mlflow_serve"] = mlflow_figures(model_set["pyfunc_uri"], model_set["tracking_uri"], row, requests,
+                                                 time_limit_s)
+        details["mlflow_serve"]["our_prediction"] = float(ours)
+    mlflow_p50 = details.get("mlflow_serve", {}).get("p50_ms", float("nan"))
+    service = details["service"]["features"]
+    result = {
+        "scorer_vs_booster_throughput_ratio": details["precomputed"]["ratio"],
+        "scorer_with_reasons_rows_per_s": details["precomputed"]["scorer_with_reasons_rows_per_s"],
+        "raw_influencers_per_s": details["raw_full"]["influencers_per_s"],
+        "peak_rss_mb_1x": details["raw_1x"]["peak_rss_mb"],
+        "peak_rss_mb_4x": details["raw_4x"]["peak_rss_mb"],
+        "service_p50_ms": service["p50_ms"], "service_p99_ms": service["p99_ms"], "service_rps": service["rps"],
+        "service_raw_p50_ms": details["service"]["raw_30_posts_x_20_comments"]["p50_ms"],
+        "service_raw_p99_ms": details["service"]["raw_30_posts_x_20_comments"]["p99_ms"],
+        "service_raw_rps": details["service"]["raw_30_posts_x_20_comments"]["rps"],
+        "mlflow_serve_p50_ms": mlflow_p50,
+        "latency_ratio_vs_mlflow": mlflow_p50 / service["p50_ms"],
+        "details": details,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=str))
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("results/bench-scoring.json"))
+    parser.add_argument("--work", type=Path, default=Path("results/bench-scoring-work"),
+                        help="model set and simulated worlds, reused by later runs")
+    parser.add_argument("--configs", type=Path, default=Path("configs"))
+    parser.add_argument("--influencers", type=int, default=10_000, help="raw-data run size")
+    parser.add_argument("--rss-base", type=int, default=2_500, help="1x input for the memory runs (4x too)")
+    parser.add_argument("--chunk-size", type=int, default=1_000)
+    parser.add_argument("--rows", type=int, default=200_000, help="rows for the precomputed-features runs")
+    parser.add_argument("--requests", type=int, default=400, help="requests per precomputed-features measurement")
+    parser.add_argument("--raw-requests", type=int, default=40, help="requests per raw-payload measurement")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per load run, at most")
+    args = parser.parse_args(argv)
+    result = run(args.out, args.work, args.configs, args.influencers, args.rss_base, args.chunk_size, args.rows,
+                 args.requests, args.raw_requests, args.repeats, args.time_limit)
+    print(json.dumps({k: v for k, v in result.items() if k != "details"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Benchmark report: row cleaning, targets, transfer matrix, Markdown, resumable parts, shifted worlds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from authfit.benchmarks import report
+from authfit.benchmarks.accounts import ALL_OTHERS, ROW_KEYS, row
+from authfit.benchmarks.simulated import (
+    WorldShift,
+    restrict_to_accounts,
+    shifted_settings,
+    within_campaign_spearman,
+)
+from authfit.datasets.paths import DatasetMissingError
+from authfit.simulate import SimulationSettings
+
+
+def _transfer(train: str, test: str, value: float) -> dict[str, object]:
+    return row(f"transfer:{train}->{test}", "fake/bot vs real", "roc_auc", value, "single fit")
+
+
+def _rows() -> list[dict[str, object]]:
+    return [
+        row("instafake-fake-v1.0", "fake vs real", "macro_f1", pd.Series([0.96, 0.98]), "10-fold CV", 0.94,
+            "Akyon 2019"),
+        row("srf2017", "fake follower vs real", "roc_auc", pd.Series([0.90, 0.92]), "10-fold CV"),
+        row("kaggle-insta-fake-spammer", "fake vs genuine", "accuracy", 0.93, "10-fold CV"),
+        _transfer("a", "b", 0.8), _transfer("b", "a", 0.6), _transfer(ALL_OTHERS, "a", 0.7),
+    ]
+
+
+def test_clean_row_turns_nan_into_null_and_refuses_missing_keys() -> None:
+    cleaned = report.clean_row(row("d", "t", "m", 0.5, "p"))
+    assert tuple(cleaned) == ROW_KEYS
+    assert cleaned["spread"] is None and cleaned["anchor"] is None and cleaned["value"] == 0.5
+    json.dumps(cleaned, allow_nan=False)  # would raise on a NaN left behind
+    with pytest.raises(ValueError, match="lacks"):
+        report.clean_row({"dataset": "d", "value": 1.0})
+
+
+def test_targets_follow_the_issue_and_the_anchor_protocol() -> None:
+    met = report.clean_row(row("instafake-fake-v1.0", "fake vs real", "macro_f1", 0.951, "cv"))
+    missed = report.clean_row(row("instafake-fake-v1.0", "fake vs real", "macro_f1", 0.949, "cv"))
+    assert report.meets_target(met) is True and report.meets_target(missed) is False
+    no_target = row("kaggle-insta-fake-spammer", "t", "accuracy", 0.5, "cv")
+    assert report.meets_target(report.clean_row(no_target)) is None
+    # The YouTube target is for the anchor's stratified CV, not for leave-one-video-out.
+    cv = row("uci-youtube-spam", "t", "accuracy", 0.95, "stratified 10-fold CV x5")
+    video = row("uci-youtube-spam", "t", "accuracy", 0.95, "leave-one-group-out over 5 groups")
+    assert report.meets_target(report.clean_row(cv)) is False
+    assert report.meets_target(report.clean_row(video)) is None
+    # The automated-account target is for the main task only.
+    profile_only = row("instafake-automated", "automated vs real, profile columns only", "f1", 0.5, "cv")
+    assert report.target_of(report.clean_row(profile_only)) is None
+
+
+def test_transfer_matrix_is_rebuilt_from_rows_with_pooled_rows_last() -> None:
+    matrix = report.transfer_matrix_from_rows([report.clean_row(r) for r in _rows()])
+    assert list(matrix.index) == ["a", "b", ALL_OTHERS] and list(matrix.columns) == ["a", "b"]
+    assert matrix.loc["a", "b"] == 0.8 and matrix.loc[ALL_OTHERS, "a"] == 0.7
+    assert np.isnan(matrix.loc["a", "a"]) and np.isnan(matrix.loc[ALL_OTHERS, "b"])
+    text = report.matrix_markdown(matrix)
+    assert "| a | — | 0.80 |" in text and text.count("\n") == 4
+
+
+def test_results_markdown_numbers_protocols_once_and_leaves_transfer_rows_to_the_matrix() -> None:
+    text = report.results_markdown([report.clean_row(r) for r in _rows()])
+    assert "transfer:" not in text
+    assert text.count("- **P1** 10-fold CV") == 1 and "**P2**" not in text  # one shared protocol
+    expected = "| instafake-fake-v1.0 | fake vs real | macro_f1 | 0.970 | 0.014 | 0.940 [A1] | ≥ 0.95 met | P1 |"
+    assert expected in text
+    assert "| srf2017 | fake follower vs real | roc_auc | 0.910 |" in text and "≥ 0.95 MISSED" in text
+    assert "- **A1** Akyon 2019" in text
+
+
+def test_write_report_gives_strict_json_markdown_and_a_heatmap(tmp_path) -> None:
+    paths = report.write_report(_rows(), tmp_path, "header line")
+    rows = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert len(rows) == 6 and all(tuple(r) == ROW_KEYS for r in rows)
+    assert rows[2]["spread"] is None
+    markdown = paths["markdown"].read_text(encoding="utf-8")
+    assert "header line" in markdown and "![transfer matrix](transfer_matrix.png)" in markdown
+    assert paths["heatmap"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_write_report_without_transfer_rows_draws_no_heatmap(tmp_path) -> None:
+    paths = report.write_report(_rows()[:3], tmp_path)
+    assert "heatmap" not in paths and not (tmp_path / "transfer_matrix.png").exists()
+
+
+def test_run_benchmark_saves_parts_resumes_them_and_reruns_on_new_settings(tmp_path) -> None:
+    calls: list[tuple[str, int]] = []
+
+    def runner(part: str, plan: report.BenchmarkPlan) -> list[dict[str, object]]:
+        calls.append((part, plan.folds))
+        if part == "comments":
+            raise DatasetMissingError("no comments here")
+        return [row(part, "t", "m", float(plan.folds), "p")]
+
+    plan = report.BenchmarkPlan(folds=3, repeats=1, parts=("accounts", "comments"))
+    rows, status = report.run_benchmark(plan, tmp_path, runner)
+    assert [r["value"] for r in rows] == [3.0] and status["comments"].startswith("skipped")
+    report.run_benchmark(plan, tmp_path, runner)
+    assert calls.count(("accounts", 3)) == 1  # the saved part was reused
+    rows, _ = report.run_benchmark(plan.model_copy(update={"folds": 4}), tmp_path, runner)
+    assert [r["value"] for r in rows] == [4.0]
+    report.run_benchmark(plan.model_copy(update={"folds": 4}), tmp_path, runner, resume=False)
+    assert calls.count(("accounts", 4)) == 2
+
+
+def test_plan_refuses_unknown_parts() -> None:
+    with pytest.raises(ValidationError, match="unknown benchmark part"):
+        report.BenchmarkPlan(parts=("accounts", "everything"))
+
+
+def test_shifted_settings_shift_the_mix_and_weaken_every_strength_range() -> None:
+    base = SimulationSettings()
+    shifted = shifted_settings(base, WorldShift(buyer_share=0.1, mechanism_strength=0.5))
+    m, b = shifted.mechanisms, base.mechanisms
+    assert m.buyer_share == 0.1 and shifted.followers.tier_weights == [0.3, 0.55, 0.15]
+    assert m.bot_share_range == (b.bot_share_range[0], np.mean(b.bot_share_range))
+    assert m.like_inflation_range[1] < b.like_inflation_range[1]
+    assert base.mechanisms.buyer_share == 0.3  # the base is left alone
+    with pytest.raises(ValidationError):
+        shifted_settings(base, WorldShift(tier_weights=[0.5, 0.5]))
+
+
+def test_within_campaign_spearman_ranks_inside_each_campaign() -> None:
+    pairs = pd.DataFrame({
+        "campaign_id": ["c1"] * 5 + ["c2"] * 5 + ["c3"] * 2,
+        "predicted": [1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 1, 2],
+        "expected_conversions": [10, 20, 30, 40, 50, 1, 2, 3, 4, 5, 9, 8],
+    })
+    rho = within_campaign_spearman(pairs)
+    assert rho.to_dict() == pytest.approx({"c1": 1.0, "c2": -1.0})  # c3 has too few pairs
+
+
+def test_restrict_to_accounts_keeps_their_rows_and_their_comments() -> None:
+    tables = {
+        "accounts": pd.DataFrame({"account_id": ["a", "b"]}),
+        "posts": pd.DataFrame({"post_id": ["p1", "p2"], "account_id": ["a", "b"]}),
+        "comments": pd.DataFrame({"comment_id": ["c1", "c2"], "post_id": ["p1", "p2"]}),
+        "audience": pd.DataFrame({"influencer_id": ["b"], "follower_id": ["f"]}),
+        "campaigns": pd.DataFrame({"campaign_id": ["x"]}),
+    }
+    cut = restrict_to_accounts(tables, pd.Index(["a"]))
+    assert cut["posts"]["post_id"].tolist() == ["p1"] and cut["comments"]["comment_id"].tolist() == ["c1"]
+    assert cut["audience"].empty and len(cut["campaigns"]) == 1
+    assert len(tables["comments"]) == 2

@@ -1,0 +1,150 @@
+"""The audit report's parts: spike/purge detection on a follower series, the comment mix, and the HTML
+(self-contained, every section present) from hand-built audit data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from authfit.features.growth import GrowthSettings
+from authfit.report.audit import AuditData, choose_accounts, comment_mix, follower_series, reasons_list
+from authfit.report.html import SECTIONS, render_html
+
+AS_OF = pd.Timestamp("2025-06-30", tz="UTC")
+
+
+def _history(account: str, followers: np.ndarray) -> pd.DataFrame:
+    dates = pd.date_range(end=AS_OF, periods=len(followers), freq="D")
+    return pd.DataFrame({"account_id": account, "date": dates, "follower_count": followers.astype(float)})
+
+
+def test_follower_series_marks_the_bought_day_and_the_purge_day():
+    rng = np.random.default_rng(0)
+    base = 10_000 + np.cumsum(rng.normal(10, 3, 120))
+    bought = base.copy()
+    bought[60:] += 3_000  # one day of bought followers
+    bought[90:] -= 2_000  # one purge day
+    history = pd.concat([_history("a", bought), _history("b", base)])
+    series = follower_series(history, ["a", "b"], AS_OF, GrowthSettings(lookback_days=120))
+    a = series["a"]
+    assert list(a.days[a.spikes]) == [a.days[60]]
+    assert list(a.days[a.purges]) == [a.days[90]]
+    assert not series["b"].spikes.any() and not series["b"].purges.any()
+
+
+def test_comment_mix_authentic_is_a_lower_bound_and_missing_stays_missing():
+    features = pd.DataFrame({"generic_comment_share": [0.2, np.nan, 0.7], "near_duplicate_share": [0.1, np.nan, 0.5],
+                             "spam_share": [0.0, np.nan, 0.1], "recurring_early_comment_share": [0.1, np.nan, 0.0]},
+                            index=["x", "y", "z"])
+    mix = comment_mix(features)
+    assert list(mix.columns) == ["authentic", "generic", "duplicate", "spam", "pod"]
+    assert mix.loc["x", "authentic"] == pytest.approx(0.6)
+    assert np.isnan(mix.loc["y", "authentic"])
+    assert mix.loc["z", "authentic"] == 0.0  # overlapping patterns never give a negative share
+
+
+def test_choose_accounts_ranks_by_conversions_and_rejects_unknown_ids():
+    scores = pd.DataFrame({"account_id": ["a", "b", "c"], "authenticity_score": [90, 10, 50],
+                           "expected_conversions": [1.0, 5.0, 3.0]})
+    assert choose_accounts(scores, None, 2) == ["b", "c"]
+    assert choose_accounts(scores.drop(columns="expected_conversions"), None, 1) == ["a"]
+    with pytest.raises(ValueError, match="zz"):
+        choose_accounts(scores, ["a", "zz"], 5)
+
+
+def test_reasons_from_parquet_lists_and_csv_strings():
+    assert reasons_list(np.array(["x", "y"])) == ["x", "y"]
+    assert reasons_list("x | y") == ["x", "y"]
+    assert reasons_list("['follows 1,343 accounts' \"it's 5%\"]") == ["follows 1,343 accounts", "it's 5%"]
+    assert reasons_list(None) == [] and reasons_list(float("nan")) == []
+
+
+def _audit(campaign: str | None) -> AuditData:
+    rng = np.random.default_rng(1)
+    followers = 5_000 + np.cumsum(rng.normal(5, 2, 200))
+    followers[100:] += 2_000
+    history = _history("inf_1", followers)
+    scores = pd.DataFrame({
+        "account_id": ["inf_1", "inf_2"], "tier": ["micro", "micro"], "niche": ["travel", "food"],
+        "authenticity_score": [12.0, 88.0], "fake_engagement_probability": [0.88, 0.12],
+        "fake_engagement_flag": [True, False], "fake_follower_share": [0.4, np.nan],
+        "fake_follower_share_lo": [0.3, np.nan], "fake_follower_share_hi": [0.5, np.nan],
+        "engagement_rate": [0.05, 0.02], "engagement_rate_vs_benchmark": [2.0, 0.9],
+        "reasons": [["bought <followers> & more"], []], "model_version": "v1"})
+    if campaign:
+        scores = scores.assign(campaign_id=campaign, expected_conversions=[2.0, 3.0], cost=[100.0, 200.0],
+                               expected_cost_per_conversion=[50.0, 66.7], fit_score=[0.3, 0.6])
+    mix = comment_mix(pd.DataFrame({"generic_comment_share": [0.3, np.nan]}, index=["inf_1", "inf_2"]))
+    x = np.logspace(3, 5, 20)
+    return AuditData(
+        accounts=["inf_1", "inf_2"], scores=scores.set_index("account_id"),
+        population=pd.DataFrame({"account_id": ["inf_1", "inf_2"], "engagement_rate": [0.05, 0.02],
+                                 "followers": [7_000.0, 20_000.0]}),
+        series=follower_series(history, ["inf_1", "inf_2"], AS_OF, GrowthSettings(lookback_days=200)),
+        mix=mix, curve=(x, 0.1 / np.sqrt(x / 1000)), tier_bounds=(1_000, 100_000), campaign=campaign)
+
+
+@pytest.mark.parametrize("campaign", ["cmp_1", None])
+def test_report_is_self_contained_and_has_every_section(campaign, tmp_path):
+    page = render_html(_audit(campaign))
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    assert path.stat().st_size > 10_000  # the charts are in the file, not linked
+    for section in SECTIONS:
+        assert re.search(rf'(id|class)="{section}"', page), section
+    assert page.count('<section class="follower-history">') == 2
+    sources = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert "bought &lt;followers&gt; &amp; more" in page  # reasons are escaped, not injected
+    assert "flagged for fake engagement" in page and "Not estimated (no audience sample)" in page
+    if campaign:
+        assert "<b>5</b> expected conversions" in page and "<b>60</b> per conversion" in page
+    else:
+        assert "not for a campaign" in page
+
+
+def test_transfer_heatmap_and_model_card_link_the_plots(tmp_path):
+    from authfit.modeling.bundle import BundleMetadata, render_model_card
+    from authfit.report.training import plot_transfer_matrix
+
+    matrix = pd.DataFrame([[np.nan, 0.8], [0.55, np.nan], [0.7, 0.9]], index=["a", "b", "all others"],
+                          columns=["a", "b"])
+    path = plot_transfer_matrix(matrix, tmp_path / "t" / "transfer_matrix.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    meta = BundleMetadata(name="m", version="v", task="binary", created_at="now", feature_set_version="f",
+                          data_fingerprint="x", metrics={"roc_auc": 0.9})
+    card = render_model_card(meta, ["f1"], ["roc.png", "transfer_matrix.png", "notes.txt"])
+    assert "![roc](reports/roc.png)" in card and "![transfer matrix](reports/transfer_matrix.png)" in card
+    assert "notes.txt" not in card and "## Plots" not in render_model_card(meta, ["f1"])
+
+
+def test_model_card_and_its_plots_reach_mlflow(tmp_path, monkeypatch):
+    import lightgbm as lgb
+    from mlflow import MlflowClient
+
+    from authfit.modeling.bundle import BundleMetadata, save_bundle
+    from authfit.modeling.metrics import plot_roc
+    from authfit.modeling.tracking import TrackingSettings, log_training_run
+
+    X = pd.DataFrame({"a": np.arange(60.0), "b": np.arange(60.0) % 7})
+    y = (X["a"] > 30).astype(float)
+    booster = lgb.train({"objective": "binary", "verbosity": -1, "num_threads": 1, "min_data_in_leaf": 5},
+                        lgb.Dataset(X, y), 5)
+    meta = BundleMetadata(name="card-toy", version="20260101T000000Z", task="binary", created_at="2026-01-01",
+                          feature_set_version="fs-1", data_fingerprint="0" * 64, metrics={"roc_auc": 0.9})
+    roc = plot_roc(y, X["a"] / 60, tmp_path / "plots" / "roc.png")
+    path = save_bundle(tmp_path / "models", meta, booster, ["a", "b"], reports={"roc.png": roc})
+    uri = f"sqlite:///{tmp_path / 'mlruns.db'}"
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = log_training_run(path, tmp_path, TrackingSettings(experiment="card-test", tracking_uri=uri), X.head(3))
+    assert result is not None
+    client = MlflowClient(tracking_uri=uri)
+    card = Path(client.download_artifacts(result.run_id, "model_card.md", str(tmp_path / "dl"))).read_text()
+    assert "![roc](reports/roc.png)" in card
+    assert [a.path for a in client.list_artifacts(result.run_id, "reports")] == ["reports/roc.png"]

@@ -1,0 +1,157 @@
+"""Every shell command in the README's code blocks is either run or checked against the code it names:
+`authfit ...` resolves to a real command whose options all exist (and its `--help` runs), `make X` is a
+documented Make target, `curl` hits a route in the service's OpenAPI document with a body the route
+accepts, and the quick start stays two commands. The CLI reference block is regenerated and compared."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from authfit.cli import app
+
+README = Path("README.md")
+BIN = Path(sys.executable).parent
+
+
+def shell_blocks(text: str) -> list[tuple[str, list[str]]]:
+    """(heading above the block, command lines) for every ```bash / ```sh / ```shell block."""
+    blocks, heading = [], ""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        stripped = lines[i].strip()
+        if stripped.startswith("## "):
+            heading = stripped[3:]
+        if stripped in ("```bash", "```sh", "```shell"):
+            body = []
+            i += 1
+            while lines[i].strip() != "```":
+                body.append(lines[i].strip())
+                i += 1
+            joined = re.sub(r"\\\n\s*", " ", "\n".join(body))  # shell line continuations
+            commands = [re.sub(r"\s+#.*$", "", line) for line in joined.splitlines()
+                        if line and not line.startswith("#")]
+            blocks.append((heading, commands))
+        i += 1
+    return blocks
+
+
+BLOCKS = shell_blocks(README.read_text(encoding="utf-8"))
+COMMANDS = [cmd for _, cmds in BLOCKS for cmd in cmds]
+
+
+def make_targets() -> set[str]:
+    return set(re.findall(r"^([a-zA-Z_-]+):.*## ", Path("Makefile").read_text(encoding="utf-8"), re.MULTILINE))
+
+
+def resolve(words: list[str]) -> tuple[list[str], object, list[str]]:
+    """Walk the command tree: (command path, the click command, remaining words)."""
+    command = typer.main.get_command(app)
+    path: list[str] = []
+    rest = list(words)
+    while rest and rest[0] in getattr(command, "commands", {}):
+        command = command.commands[rest[0]]
+        path.append(rest.pop(0))
+    return path, command, rest
+
+
+def test_readme_has_shell_commands_and_quick_start_is_two_commands():
+    quick = [cmds for heading, cmds in BLOCKS if heading.lower().startswith("quick start")]
+    assert quick == [["make demo", "make test"]]
+    assert len(COMMANDS) >= 8
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c.startswith("make ")])
+def test_make_commands_are_documented_targets(command):
+    target = command.split()[1]
+    assert target in make_targets(), f"{command}: no '{target}:  ## ...' target in the Makefile"
+
+
+AUTHFIT = [c for c in COMMANDS if re.match(r"^(\.venv/bin/)?authfit\s", c)]
+
+
+@pytest.mark.parametrize("command", AUTHFIT)
+def test_authfit_commands_exist_with_their_options(command):
+    words = shlex.split(command)[1:]
+    path, click_command, rest = resolve(words)
+    assert path and not getattr(click_command, "commands", None), f"{command}: not a command"
+    known = {opt for param in click_command.params for opt in (*param.opts, *param.secondary_opts)}
+    used = {w.split("=")[0] for w in rest if w.startswith("--")}
+    assert used <= known, f"{command}: unknown option(s) {sorted(used - known)}"
+    # and the command really starts from the installed entry point
+    result = subprocess.run([str(BIN / "authfit"), *path, "--help"], capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert all(opt in result.stdout for opt in used)
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c.startswith(".venv/bin/mlflow ")])
+def test_mlflow_commands_are_real(command):
+    words = shlex.split(command)
+    options = [w for w in words if w.startswith("--")]
+    result = subprocess.run([str(BIN / "mlflow"), words[1], "--help"], capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0 and all(o in result.stdout for o in options), result.stderr
+
+
+CURLS = [c for c in COMMANDS if c.startswith("curl ")]
+
+
+def _openapi() -> tuple[str, dict]:
+    from authfit.serve.api import ScorerHolder, create_app
+    from authfit.serve.schemas import ServiceSettings
+
+    service = create_app(ScorerHolder(lambda: None), ServiceSettings())
+    return service.openapi_url, service.openapi()
+
+
+@pytest.mark.parametrize("command", CURLS)
+def test_curl_examples_match_the_openapi_document(command):
+    words = shlex.split(command)
+    url = next(w for w in words if w.startswith("http"))
+    route = "/" + url.split("/", 3)[3]
+    method = words[words.index("-X") + 1].lower() if "-X" in words else "get"
+    openapi_url, spec = _openapi()
+    if route == openapi_url:
+        return
+    assert route in spec["paths"] and method in spec["paths"][route], f"{method.upper()} {route} is not an endpoint"
+    if "-d" in words:
+        from pydantic import TypeAdapter
+
+        from authfit.serve import schemas
+
+        ref = spec["paths"][route][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        model = getattr(schemas, ref.rsplit("/", 1)[1])
+        TypeAdapter(model).validate_python(json.loads(words[words.index("-d") + 1]))
+
+
+def test_every_command_is_checked():
+    checked = {*(c for c in COMMANDS if c.startswith("make ")), *AUTHFIT, *CURLS,
+               *(c for c in COMMANDS if c.startswith(".venv/bin/mlflow "))}
+    assert set(COMMANDS) <= checked, f"README commands nobody checks: {sorted(set(COMMANDS) - checked)}"
+
+
+def test_cli_reference_is_up_to_date():
+    from authfit.report.cli_reference import END, START, render_reference
+
+    text = README.read_text(encoding="utf-8")
+    current = text[text.index(START):text.index(END) + len(END)]
+    assert current == render_reference(app), "the README's CLI reference is stale: run `make cli-reference`"
+
+
+def test_internal_links_point_at_headings():
+    text = README.read_text(encoding="utf-8")
+    anchors = {re.sub(r"[^a-z0-9 _-]", "", h.strip().lower()).replace(" ", "-")
+               for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)}
+    for target in re.findall(r"\]\(#([^)]+)\)", text):
+        assert target in anchors, f"README links to #{target}, which is no heading"
+    for target in re.findall(r"\]\(((?!#|https?:)[^)]+)\)", text):
+        assert Path(target).exists(), f"README links to {target}, which does not exist"
