@@ -7,6 +7,7 @@ import copy
 import itertools
 import json
 import logging
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,8 @@ KEY = "fuzz-key"
 LIMITS = ServiceSettings(max_body_bytes=200_000)
 COUNTER = CaseCounter()
 SECRET_TEXT = "sekret-body-marker-7f3a"
+# the default run stays quick; raise it (e.g. 500) for a deep hunt before a release
+FUZZ_EXAMPLES = int(os.environ.get("AUTHFIT_FUZZ_EXAMPLES", "15"))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,7 +59,7 @@ def test_fuzzed_requests_from_the_openapi_schema_never_give_5xx(app):
     for op in operations:
         modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if op.method.upper() == "POST" else [])
         for mode in modes:
-            @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+            @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
             @given(case=op.as_strategy(generation_mode=mode))
             def fuzz(case):
                 with COUNTER.case(f"http fuzz {op.method.upper()} {op.path} ({mode.value})"):

@@ -169,3 +169,17 @@ def test_a_tampered_bundle_is_refused(trained, tmp_path):
 
     with pytest.raises(BundleError, match="modified"):
         Scorer.load(copy / "latest")
+
+
+def test_campaign_whose_every_influencer_is_rejected_gives_an_empty_ranking(scorer, world):
+    # found by the HTTP fuzzer: empty pairs reached the conversion model, which refused them (a 500)
+    tables = _only(world, world["accounts"]["account_id"].head(2).tolist())
+    tables["accounts"] = tables["accounts"].assign(follower_count=-1)
+    tables["campaigns"] = pd.DataFrame({"campaign_id": ["c1"], "brand": ["B"], "category": ["fitness"],
+                                        "brief": ["gym"], "target_country": [None],
+                                        "start_date": pd.Timestamp("2025-12-01", tz="UTC"),
+                                        "end_date": pd.Timestamp("2025-12-31", tz="UTC")})
+    result = scorer.score(tables, campaign="c1")
+    assert result.influencers.empty and result.campaign is not None and result.campaign.empty
+    assert {"expected_conversions", "rank", "cost"} <= set(result.campaign.columns)
+    assert (result.rejects["table"] == "accounts").sum() == 2

@@ -31,6 +31,7 @@ INFLUENCER_COLUMNS = [
 ]
 CAMPAIGN_COLUMNS = ["campaign_id", "account_id", "expected_conversions", "conversion_rate",
                     "expected_cost_per_conversion", "fit_score", "rank"]
+CAMPAIGN_OUTPUT_COLUMNS = [*CAMPAIGN_COLUMNS[:4], "cost", "cost_source", *CAMPAIGN_COLUMNS[4:]]
 
 
 class ScoringError(ValueError):
@@ -180,6 +181,8 @@ class Scorer:
             raise ScoringError(f"campaign {campaign!r} is not in the campaigns table")
         one = dict(tables, campaigns=campaigns[campaigns["campaign_id"] == campaign])
         pairs = self.builder.campaign_features(one, all_pairs=True)
+        if pairs.empty:  # every influencer was rejected: no pairs carry features, so there is nothing to predict
+            return pd.DataFrame(columns=CAMPAIGN_OUTPUT_COLUMNS)
         followers = tables["accounts"].set_index("account_id")["follower_count"]
         ids = pairs.index.get_level_values("account_id")
         exposure = followers.reindex(ids).clip(lower=1).fillna(1).to_numpy(dtype=float)
@@ -195,7 +198,7 @@ class Scorer:
             "fit_score": pairs["brand_topic_cosine"].to_numpy() if "brand_topic_cosine" in pairs else np.nan,
         })
         out["rank"] = out["expected_conversions"].rank(ascending=False, method="first").astype(int)
-        return out.sort_values("rank").reset_index(drop=True)
+        return out.sort_values("rank").reset_index(drop=True)[CAMPAIGN_OUTPUT_COLUMNS]
 
     @staticmethod
     def _offered_cost(offers: pd.DataFrame | None, campaign: str, ids: pd.Index) -> np.ndarray:
