@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 ChunkResult = tuple[pd.DataFrame, pd.DataFrame]  # (scored rows, rejected rows with a `reason` column)
 ChunkFn = Callable[[np.ndarray], ChunkResult]
+Arrange = Callable[[pd.DataFrame, pd.DataFrame], ChunkResult]  # orders the assembled (scored, rejected)
 
 
 class BatchError(RuntimeError):
@@ -113,11 +114,19 @@ def _progress(indices: Iterable[int], total: int, done: int) -> Iterator[int]:
         yield index
 
 
-def assemble(out: Path, plan: BatchPlan, work: Path) -> BatchSummary:
-    """Concatenate the parts in chunk order into the final files, then remove the parts."""
-    scored = pd.concat([pd.read_parquet(_part(work, "part", i)) for i in range(plan.n_chunks)], ignore_index=True)
-    rejected = pd.concat([pd.read_parquet(_part(work, "rejects", i)) for i in range(plan.n_chunks)],
-                         ignore_index=True)
+def _concat_parts(work: Path, kind: str, n_chunks: int) -> pd.DataFrame:
+    parts = [pd.read_parquet(_part(work, kind, i)) for i in range(n_chunks)]
+    # an empty chunk's columns have no values to set their dtype: left in, they would turn e.g. bools to objects
+    return pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+
+
+def assemble(out: Path, plan: BatchPlan, work: Path, arrange: Arrange | None = None) -> BatchSummary:
+    """Concatenate the parts in chunk order (or as `arrange` orders them) into the final files, then remove
+    the parts."""
+    scored = _concat_parts(work, "part", plan.n_chunks)
+    rejected = _concat_parts(work, "rejects", plan.n_chunks)
+    if arrange is not None:
+        scored, rejected = arrange(scored, rejected)
     write_atomic(scored, out)
     reject_file = write_atomic(rejected, rejects_path(out)) if len(rejected) else None
     for path in work.iterdir():
@@ -127,9 +136,11 @@ def assemble(out: Path, plan: BatchPlan, work: Path) -> BatchSummary:
 
 
 def run_batch(keys: np.ndarray, fn: ChunkFn, out: Path, chunk_size: int, salt: str = "",
-              mapper: Callable[[Callable[[int], int], list[int]], Iterable[int]] | None = None) -> BatchSummary:
+              mapper: Callable[[Callable[[int], int], list[int]], Iterable[int]] | None = None,
+              arrange: Arrange | None = None) -> BatchSummary:
     """Run `fn` over chunks of `keys`, resuming an interrupted run. `mapper` distributes chunk indices
-    (e.g. over a Dask cluster); by default chunks run one after another in this process."""
+    (e.g. over a Dask cluster); by default chunks run one after another in this process. `arrange` orders
+    the assembled rows."""
     ordered = np.sort(np.asarray(keys, dtype=object).astype(str))
     plan = plan_for(ordered, chunk_size, salt)
     work = _open_work_dir(out, plan)
@@ -144,5 +155,5 @@ def run_batch(keys: np.ndarray, fn: ChunkFn, out: Path, chunk_size: int, salt: s
     results = mapper(one, todo) if mapper else map(one, todo)
     for _ in _progress(results, plan.n_chunks, resumed):
         pass
-    summary = assemble(out, plan, work)
+    summary = assemble(out, plan, work, arrange)
     return BatchSummary(summary.output, summary.rejects, summary.rows, summary.rejected, summary.chunks, resumed)

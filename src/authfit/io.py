@@ -45,16 +45,16 @@ def read_raw_tables(directory: Path, names: tuple[str, ...] | None = None) -> di
     return tables
 
 
-def write_atomic(frame: pd.DataFrame, path: Path) -> Path:
+def write_atomic(frame: pd.DataFrame, path: Path, compression: str | None = "snappy") -> Path:
     """Write CSV or Parquet (by suffix) through a temporary file and a rename, so a crash never
-    leaves a half-written file that looks complete."""
+    leaves a half-written file that looks complete. `compression` applies to Parquet."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         if path.name.endswith(".parquet"):
-            frame.to_parquet(tmp, index=False)
+            frame.to_parquet(tmp, index=False, compression=compression)
         else:
             frame.to_csv(tmp, index=False)
         os.replace(tmp, path)

@@ -165,7 +165,22 @@ def _duplicate_key_problems(typed: pd.DataFrame, table: Table) -> pd.DataFrame:
     key = list(table.key)
     duplicated = typed.duplicated(subset=key, keep="first") & typed[key].notna().all(axis=1)
     rows = typed.index.to_numpy()[duplicated.to_numpy()]
-    return _problem_frame(table.name, rows, ",".join(key), f"duplicate key ({', '.join(key)}); first row kept")
+    return _problem_frame(table.name, rows, ",".join(key), _duplicate_reason(table))
+
+
+def _duplicate_reason(table: Table) -> str:
+    return f"duplicate key ({', '.join(table.key)}); first row kept"
+
+
+def _known_duplicate_problems(name: str, problems: pd.DataFrame, rows: np.ndarray | None) -> list[pd.DataFrame]:
+    """Rows whose key repeats an earlier row held elsewhere (another bucket of a partitioned input, see
+    authfit.partition), less those already found within this part, with the same reason."""
+    if rows is None or not len(rows):
+        return []
+    table = TABLES[name]
+    reason = _duplicate_reason(table)
+    new = np.setdiff1d(rows, problems.loc[problems["reason"] == reason, "row"].to_numpy())
+    return [_problem_frame(name, new, ",".join(table.key), reason)] if len(new) else []
 
 
 def _foreign_key_problems(child: pd.DataFrame, table: Table, valid: dict[str, pd.DataFrame]
@@ -228,8 +243,10 @@ def _reject_rows(raw: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
     return grouped
 
 
-def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | None = None) -> ValidationResult:
-    """Validate every table present, parents before children, so a rejected parent orphans its children."""
+def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | None = None,
+                    duplicates: dict[str, np.ndarray] | None = None) -> ValidationResult:
+    """Validate every table present, parents before children, so a rejected parent orphans its children.
+    `duplicates` (table -> 1-based rows) marks rows whose key an earlier row outside these tables holds."""
     now = now or pd.Timestamp.now(tz="UTC")
     valid: dict[str, pd.DataFrame] = {}
     all_problems: list[pd.DataFrame] = []
@@ -239,7 +256,8 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | Non
         if name not in raw_tables:
             continue
         typed, problems = coerce_table(raw_tables[name], name, now)
-        problems = pd.concat([problems, *_foreign_key_problems(typed, TABLES[name], valid),
+        problems = pd.concat([problems, *_known_duplicate_problems(name, problems, (duplicates or {}).get(name)),
+                              *_foreign_key_problems(typed, TABLES[name], valid),
                               *_time_order_problems(name, typed, valid)], ignore_index=True)
         bad_rows = problems["row"].unique()
         valid[name] = typed.drop(index=bad_rows).reset_index(drop=True)

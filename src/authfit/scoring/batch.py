@@ -3,7 +3,9 @@ on a Dask cluster, and write one output file plus a rejects file."""
 
 from __future__ import annotations
 
+import copy
 import logging
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -11,11 +13,12 @@ import numpy as np
 import pandas as pd
 
 from authfit.batch import BatchSummary, rejects_path, run_batch
-from authfit.features.build import complete_tables, split_by_accounts
-from authfit.io import read_raw_table, read_raw_tables, write_atomic
-from authfit.scoring.scorer import REJECT_COLUMNS, Scorer
+from authfit.features.build import FeatureSettings, complete_tables, split_by_accounts
+from authfit.io import read_raw_table, write_atomic
+from authfit.partition import Partition, in_input_order, load_bucket, partition_directory, validate_buckets
+from authfit.scoring.scorer import INFLUENCER_COLUMNS, REJECT_COLUMNS, Scorer
 from authfit.schema import PROFILE_COLUMNS, Table
-from authfit.validate import coerce_frame, validate_tables
+from authfit.validate import coerce_frame
 
 log = logging.getLogger(__name__)
 
@@ -58,31 +61,64 @@ def dask_mapper(scheduler: str | None) -> Callable[[Callable[[int], int], list[i
     return mapper
 
 
+def partition_dir(out: Path) -> Path:
+    return out.with_name(out.name + ".partition")
+
+
+def at_as_of(scorer: Scorer, as_of: pd.Timestamp | None) -> Scorer:
+    """The scorer with features as of `as_of`, unless its settings fix a time already. Each bucket then
+    describes its influencers as of the latest time in the whole input, as scoring it whole would, rather
+    than as of the latest time in that bucket."""
+    settings = scorer.builder.settings or FeatureSettings()
+    if as_of is None or settings.as_of is not None:
+        return scorer
+    fixed = copy.copy(scorer)
+    fixed.builder = copy.copy(scorer.builder).set_params(
+        settings=settings.model_copy(update={"as_of": as_of.to_pydatetime(warn=False)}))
+    return fixed
+
+
+def bucket_scorer(scorer: Scorer, partition: Partition, campaign: str | None
+                  ) -> Callable[[np.ndarray], tuple[pd.DataFrame, pd.DataFrame]]:
+    """A function scoring one validated bucket (its id is the only key of its chunk) and returning its
+    rejects."""
+
+    def score_bucket(keys: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+        bucket = load_bucket(partition, int(keys[0]))
+        ids = bucket.tables["accounts"]["account_id"].to_numpy(dtype=str)
+        if not len(ids):  # a bucket can be empty, or all its accounts rejected
+            return pd.DataFrame(columns=INFLUENCER_COLUMNS), bucket.rejects
+        scored, _ = chunk_scorer(scorer, bucket.tables, campaign)(ids)
+        return scored, bucket.rejects
+
+    return score_bucket
+
+
+def _arrange(scored: pd.DataFrame, rejected: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores by account id, rejects in input order, whatever bucket each came from."""
+    if "account_id" in scored:
+        scored = scored.sort_values("account_id", kind="stable").reset_index(drop=True)
+    return scored, in_input_order(rejected) if len(rejected) else rejected
+
+
 def score_directory(data: Path, out: Path, model: str, campaign: str | None = None, chunk_size: int = 2000,
                     engine: str = "local", scheduler: str | None = None) -> BatchSummary:
-    """Score every valid influencer in `data`; rows that fail validation go to the rejects file."""
+    """Score every valid influencer in `data`; rows that fail validation go to the rejects file.
+
+    The tables are never read whole: they are partitioned on disk into buckets of about `chunk_size`
+    accounts (authfit.partition), and each bucket is validated and scored on its own, so peak memory
+    follows the chunk size, not the input size. Every stage resumes after a kill."""
     if engine not in ("local", "dask"):
         raise ValueError(f"engine must be local or dask, got {engine!r}")
     scorer = Scorer.load(model)
-    checked = validate_tables(read_raw_tables(data))
-    tables = checked.tables
-    if "accounts" not in tables:
-        raise ValueError(f"{data} has no valid accounts table to score")
-    keys = tables["accounts"]["account_id"].to_numpy(dtype=str)
-    summary = run_batch(keys, chunk_scorer(scorer, tables, campaign), out, chunk_size,
-                        salt=f"{scorer.model_version}-{campaign}",
-                        mapper=dask_mapper(scheduler) if engine == "dask" else None)
-    return _with_validation_rejects(summary, checked.rejects.reindex(columns=[*REJECT_COLUMNS, "record"]))
-
-
-def _with_validation_rejects(summary: BatchSummary, rejects: pd.DataFrame) -> BatchSummary:
-    if rejects.empty:
-        return summary
-    path = rejects_path(summary.output)
-    previous = pd.read_csv(path) if path.exists() else pd.DataFrame()
-    write_atomic(pd.concat([previous, rejects], ignore_index=True), path)
-    return BatchSummary(summary.output, path, summary.rows, summary.rejected + len(rejects), summary.chunks,
-                        summary.resumed_chunks)
+    partition = partition_directory(data, partition_dir(out), chunk_size)
+    as_of = validate_buckets(partition)
+    keys = np.array([f"{b:05d}" for b in range(partition.n_buckets)])
+    summary = run_batch(keys, bucket_scorer(at_as_of(scorer, as_of), partition, campaign), out, 1,
+                        salt=f"{partition.fingerprint}-{scorer.model_version}-{campaign}",
+                        mapper=dask_mapper(scheduler) if engine == "dask" else None, arrange=_arrange)
+    shutil.rmtree(partition.work, ignore_errors=True)
+    return summary
 
 
 def read_scores(path: Path) -> pd.DataFrame:

@@ -4,8 +4,8 @@ Trains (or reuses, from the work directory) a small model set on a simulated wor
 measures, in one run:
 
 - the Scorer on precomputed features against LightGBM's own `Booster.predict` on the same features;
-- raw data to scores (`authfit score`, chunked, in a subprocess) in influencers/s, and the peak RSS of that
-  subprocess at 1x and 4x the input;
+- raw data to scores (`authfit score`, partitioned into buckets of accounts on disk, in a subprocess) in
+  influencers/s, and the peak RSS of that subprocess at 1x and 4x the input (and their ratio);
 - the HTTP service (uvicorn on 127.0.0.1) with a bounded async httpx client: one influencer with 30 posts x 20
   comments (raw), and one row of precomputed features (`/v1/features/score`);
 - `mlflow models serve --env-manager local` of the same fake-engagement pyfunc on the same features row.
@@ -352,6 +352,9 @@ def run(out: Path, work: Path, config_dir: Path, influencers: int, rss_base: int
         "raw_influencers_per_s": details["raw_full"]["influencers_per_s"],
         "peak_rss_mb_1x": details["raw_1x"]["peak_rss_mb"],
         "peak_rss_mb_4x": details["raw_4x"]["peak_rss_mb"],
+        # authfit score partitions its input into buckets of --chunk-size accounts (authfit.partition), so
+        # this ratio should stay near 1: memory follows the bucket, not the input
+        "peak_rss_ratio_4x": details["raw_4x"]["peak_rss_mb"] / details["raw_1x"]["peak_rss_mb"],
         "service_p50_ms": service["p50_ms"], "service_p99_ms": service["p99_ms"], "service_rps": service["rps"],
         "service_raw_p50_ms": details["service"]["raw_30_posts_x_20_comments"]["p50_ms"],
         "service_raw_p99_ms": details["service"]["raw_30_posts_x_20_comments"]["p99_ms"],
