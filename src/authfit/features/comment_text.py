@@ -29,6 +29,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from authfit.features.text import replace_where_found
 from authfit.modeling.calibration import Calibrator
 
 # Zero-width characters, BOMs and emoji variation selectors carry no meaning but do carry crawl
@@ -62,6 +63,13 @@ _BYTE_SHARES = ("upper_share", "digit_share", "emoji_share", "styled_share", "pu
 _BYTE_COUNTS = ("log_mentions", "log_hashtags", "log_exclamations")
 _ASCII_PUNCTUATION = np.zeros(256, dtype=bool)
 _ASCII_PUNCTUATION[[*range(33, 48), *range(58, 65), *range(91, 97), *range(123, 127)]] = True
+# Byte -> class for `_byte_features`: 0 other, 1 upper, 2 lower, 3 digit, 4 other ASCII punctuation,
+# 5 "@", 6 "#", 7 "!" (classes 4..7 are the ASCII punctuation).
+_N_BYTE_CLASSES = 8
+_BYTE_CLASS = np.zeros(256, dtype=np.int64)
+_BYTE_CLASS[_ASCII_PUNCTUATION] = 4
+_BYTE_CLASS[65:91], _BYTE_CLASS[97:123], _BYTE_CLASS[48:58] = 1, 2, 3
+_BYTE_CLASS[[64, 35, 33]] = [5, 6, 7]
 SHAPE_FEATURES: tuple[str, ...] = (
     "log_chars", "log_words", "repeat_run_share", *_BYTE_SHARES, "log_links", *_BYTE_COUNTS, *_PHRASES,
 )
@@ -91,10 +99,14 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
 
 def _normalise_arrow(arr: pa.Array) -> pa.Array:
     arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFKC"))
-    arr = pc.replace_substring_regex(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, _PUNCTUATION, " "))
+    arr = replace_where_found(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
+    # The whitespace around a punctuation run goes into the same single space, so only texts with runs of
+    # whitespace of their own (or tabs, newlines) need the second pass; the result is the same as turning
+    # punctuation into spaces and then collapsing every whitespace run.
+    arr = pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " ")
+    arr = pc.utf8_trim_whitespace(arr)
     # Only runs and non-space whitespace need replacing; matching every single space costs 5x more.
-    return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
+    return replace_where_found(arr, r"\s{2,}|[^\S ]", " ")
 
 
 def comment_shape_features(texts: pd.Series, normalised: pd.Series | None = None) -> pd.DataFrame:
@@ -102,9 +114,16 @@ def comment_shape_features(texts: pd.Series, normalised: pd.Series | None = None
     phrase flags (matched on the normalised text) are 0/1, so a linear model can take them as they are.
     Pass `normalised` (from `normalise_comment_text(texts)`) when you already have it.
     """
-    raw = pc.replace_substring_regex(_to_arrow(texts), _INVISIBLE, "")
-    normalised = _normalise_arrow(raw) if normalised is None else _to_arrow(normalised)
-    n_chars = _np(pc.utf8_length(raw)).astype(np.float64)
+    arr = _to_arrow(texts)
+    normalised_arr = None if normalised is None else _to_arrow(normalised)
+    return pd.DataFrame(_shape_matrix(arr, normalised_arr), index=_index_of(texts), columns=list(SHAPE_FEATURES))
+
+
+def _shape_matrix(arr: pa.Array, normalised: pa.Array | None = None) -> np.ndarray:
+    """`comment_shape_features` as a float32 matrix, from Arrow arrays (no DataFrame on the scoring path)."""
+    raw = replace_where_found(arr, _INVISIBLE, "")
+    normalised = _normalise_arrow(raw) if normalised is None else normalised
+    n_chars = _np(pc.utf8_length(raw))
     n_spaces = _np(pc.count_substring(normalised, " "))
     columns = {
         "log_chars": np.log1p(n_chars),
@@ -113,8 +132,10 @@ def comment_shape_features(texts: pd.Series, normalised: pd.Series | None = None
         **_byte_features(raw, n_chars),
     }
     columns.update(_phrase_flags(normalised))
-    frame = pd.DataFrame(columns, index=_index_of(texts))[list(SHAPE_FEATURES)]
-    return frame.astype(np.float32)
+    matrix = np.empty((len(arr), len(SHAPE_FEATURES)), dtype=np.float32)
+    for position, name in enumerate(SHAPE_FEATURES):
+        matrix[:, position] = columns[name]
+    return matrix
 
 
 @dataclass(frozen=True)
@@ -187,10 +208,11 @@ def linear_ngram_margin(blocks: list[NgramBlock], scales: dict[str, np.ndarray],
                         n_rows: int) -> np.ndarray:
     """Per text, the sum of `coef[column] * weight` over its n-grams, without building a matrix."""
     margin = np.zeros(n_rows)
+    coef = coef.astype(np.float64)  # once, not once per block (float32 -> float64 is exact)
     for family, scale in scales.items():
         total = np.zeros(n_rows)
         for block in (b for b in blocks if b.family == family):
-            values = coef[block.cols].astype(np.float64)
+            values = coef[block.cols]
             if block.keep is not None:
                 values[~block.keep] = 0.0
             total += np.bincount(block.rows, weights=values, minlength=n_rows)
@@ -327,16 +349,31 @@ def _token_bounds(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
 def _prefix_hash(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """prefix[k] = sum_{j<k} byte[j] * P**j and inverse[k] = P**-k (mod 2**64), so the hash of bytes
     [s, e) is (prefix[e] - prefix[s]) * inverse[s], whatever the position s."""
-    powers = np.empty(len(data), dtype=np.uint64)
-    powers[:1] = 1
-    powers[1:] = _P
-    powers = np.cumprod(powers)
+    powers, inverse = _powers(len(data) + 1)
     prefix = np.zeros(len(data) + 1, dtype=np.uint64)
-    np.cumsum(data.astype(np.uint64) * powers, out=prefix[1:])
-    inverse = np.empty(len(data) + 1, dtype=np.uint64)
-    inverse[:1] = 1
-    inverse[1:] = _P_INV
-    return prefix, np.cumprod(inverse)
+    np.cumsum(data.astype(np.uint64) * powers[: len(data)], out=prefix[1:])
+    return prefix, inverse[: len(data) + 1]
+
+
+# P**k and P**-k for k < the longest buffer seen so far: every chunk needs the same leading powers, so they
+# are computed once per process (grown by doubling) instead of two cumulative products per chunk.
+_POWERS: list[tuple[np.ndarray, np.ndarray]] = []
+_MAX_CACHED_POWERS = 1 << 23  # 2 x 64 MB
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    cached = _POWERS[-1] if _POWERS else None
+    if cached is not None and len(cached[0]) >= n:
+        return cached
+    size = max(n, 2 * len(cached[0]) if cached is not None else 1 << 16)
+    powers = np.full(size, _P, dtype=np.uint64)
+    powers[0] = 1
+    inverse = np.full(size, _P_INV, dtype=np.uint64)
+    inverse[0] = 1
+    pair = (np.cumprod(powers), np.cumprod(inverse))
+    if size <= _MAX_CACHED_POWERS:  # a huge one-off buffer is not worth keeping in memory
+        _POWERS[:] = [pair]  # one assignment: a thread reading concurrently sees a matching pair
+    return pair
 
 
 def _to_column(value: np.ndarray, salt: int, n_features: int) -> np.ndarray:
@@ -366,31 +403,41 @@ def _phrase_flags(normalised: pa.Array) -> dict[str, np.ndarray]:
 
 
 def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
-    """Shares of characters and counts of markers per text, from the UTF-8 bytes (see _BYTE_SHARES)."""
+    """Shares of characters and counts of markers per text, from the UTF-8 bytes (see _BYTE_SHARES).
+
+    The single-byte classes are one bincount of (text, class) over a 256-entry class table; emoji,
+    styled letters and triple runs are rare, so they are counted from the positions of their candidates.
+    """
     data, offsets = _utf8_buffer(raw)
     n_rows = len(offsets) - 1
     doc = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
+    classes = np.bincount(doc * _N_BYTE_CLASSES + _BYTE_CLASS[data], minlength=n_rows * _N_BYTE_CLASSES)
+    classes = classes.reshape(n_rows, _N_BYTE_CLASSES).astype(np.float64)
 
-    def per_text(mask: np.ndarray, shift: int = 0) -> np.ndarray:
-        return np.bincount(doc[shift:shift + len(mask)][mask], minlength=n_rows).astype(np.float64)
+    def per_text(positions: np.ndarray) -> np.ndarray:
+        return np.bincount(doc[positions], minlength=n_rows).astype(np.float64)
 
     chars = np.maximum(n_chars, 1.0)
-    upper, lower = (data >= 65) & (data <= 90), (data >= 97) & (data <= 122)
-    first, second = data[:-1], data[1:]
+    upper, lower, digit = classes[:, 1], classes[:, 2], classes[:, 3]
+    mentions, hashtags, exclamations = classes[:, 5], classes[:, 6], classes[:, 7]
+    lead = np.flatnonzero((data[:-1] == 0xF0) | (data[:-1] == 0xE2))
+    first, second = data[lead], data[lead + 1]
     emoji = ((first == 0xF0) & (second == 0x9F)) | ((first == 0xE2) & (second >= 0x98) & (second <= 0x9E))
     styled = ((first == 0xF0) & (second == 0x9D)) | ((first == 0xE2) & ((second == 0x92) | (second == 0x93)))
-    # Same byte three times running ("soooo", "!!!!"), within one text.
-    triple = (data[2:] == data[1:-1]) & (data[1:-1] == data[:-2]) & (doc[2:] == doc[:-2])
+    # Same byte three times running ("soooo", "!!!!"), within one text; counted at the third byte.
+    same = data[1:] == data[:-1]
+    third = np.flatnonzero(same[1:] & same[:-1]) + 2
+    third = third[doc[third] == doc[third - 2]]
     return {
-        "repeat_run_share": per_text(triple, 2) / chars,
-        "upper_share": per_text(upper) / np.maximum(per_text(upper | lower), 1.0),
-        "digit_share": per_text((data >= 48) & (data <= 57)) / chars,
-        "emoji_share": per_text(emoji) / chars,
-        "styled_share": per_text(styled) / chars,
-        "punctuation_share": per_text(_ASCII_PUNCTUATION[data]) / chars,
-        "log_mentions": np.log1p(per_text(data == 64)),
-        "log_hashtags": np.log1p(per_text(data == 35)),
-        "log_exclamations": np.log1p(per_text(data == 33)),
+        "repeat_run_share": per_text(third) / chars,
+        "upper_share": upper / np.maximum(upper + lower, 1.0),
+        "digit_share": digit / chars,
+        "emoji_share": per_text(lead[emoji]) / chars,
+        "styled_share": per_text(lead[styled]) / chars,
+        "punctuation_share": classes[:, 4:].sum(axis=1) / chars,
+        "log_mentions": np.log1p(mentions),
+        "log_hashtags": np.log1p(hashtags),
+        "log_exclamations": np.log1p(exclamations),
     }
 
 
@@ -500,11 +547,14 @@ class CommentSpamModel(BaseEstimator):
     def decision_texts(self, texts) -> np.ndarray:
         """Uncalibrated score per text (linear margin, or the booster's log-odds when stacked)."""
         check_is_fitted(self, "calibrator_")
-        series = _as_text_series(texts)
-        codes, uniques = pd.factorize(series, use_na_sentinel=False)
-        unique_texts = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+        # Arrow's dictionary encode hashes the string buffers directly: no Python string per text is built
+        # (pd.factorize plus the round trip through object arrays cost as much as scoring the texts).
+        # Missing texts are scored as "", as `_to_arrow` would make them.
+        encoded = pc.dictionary_encode(_to_arrow(texts))
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        unique_texts = encoded.dictionary
         step = self.chunk_size
-        chunks = [unique_texts.iloc[start:start + step] for start in range(0, len(unique_texts), step)]
+        chunks = [unique_texts.slice(start, step) for start in range(0, len(unique_texts), step)]
         scores = map_chunks(self._score_chunk, chunks, self.n_jobs)
         unique_scores = np.concatenate(scores) if scores else np.zeros(0)
         return unique_scores[codes]
@@ -556,9 +606,10 @@ class CommentSpamModel(BaseEstimator):
         return featurizer.transform(texts), comment_shape_features(texts).to_numpy(np.float64)
 
     def _score_chunk(self, texts: pd.Series) -> np.ndarray:
-        normalised = normalise_comment_text(texts)
+        arr = _to_arrow(texts)
+        normalised = _normalise_arrow(arr)
         blocks, scales = ngram_blocks(normalised, self.n_features)
-        shape = comment_shape_features(texts, normalised).to_numpy(np.float64)
+        shape = _shape_matrix(arr, normalised).astype(np.float64)
         margin = linear_ngram_margin(blocks, scales, self.coef_, len(texts))
         margin += shape @ self.coef_[self.n_features:].astype(np.float64) + self.intercept_
         if self.kind == "linear":

@@ -180,8 +180,37 @@ def _volume_features(posts: pd.DataFrame, frame: _Frame) -> dict[str, np.ndarray
     }
 
 
+def factorize_strings(texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes (-1 for missing) and distinct values of `texts`, in order of first appearance, as
+    `pd.factorize` gives them; Arrow's dictionary encode hashes the string buffers without building a
+    Python string per row."""
+    values = pa.array(texts, type=pa.large_string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, pd.Series(pd.array(encoded.dictionary, dtype="str"))
+
+
+def _expand_pairs(rows: np.ndarray, codes: np.ndarray, n_distinct: int,
+                  text_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, token) pairs of distinct texts (rows sorted) -> the pairs of every comment, comment i taking
+    the pairs of distinct text text_codes[i] (none when -1), in the same order."""
+    per_distinct = np.append(np.bincount(rows, minlength=n_distinct), 0)  # code -1 -> the appended 0
+    first = np.cumsum(per_distinct) - per_distinct
+    n_pairs = per_distinct[text_codes]
+    out_rows = np.repeat(np.arange(len(text_codes), dtype=np.int64), n_pairs)
+    within = np.arange(len(out_rows), dtype=np.int64) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+    return out_rows, codes[np.repeat(first[text_codes], n_pairs) + within]
+
+
+def _per_comment(per_distinct: np.ndarray, text_codes: np.ndarray) -> np.ndarray:
+    """A per-distinct-text value for each comment; comments without text get 0."""
+    return np.append(per_distinct, 0)[text_codes]
+
+
 def _token_sets(texts: pd.Series, captions: pd.Series) -> Tokens:
-    """Token sets of the comments (rows 0..n-1) then the captions (rows n..), on one shared vocabulary."""
+    """Token sets of the texts (rows 0..n-1) then the captions (rows n..), on one shared vocabulary."""
     tokens = tokenise(pd.concat([texts, captions], ignore_index=True))
     codes, vocab = recode(tokens.codes, tokens.vocab, collapse_repeats(tokens.vocab))
     rows, codes = dedupe_pairs(tokens.rows, codes, len(vocab))
@@ -201,22 +230,26 @@ def _set_hash(rows: np.ndarray, codes: np.ndarray, n_rows: int, n_codes: int) ->
     return np.bincount(rows, weights=weights[codes], minlength=n_rows)
 
 
-def _shape_features(frame: _Frame, sets: Tokens, text_known: np.ndarray,
-                    settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
-    n_c, n = len(text_known), frame.n_accounts
-    mine = sets.rows < n_c
+def _shape_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_codes: np.ndarray,
+                    n_distinct: int, settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
+    """`sets` rows 0..n_distinct-1 are the distinct texts: counts and set hashes are taken once per
+    distinct text and given to each comment through `text_codes`."""
+    n = frame.n_accounts
+    text_known = text_codes >= 0
+    mine = sets.rows < n_distinct
     rows, codes = sets.rows[mine], sets.codes[mine]
-    is_word = sets.is_word
     # Function words ("i", "is", "your") do not make "i love this" or "your feed is so good" specific.
     other_word = is_word & ~_in_vocab(sets.vocab, settings.generic_words + settings.stopwords)
-    n_tokens = np.bincount(rows, minlength=n_c)
-    n_words = np.bincount(rows, weights=is_word[codes], minlength=n_c)
-    n_other = np.bincount(rows, weights=other_word[codes], minlength=n_c)
+    n_tokens = _per_comment(np.bincount(rows, minlength=n_distinct), text_codes)
+    n_words = _per_comment(np.bincount(rows, weights=is_word[codes], minlength=n_distinct), text_codes)
+    n_other = _per_comment(np.bincount(rows, weights=other_word[codes], minlength=n_distinct), text_codes)
     has_tokens = n_tokens > 0
     generic = (n_other == 0) & (n_words <= settings.generic_max_words)
     emoji_only = has_tokens & (n_words == 0)
     short = has_tokens & (n_words <= settings.short_max_words)
-    digest = pd.factorize(_set_hash(rows, codes, n_c, len(sets.vocab))[has_tokens])[0]
+    set_hash = _per_comment(_set_hash(rows, codes, n_distinct, len(sets.vocab)), text_codes)
+    digest = pd.factorize(set_hash[has_tokens])[0]
+    n_c = len(text_codes)
     near = np.zeros(n_c, dtype=bool)
     near[has_tokens] = _repeated(frame.account[has_tokens], digest)
     acc = frame.account
@@ -228,17 +261,19 @@ def _shape_features(frame: _Frame, sets: Tokens, text_known: np.ndarray,
     }
 
 
-def _relevance_features(frame: _Frame, sets: Tokens, n_comments: int, n_posts: int,
-                        settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
-    content = sets.is_word & ~_in_vocab(sets.vocab, settings.stopwords)
+def _relevance_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_codes: np.ndarray,
+                        n_distinct: int, n_posts: int, settings: CommentFeatureSettings
+                        ) -> dict[str, np.ndarray]:
+    content = is_word & ~_in_vocab(sets.vocab, settings.stopwords)
     keep = content[sets.codes]
     rows, codes = sets.rows[keep], sets.codes[keep]
-    mine = rows < n_comments
+    mine = rows < n_distinct
+    n_comments = len(text_codes)
     width = np.int64(max(len(sets.vocab), 1))
-    caption_post = rows[~mine] - n_comments
+    caption_post = rows[~mine] - n_distinct
     caption_keys = caption_post * width + codes[~mine]
-    comment_rows = rows[mine]
-    comment_keys = frame.post[comment_rows] * width + codes[mine]
+    comment_rows, comment_codes = _expand_pairs(rows[mine], codes[mine], n_distinct, text_codes)
+    comment_keys = frame.post[comment_rows] * width + comment_codes
     hit = pd.Series(comment_keys).isin(caption_keys).to_numpy()
     overlap = np.bincount(comment_rows, weights=hit, minlength=n_comments)
     n_mine = np.bincount(comment_rows, minlength=n_comments).astype(np.float64)
@@ -252,15 +287,18 @@ def _relevance_features(frame: _Frame, sets: Tokens, n_comments: int, n_posts: i
     }
 
 
-def _text_features(frame: _Frame, texts: pd.Series, exact_codes: np.ndarray, captions: pd.Series,
+def _text_features(frame: _Frame, text_codes: np.ndarray, uniques: pd.Series, captions: pd.Series,
                    settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
-    text_known = exact_codes >= 0
-    sets = _token_sets(texts, captions)
-    exact = np.zeros(len(texts), dtype=bool)
-    exact[text_known] = _repeated(frame.account[text_known], exact_codes[text_known])
+    """Bots and generic comments repeat, so only the distinct texts (`uniques`; `text_codes` per comment,
+    -1 when missing) are tokenised."""
+    text_known = text_codes >= 0
+    sets = _token_sets(uniques, captions)
+    is_word = sets.is_word
+    exact = np.zeros(len(text_codes), dtype=bool)
+    exact[text_known] = _repeated(frame.account[text_known], text_codes[text_known])
     out = {"exact_duplicate_share": _share(frame.account, exact, frame.n_accounts, text_known)}
-    out |= _shape_features(frame, sets, text_known, settings)
-    out |= _relevance_features(frame, sets, len(texts), len(captions), settings)
+    out |= _shape_features(frame, sets, is_word, text_codes, len(uniques), settings)
+    out |= _relevance_features(frame, sets, is_word, text_codes, len(uniques), len(captions), settings)
     return out
 
 
@@ -293,7 +331,7 @@ def _concentration(pair_account: np.ndarray, counts: np.ndarray, n: int, top_k: 
 def _commenter_features(frame: _Frame, commenters: pd.Series,
                         settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
     n = frame.n_accounts
-    code = pd.factorize(commenters)[0].astype(np.int64)
+    code = factorize_strings(commenters)[0]
     known = code >= 0
     acc, post, who = frame.account[known], frame.post[known], code[known]
     width = np.int64(who.max() + 1 if who.size else 1)
@@ -340,7 +378,7 @@ def _timing_features(frame: _Frame, n_posts: int, settings: CommentFeatureSettin
     }
 
 
-def _spam_features(frame: _Frame, codes: np.ndarray, uniques: pd.Index, scorer: CommentScorer | None,
+def _spam_features(frame: _Frame, codes: np.ndarray, uniques: pd.Series, scorer: CommentScorer | None,
                    settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
     """Spam probability per comment; `codes`/`uniques` factorize the texts (bots repeat themselves, so
     scoring each distinct text once is much cheaper than scoring every row)."""
@@ -350,7 +388,7 @@ def _spam_features(frame: _Frame, codes: np.ndarray, uniques: pd.Index, scorer: 
     known = codes >= 0
     probs = np.full(len(codes), np.nan)
     if len(uniques):
-        unique_probs = np.asarray(scorer(pd.Series(uniques, dtype="str")), dtype=np.float64).reshape(-1)
+        unique_probs = np.asarray(scorer(uniques), dtype=np.float64).reshape(-1)
         if unique_probs.shape[0] != len(uniques):
             raise ValueError(
                 f"comment scorer returned {unique_probs.shape[0]} scores for {len(uniques)} texts")
@@ -371,11 +409,10 @@ def comment_pattern_features(posts: pd.DataFrame, comments: pd.DataFrame,
     date. Shares are NaN where the account has no comment they could be computed on; never inf.
     """
     frame, comments = _build_frame(posts, comments)
-    texts = comments["text"].reset_index(drop=True)
     captions = posts["caption"].reset_index(drop=True)
-    text_codes, text_uniques = pd.factorize(texts)
+    text_codes, text_uniques = factorize_strings(comments["text"])
     values = _volume_features(posts, frame)
-    values |= _text_features(frame, texts, text_codes, captions, settings)
+    values |= _text_features(frame, text_codes, text_uniques, captions, settings)
     values |= _commenter_features(frame, comments["commenter_id"].reset_index(drop=True), settings)
     values |= _timing_features(frame, len(posts), settings)
     values |= _spam_features(frame, text_codes, text_uniques, comment_scorer, settings)

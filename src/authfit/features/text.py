@@ -123,9 +123,19 @@ def normalise_text(texts: pd.Series) -> pd.Series:
                      name=texts.name)
 
 
+def replace_where_found(arr: pa.Array, pattern: str, replacement: str) -> pa.Array:
+    """`replace_substring_regex` run only on the texts the pattern occurs in: an RE2 match test costs a
+    fraction of a replace, and many texts need no replacing."""
+    found = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+    if not pc.any(found).as_py():
+        return arr
+    return pc.replace_with_mask(arr, found, pc.replace_substring_regex(pc.filter(arr, found), pattern,
+                                                                        replacement))
+
+
 def tokenise(texts: pd.Series) -> Tokens:
     """Word and emoji tokens of comment-like texts (as `normalise_text` splits them), on one vocabulary."""
-    arr = pc.replace_substring_regex(pc.utf8_lower(_to_arrow(texts)), _PUNCTUATION, " ")
+    arr = replace_where_found(pc.utf8_lower(_to_arrow(texts)), _PUNCTUATION, " ")
     return _split_symbols(_encode(arr, len(texts)))
 
 

@@ -135,7 +135,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return self
 
     def _count(self, tokens: Tokens) -> sp.csr_matrix:
-        column = pd.Index(self.vocabulary_).get_indexer(tokens.vocab.astype(str))[tokens.codes]
+        # Arrow's hash lookup on the string buffers: no pandas Index (and its hash table) built per call, no
+        # fixed-width unicode copy of the chunk's vocabulary. Tokens never contain NUL, so the '<U' storage
+        # of vocabulary_ (which drops trailing NULs) matches exactly as get_indexer did.
+        found = pc.index_in(pa.array(tokens.vocab, type=pa.large_string()),
+                            value_set=pa.array(self.vocabulary_.astype(str), type=pa.large_string()))
+        column = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)[tokens.codes]
         use = column >= 0
         shape = (tokens.n_texts, len(self.vocabulary_))
         ones = np.ones(int(use.sum()))

@@ -1,0 +1,205 @@
+"""The faster comment paths against the implementations they replaced, on awkward random strings.
+
+The comment model and the feature definitions were fixed before these speed-ups, so every replaced step
+must give exactly the old values: the normalisation regex chain, the byte statistics, the tokeniser's
+punctuation pass, tokenising each distinct text once, Arrow factorising, and the per-chunk `iloc` that
+takes chunked Arrow columns chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from authfit.features import comment_text as ct
+from authfit.features import comments as cm
+from authfit.features import text as tx
+from authfit.features.build import split_by_accounts, take_rows
+from authfit.features.topics import TopicModel
+
+# Whitespace of several kinds, punctuation next to it, apostrophes, invisible characters, mentions,
+# hashtags, emoji with variation selectors and skin tones, styled letters (NFKC), combining marks.
+ALPHABET = st.sampled_from(
+    list("aAbz09 .,!?'@#$-_/:") + ["  ", "\t", "\n", "\x0b", "\u00a0", "\u2003", "\u200b", "\ufeff", "\u2019",
+                                 "\ufe0f", "\U0001f525", "\U0001f3fb", "\u2764", "\U0001d41f", "\u00e9", "e\u0301",
+                                 "\u24b6", "www.x.com", "check my", "\U0001f130", "ooo", "!!!"])
+TEXTS = st.lists(st.one_of(st.none(), st.lists(ALPHABET, max_size=12).map("".join), st.text(max_size=8)),
+                 min_size=1, max_size=25)
+
+
+def _arrow(values: list[str | None]) -> pa.Array:
+    return ct._to_arrow(pd.Series(values, dtype="str"))
+
+
+def old_normalise(arr: pa.Array) -> pa.Array:
+    arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFKC"))
+    arr = pc.replace_substring_regex(arr, f"{ct._INVISIBLE}|{ct._APOSTROPHES}", "")
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, ct._PUNCTUATION, " "))
+    return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
+
+
+def old_byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
+    data, offsets = ct._utf8_buffer(raw)
+    n_rows = len(offsets) - 1
+    doc = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
+
+    def per_text(mask: np.ndarray, shift: int = 0) -> np.ndarray:
+        return np.bincount(doc[shift:shift + len(mask)][mask], minlength=n_rows).astype(np.float64)
+
+    chars = np.maximum(n_chars, 1.0)
+    upper, lower = (data >= 65) & (data <= 90), (data >= 97) & (data <= 122)
+    first, second = data[:-1], data[1:]
+    emoji = ((first == 0xF0) & (second == 0x9F)) | ((first == 0xE2) & (second >= 0x98) & (second <= 0x9E))
+    styled = ((first == 0xF0) & (second == 0x9D)) | ((first == 0xE2) & ((second == 0x92) | (second == 0x93)))
+    triple = (data[2:] == data[1:-1]) & (data[1:-1] == data[:-2]) & (doc[2:] == doc[:-2])
+    return {
+        "repeat_run_share": per_text(triple, 2) / chars,
+        "upper_share": per_text(upper) / np.maximum(per_text(upper | lower), 1.0),
+        "digit_share": per_text((data >= 48) & (data <= 57)) / chars,
+        "emoji_share": per_text(emoji) / chars,
+        "styled_share": per_text(styled) / chars,
+        "punctuation_share": per_text(ct._ASCII_PUNCTUATION[data]) / chars,
+        "log_mentions": np.log1p(per_text(data == 64)),
+        "log_hashtags": np.log1p(per_text(data == 35)),
+        "log_exclamations": np.log1p(per_text(data == 33)),
+    }
+
+
+def old_prefix_hash(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    powers = np.empty(len(data), dtype=np.uint64)
+    powers[:1] = 1
+    powers[1:] = ct._P
+    powers = np.cumprod(powers)
+    prefix = np.zeros(len(data) + 1, dtype=np.uint64)
+    np.cumsum(data.astype(np.uint64) * powers, out=prefix[1:])
+    inverse = np.empty(len(data) + 1, dtype=np.uint64)
+    inverse[:1] = 1
+    inverse[1:] = ct._P_INV
+    return prefix, np.cumprod(inverse)
+
+
+def old_tokenise(texts: pd.Series) -> tx.Tokens:
+    arr = pc.replace_substring_regex(pc.utf8_lower(tx._to_arrow(texts)), tx._PUNCTUATION, " ")
+    return tx._split_symbols(tx._encode(arr, len(texts)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
+def test_normalisation_equals_the_old_regex_chain(values: list[str | None]) -> None:
+    arr = _arrow(values)
+    assert ct._normalise_arrow(arr).to_pylist() == old_normalise(arr).to_pylist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
+def test_byte_statistics_equal_the_old_per_mask_counts(values: list[str | None]) -> None:
+    raw = _arrow(values)
+    n_chars = ct._np(pc.utf8_length(raw))
+    new, old = ct._byte_features(raw, n_chars), old_byte_features(raw, n_chars)
+    assert new.keys() == old.keys()
+    for name in old:
+        np.testing.assert_array_equal(new[name], old[name], err_msg=name)
+
+
+def test_cached_powers_give_the_old_prefix_hashes_as_the_cache_grows() -> None:
+    rng = np.random.default_rng(0)
+    for size in (0, 5, 70_000, 300_000, 17):  # the cache starts at 2**16 and doubles past it
+        data = rng.integers(1, 256, size).astype(np.uint8)
+        for new, old in zip(ct._prefix_hash(data), old_prefix_hash(data)):
+            np.testing.assert_array_equal(new, old)
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
+def test_tokenise_equals_the_old_full_replace(values: list[str | None]) -> None:
+    texts = pd.Series(values, dtype="str")
+    new, old = tx.tokenise(texts), old_tokenise(texts)
+    np.testing.assert_array_equal(new.rows, old.rows)
+    np.testing.assert_array_equal(new.codes, old.codes)
+    assert new.vocab.tolist() == old.vocab.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
+def test_factorize_strings_matches_pandas(values: list[str | None]) -> None:
+    texts = pd.Series(values, dtype="str")
+    codes, uniques = cm.factorize_strings(texts)
+    old_codes, old_uniques = pd.factorize(texts)
+    np.testing.assert_array_equal(codes, old_codes)
+    assert uniques.tolist() == list(old_uniques)
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
+def test_token_sets_of_distinct_texts_expand_to_the_per_comment_sets(values: list[str | None]) -> None:
+    """The old path tokenised every comment; the new one tokenises each distinct text and expands."""
+    texts = pd.Series(values + values[::2], dtype="str")  # with repeats
+    captions = pd.Series(["a caption with words", None], dtype="str")
+    per_row = cm._token_sets(texts, captions)
+    old_mine = per_row.rows < len(texts)
+    expected = sorted(zip(per_row.rows[old_mine].tolist(), per_row.vocab[per_row.codes[old_mine]].tolist()))
+    codes, uniques = cm.factorize_strings(texts)
+    distinct = cm._token_sets(uniques, captions)
+    mine = distinct.rows < len(uniques)
+    rows, tokens = cm._expand_pairs(distinct.rows[mine], distinct.codes[mine], len(uniques), codes)
+    assert sorted(zip(rows.tolist(), distinct.vocab[tokens].tolist())) == expected
+    n_tokens = cm._per_comment(np.bincount(distinct.rows[mine], minlength=len(uniques)), codes)
+    np.testing.assert_array_equal(n_tokens, np.bincount(per_row.rows[old_mine], minlength=len(texts)))
+
+
+def test_missing_and_empty_texts_score_alike_and_repeats_are_scored_once() -> None:
+    texts = pd.Series(["free btc dm me", "love it", "so cute", "check my page"] * 5, dtype="str")
+    labels = np.array([1.0, 0.0, 0.0, 1.0] * 5)
+    model = ct.CommentSpamModel(n_features=2**10, folds=2).fit(texts, labels)
+    seen: list[int] = []
+    score_chunk = model._score_chunk
+    model._score_chunk = lambda chunk: seen.append(len(chunk)) or score_chunk(chunk)
+    scores = model.decision_texts(pd.Series(["love it", None, "", "love it", "free btc dm me"], dtype="str"))
+    assert sum(seen) == 3  # "love it", "" (missing counts as ""), "free btc dm me"
+    assert scores[1] == scores[2] and scores[0] == scores[3]
+
+
+def _chunked(frame: pd.DataFrame, pieces: int) -> pd.DataFrame:
+    bounds = np.linspace(0, len(frame), pieces + 1).astype(int)
+    return pd.concat([frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])], ignore_index=True)
+
+
+def test_chunk_by_chunk_take_equals_iloc_and_keeps_the_split() -> None:
+    rng = np.random.default_rng(0)
+    n = 600
+    posts = pd.DataFrame({"post_id": pd.Series([f"p{i}" for i in range(n)], dtype="str"),
+                          "account_id": pd.Series([f"a{i % 7}" for i in range(n)], dtype="str")})
+    comments = pd.DataFrame({"post_id": pd.Series([f"p{i}" for i in rng.integers(0, n, 3 * n)], dtype="str"),
+                             "text": pd.Series(rng.choice(["x", "y", None], 3 * n), dtype="str"),
+                             "n": np.arange(3 * n)})
+    chunked = _chunked(comments, 5)
+    assert pa.array(chunked["text"]).num_chunks == 5
+    for positions in (np.sort(rng.choice(len(chunked), 500, replace=False)), rng.permutation(len(chunked))[:50],
+                      np.array([], dtype=np.int64), np.arange(len(chunked))):
+        pd.testing.assert_frame_equal(take_rows(chunked, positions), comments.iloc[positions])
+    accounts = pd.DataFrame({"account_id": pd.Series([f"a{i}" for i in range(7)], dtype="str")})
+    empty = {"follower_history": pd.DataFrame({"account_id": pd.Series([], dtype="str")}),
+             "audience": pd.DataFrame({"influencer_id": pd.Series([], dtype="str")})}
+    whole = {"accounts": accounts, "posts": posts, "comments": comments} | empty
+    pieces = {"accounts": accounts, "posts": _chunked(posts, 4), "comments": chunked} | empty
+    groups = pd.Series(np.arange(7) % 3, index=accounts["account_id"].to_numpy())
+    for expected, got in zip(split_by_accounts(whole, groups), split_by_accounts(pieces, groups), strict=True):
+        for name in ("posts", "comments"):
+            pd.testing.assert_frame_equal(got[name], expected[name])
+
+
+def test_topic_counts_look_up_the_vocabulary_as_get_indexer_did() -> None:
+    captions = pd.Series(["Gym day #gym #fit", "pasta night 🍝 #food", "leg day at the gym", "bake bread #food",
+                          "café crème #café", None, "run run run #run"] * 3, dtype="str")
+    model = TopicModel(n_topics=2, max_features=50).fit(captions)
+    tokens = tx.caption_tokens(pd.Series(["gym pasta unknownword #gym", "", "café #food #newtag"], dtype="str"))
+    column = pd.Index(model.vocabulary_).get_indexer(tokens.vocab.astype(str))[tokens.codes]
+    use = column >= 0
+    expected = np.zeros((tokens.n_texts, len(model.vocabulary_)))
+    np.add.at(expected, (tokens.rows[use], column[use]), 1.0)
+    np.testing.assert_array_equal(model._count(tokens).toarray(), expected)
+    assert expected.sum() > 0 and not use.all()  # some words known, some not
