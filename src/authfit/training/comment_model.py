@@ -37,6 +37,11 @@ def out_of_fold(texts: pd.Series, y: np.ndarray, groups: np.ndarray, folds: int,
     return oof
 
 
+def comment_groups(data: pd.DataFrame) -> np.ndarray:
+    """CV groups of labelled comments: the video/post they sit under, else the comment itself."""
+    return (data["source"] + ":" + data["group"].astype("str").fillna(data["comment_key"].astype("str"))).to_numpy(dtype=str)
+
+
 def fit_comment_model(settings: TrainSettings, version: str, summary: TrainingSummary,
                       name: str) -> CommentModel | None:
     """Fit on every configured source; bundle the text model (LightGBM text + linear weights)."""
@@ -47,7 +52,7 @@ def fit_comment_model(settings: TrainSettings, version: str, summary: TrainingSu
         return None
     texts = data["text"].astype("str").reset_index(drop=True)
     y = data["label"].to_numpy(dtype=float)
-    groups = (data["source"] + ":" + data["group"].astype("str").fillna(data["comment_key"].astype("str"))).to_numpy(dtype=str)
+    groups = comment_groups(data)
     oof = out_of_fold(texts, y, groups, settings.modeling.cv.folds, settings.modeling.cv.seed)
     threshold = choose_threshold(y, oof, settings.modeling.calibration.threshold_rule)
     metrics = classification_metrics(y, oof, threshold) | {"threshold": threshold}
