@@ -51,9 +51,13 @@ def render(cases: pd.DataFrame, load: dict | None, audit: dict | None) -> str:
                   f"{int(kills['identical'].sum())} of {len(kills)} final outputs identical to an uninterrupted "
                   f"run (ignoring the `scored_at` time), {int(kills['duplicates'].sum())} duplicate rows.", ""]
     if load:
+        mix = load.get("mix") or (f"{load.get('influencer_requests_share', 0):.0%} of requests score a whole "
+                                   "influencer, the rest account profiles")
+        endpoints = "; ".join(f"{path} {e['requests']} requests, p50 {e['latency_ms']['p50']} ms, "
+                              f"p99 {e['latency_ms']['p99']} ms"
+                              for path, e in load.get("per_endpoint", {}).items() if e.get("latency_ms"))
         lines += [f"**Load** (`make bench-load`, {load['clients']} async clients against `authfit serve` on "
-                  f"127.0.0.1, {load.get('influencer_requests_share', 0):.0%} of requests score a whole "
-                  f"influencer, the rest account profiles): {load['requests_sent']} of "
+                  f"127.0.0.1, {mix}{'; ' + endpoints if endpoints else ''}): {load['requests_sent']} of "
                   f"{load['requests_planned']} requests sent in {load['elapsed_s']} s "
                   f"({load['requests_per_s']}/s, p50 {load['latency_ms_p50']} ms, p99 {load['latency_ms_p99']} ms), "
                   f"{load['errors']} errors; server RSS {load['rss_mb_after_warmup']} MB after warm-up, "

@@ -37,7 +37,12 @@ class AccountModel:
     def predict_proba(self, profiles: pd.DataFrame) -> np.ndarray:
         if len(profiles) == 0:
             return np.zeros(0)
-        return self.bundle.predict(self.features(profiles))
+        return self.predict_features(self.features(profiles))
+
+    def predict_features(self, X: pd.DataFrame) -> np.ndarray:
+        """Fake probabilities from `features(profiles)`: callers that also need the features (reasons)
+        build them once; building them is most of the cost of scoring a few profiles."""
+        return self.bundle.predict(X) if len(X) else np.zeros(0)
 
 
 @dataclass(frozen=True)

@@ -231,11 +231,13 @@ class Scorer:
         """Fake probability, verdict and reasons for account rows (followers, commenters)."""
         if self.account is None:
             raise ScoringError("this model set has no account authenticity model")
-        X = self.account.features(accounts)
-        p = np.clip(self.account.predict_proba(accounts), 0.0, 1.0)
+        X = self.account.features(accounts)  # once: predictions and reasons share it
+        p = np.clip(self.account.predict_features(X), 0.0, 1.0)
         flagged = p >= self.account.threshold
-        contributions = (self.account.bundle.boosters["model"].predict(X, pred_contrib=True,
-                                                                       num_threads=predict_threads(len(X)))
+        # X is already in the bundle's column order; the float array skips LightGBM's pandas checks
+        booster = self.account.bundle.boosters["model"]
+        data = X if booster.pandas_categorical else X.to_numpy(dtype=np.float64)
+        contributions = (booster.predict(data, pred_contrib=True, num_threads=predict_threads(len(X)))
                          if len(X) else None)
         reasons = (top_reasons(contributions, X, flagged, definitions=_definitions()) if len(X)
                    else pd.Series(dtype=object))

@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authfit.scoring.scorer import ScoringError
+from authfit.serve.batching import AccountBatcher
 from authfit.serve.schemas import (
     AccountsRequest,
     AccountsResponse,
@@ -142,6 +143,17 @@ def _api_key_check(expected: str | None) -> Callable[[Request], None]:
     return check
 
 
+def _api_key_dependency(expected: str | None) -> Callable[[Request], Awaitable[None]]:
+    """The key check as an async dependency: FastAPI runs a sync one in the thread pool, a hop per
+    request that cost more than the comparison."""
+    check = _api_key_check(expected)
+
+    async def dependency(request: Request) -> None:
+        check(request)
+
+    return dependency
+
+
 def _readable_422(_: Request, exc: RequestValidationError) -> JSONResponse:
     problems = [f"{'.'.join(str(p) for p in err['loc'] if p != 'body') or 'body'}: {err['msg']}"
                 for err in exc.errors()[:20]]
@@ -166,7 +178,8 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
     app.add_exception_handler(ScoringError, _scoring_422)
     app.add_middleware(AccessLog)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    guard = Depends(_api_key_check(api_key))
+    guard = Depends(_api_key_dependency(api_key))
+    batcher = AccountBatcher(settings.account_batch_rows)
 
     @app.get("/v1/health", response_model=HealthResponse)
     def health() -> HealthResponse:
@@ -187,11 +200,15 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
                                    campaign=records(result.campaign) if result.campaign is not None else None,
                                    rejects=records(result.rejects))
 
+    # sync, so frame building and response validation of big batches stay off the event loop; requests of
+    # up to account_batch_rows rows wait (holding no GIL) while the batcher scores them with their neighbours
     @app.post("/v1/accounts/score", response_model=AccountsResponse, dependencies=[guard])
     def score_accounts(body: AccountsRequest) -> AccountsResponse:
         _row_limit(len(body.accounts), settings.max_rows, "accounts")
         scorer = holder.current()
-        scored: pd.DataFrame = scorer.score_accounts(accounts_frame(body))
+        frame = accounts_frame(body)
+        scored: pd.DataFrame = (batcher.submit(scorer, frame).result() if len(frame) <= batcher.max_rows
+                                else scorer.score_accounts(frame))
         return AccountsResponse(model_version=scorer.model_version, accounts=records(scored))
 
     check_key = _api_key_check(api_key)

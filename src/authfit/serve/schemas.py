@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -30,6 +31,9 @@ class ServiceSettings(BaseModel):
     max_body_bytes: int = Field(2_000_000, ge=1_000)
     max_influencers: int = Field(100, ge=1)
     max_rows: int = Field(50_000, ge=1)
+    # /v1/accounts/score requests up to this many rows are scored together with concurrent ones (one
+    # feature-building call per batch); bigger ones are scored alone. 0 turns batching off.
+    account_batch_rows: int = Field(2_000, ge=0)
 
 
 class Profile(_Strict):
@@ -211,9 +215,25 @@ def accounts_frame(body: AccountsRequest) -> pd.DataFrame:
 
 
 def records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """JSON-safe records: NaN and infinities become null, numpy scalars become Python ones."""
+    """JSON-safe records: NaN and infinities become null, numpy scalars become Python ones.
+
+    Column by column (`tolist` gives Python scalars), blanking only the bad cells: the frame-wide
+    astype(object)/where/replace it replaces cost 3x as much, ~5 ms for a three-row response."""
     if frame is None or frame.empty:
         return []
-    clean = frame.astype(object).where(frame.notna(), None)
-    clean = clean.replace([np.inf, -np.inf], None)
-    return clean.to_dict(orient="records")
+    columns = [_json_safe(frame[name]) for name in frame.columns]
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+def _json_safe(column: pd.Series) -> list[Any]:
+    values = column.tolist()
+    if column.dtype.kind == "f":
+        bad = ~np.isfinite(column.to_numpy(dtype="float64", na_value=np.nan))
+    else:
+        bad = column.isna().to_numpy(dtype=bool)
+        if column.dtype == object:  # infinities hiding among other objects
+            bad = bad | np.fromiter((isinstance(v, float) and math.isinf(v) for v in values), bool, len(values))
+    for i in np.flatnonzero(bad):
+        values[i] = None
+    return values
