@@ -31,3 +31,13 @@ def test_every_template_renders_a_sentence_per_row():
     for name, template in TEMPLATES.items():
         out = pd.Series(template(frame), index=frame.index)
         assert out.map(lambda s: isinstance(s, str) and len(s) > 5).all(), name
+
+
+def test_missing_features_do_not_crowd_out_the_reasons_that_have_values():
+    # Few posts: the step statistics are NaN, yet LightGBM still gives them the largest contributions.
+    features = pd.DataFrame({"likes_step_t": [np.nan], "likes_per_comment_step_t": [np.nan],
+                             "spam_share": [0.3], "generic_comment_share": [0.41],
+                             "_as_of": [pd.Timestamp("2025-06-01", tz="UTC")]})  # the Scorer's helper column
+    contributions = np.array([[3.0, 2.0, 0.5, 0.4, 0.1]])
+    reasons = top_reasons(contributions, features, positive=np.array([True]), k=2)
+    assert reasons.iloc[0] == ["30% of comments look like spam or bots", "41% of comments are generic"]

@@ -7,15 +7,20 @@ population and the strength of the cheating change; the simulator's story (which
 conversions arise) is the same in both worlds, so the numbers measure robustness to a population shift,
 not to a different kind of fraud. Truth comes from the shifted world's `truth_*` tables, which no model
 reads.
+
+The shifted worlds are scored at several seeds (`test_seeds`) and each row gives the mean over worlds and
+their standard deviation. Those seeds are for evaluation only: feature and model choices were compared on
+separate validation worlds (`VALIDATION_SEEDS`, same shift), never on the evaluation seeds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -30,6 +35,8 @@ DATASET = "simulated world (shifted)"
 CONTROL_DATASET = "simulated world (new seed, same parameters)"
 FAKE_TASK = "fake engagement (influencer is a buyer)"
 CONVERSION_TASK = "campaign conversion (expected conversions)"
+# Shifted worlds used while developing the fake-engagement features; kept apart from `test_seeds`.
+VALIDATION_SEEDS: tuple[int, ...] = (2001, 2002, 2003)
 
 
 class WorldShift(BaseModel):
@@ -54,9 +61,18 @@ class SimulatedBenchmark(BaseModel):
     train_influencers: int = Field(1500, ge=50)
     test_influencers: int = Field(1000, ge=50)
     train_seed: int = 7
-    test_seed: int = 1007
+    test_seeds: list[int] = Field(
+        [1007, 1008, 1009], min_length=1,
+        description="seeds of the shifted evaluation worlds (mean and spread over them)")
     shift: WorldShift = WorldShift()
-    control: bool = Field(True, description="also score an unshifted world with the test seed")
+    control: bool = Field(True, description="also score an unshifted world with the first test seed")
+
+    @model_validator(mode="after")
+    def _evaluation_seeds_are_fresh(self) -> SimulatedBenchmark:
+        reused = sorted({self.train_seed, *VALIDATION_SEEDS} & set(self.test_seeds))
+        if reused:
+            raise ValueError(f"test_seeds {reused} are the training or validation seeds; pick fresh ones")
+        return self
 
 
 @dataclass(frozen=True)
@@ -148,34 +164,54 @@ def within_campaign_spearman(pairs: pd.DataFrame, min_pairs: int = 5) -> pd.Seri
     return ranked.groupby("campaign_id")[["p", "t"]].corr().xs("p", level=1)["t"]
 
 
-def simulated_rows(scores: SimulatedScores, protocol: str, dataset: str = DATASET) -> list[dict[str, object]]:
+def simulated_rows(scores: SimulatedScores | Sequence[SimulatedScores], protocol: str, dataset: str = DATASET
+                   ) -> list[dict[str, object]]:
     """Fake-engagement AUC / PR-AUC against `is_buyer`; conversion Spearman against the true expected
-    conversions."""
-    fake, pairs = scores.influencers, scores.pairs
-    y, p = fake["is_buyer"].to_numpy(), fake["probability"].to_numpy()
-    pooled = float(spearmanr(pairs["predicted"], pairs["expected_conversions"]).statistic)
-    within = within_campaign_spearman(pairs)
+    conversions. With several worlds each metric is computed per world: value = mean, spread = sd."""
+    worlds = [scores] if isinstance(scores, SimulatedScores) else list(scores)
+    auc, ap, pooled, within = [], [], [], []
+    for world in worlds:
+        y, p = world.influencers["is_buyer"].to_numpy(), world.influencers["probability"].to_numpy()
+        auc.append(float(roc_auc_score(y, p)))
+        ap.append(float(average_precision_score(y, p)))
+        pairs = world.pairs
+        pooled.append(float(spearmanr(pairs["predicted"], pairs["expected_conversions"]).statistic))
+        within.append(within_campaign_spearman(pairs))
+    per_campaign = pd.concat(within, ignore_index=True)
+    n_inf = sum(len(w.influencers) for w in worlds)
+    n_buyers = sum(int(w.influencers["is_buyer"].sum()) for w in worlds)
+    n_pairs = sum(len(w.pairs) for w in worlds)
+    spread = (f"over {len(worlds)} worlds (spread: sd between worlds)" if len(worlds) > 1
+              else "one world, no spread")
     return [
-        row(dataset, FAKE_TASK, "roc_auc", float(roc_auc_score(y, p)),
-            f"{protocol}; {len(y)} influencers, {int(y.sum())} buyers; truth is_buyer"),
-        row(dataset, FAKE_TASK, "pr_auc", float(average_precision_score(y, p)),
-            f"{protocol}; {len(y)} influencers; base rate {y.mean():.3f}"),
-        row(dataset, CONVERSION_TASK, "spearman", pooled,
-            f"{protocol}; all {len(pairs)} outcome pairs pooled; truth expected_conversions"),
-        row(dataset, CONVERSION_TASK, "spearman_within_campaign", within,
-            f"{protocol}; mean (spread: sd) over {len(within)} campaigns of the within-campaign correlation"),
+        row(dataset, FAKE_TASK, "roc_auc", pd.Series(auc),
+            f"{protocol}; {spread}; per world {', '.join(f'{a:.3f}' for a in auc)}; "
+            f"{n_inf} influencers, {n_buyers} buyers in all; truth is_buyer"),
+        row(dataset, FAKE_TASK, "pr_auc", pd.Series(ap),
+            f"{protocol}; {spread}; base rate {n_buyers / max(n_inf, 1):.3f}"),
+        row(dataset, CONVERSION_TASK, "spearman", pd.Series(pooled),
+            f"{protocol}; {spread}; each world's {n_pairs // len(worlds)} outcome pairs (about) pooled; "
+            "truth expected_conversions"),
+        row(dataset, CONVERSION_TASK, "spearman_within_campaign", per_campaign,
+            f"{protocol}; mean (spread: sd) over {len(per_campaign)} campaigns of the within-campaign "
+            "correlation"),
     ]
 
 
-def describe(plan: SimulatedBenchmark) -> str:
-    s = plan.shift
-    return (f"train on a {plan.train_influencers}-influencer world (seed {plan.train_seed}, "
-            "base parameters); "
-            f"score a {plan.test_influencers}-influencer world (seed {plan.test_seed}) with buyer share "
-            f"{s.buyer_share}, cheating strength x{s.mechanism_strength} of each range, "
-            f"tier mix {s.tier_weights}"
-            f"{', country mix ' + str(s.country_weights) if s.country_weights else ''}; "
-            "single run, no spread")
+def describe(plan: SimulatedBenchmark, base: SimulationSettings) -> str:
+    """The protocol: both worlds' parameters, so the size of the shift is stated, not implied."""
+    s, m, f = plan.shift, base.mechanisms, base.followers
+    return (f"train on one {plan.train_influencers}-influencer world (seed {plan.train_seed}, "
+            "base parameters: "
+            f"buyer share {m.buyer_share}, full cheating-strength ranges, tier mix {f.tier_weights}); "
+            f"score {len(plan.test_seeds)} {plan.test_influencers}-influencer worlds (seeds "
+            f"{', '.join(map(str, plan.test_seeds))}) with buyer share {s.buyer_share}, "
+            "each cheating-strength "
+            f"range cut to its lower {s.mechanism_strength:.0%} (weaker bought likes, bot shares, pods, "
+            f"fake-follower shares, steps, churn), tier mix {s.tier_weights}"
+            f"{', country mix ' + str(s.country_weights) if s.country_weights else ''}; same mechanisms and "
+            "look-alikes; one training run; model choices made on validation seeds "
+            f"{', '.join(map(str, VALIDATION_SEEDS))}, not on these")
 
 
 def run_simulated_benchmark(plan: SimulatedBenchmark, base_world: SimulationSettings, train: TrainSettings,
@@ -186,14 +222,16 @@ def run_simulated_benchmark(plan: SimulatedBenchmark, base_world: SimulationSett
     summary = train_all(benchmark_train_settings(train, world_dir, workdir), features)
     scorer = Scorer.load(workdir / "models" / "latest")
     shifted = shifted_settings(base_world, plan.shift)
-    test_world = generate_world(shifted, plan.test_influencers, plan.test_seed)
+    # One world at a time: each is freed before the next is generated.
+    scores = [score_world(scorer, generate_world(shifted, plan.test_influencers, seed))
+              for seed in plan.test_seeds]
     notes = "; training notes: " + " | ".join(summary.notes) if summary.notes else ""
-    rows = simulated_rows(score_world(scorer, test_world), describe(plan) + notes)
+    rows = simulated_rows(scores, describe(plan, base_world) + notes)
     if plan.control:
         # The same seed without the shift separates what the new seed costs from what the shift costs.
-        control = generate_world(base_world, plan.test_influencers, plan.test_seed)
+        seed = plan.test_seeds[0]
+        control = generate_world(base_world, plan.test_influencers, seed)
         protocol = (f"train as above; score a {plan.test_influencers}-influencer world "
-                    f"(seed {plan.test_seed}) "
-                    f"with the training parameters; single run, no spread{notes}")
+                    f"(seed {seed}) with the training parameters{notes}")
         rows += simulated_rows(score_world(scorer, control), protocol, CONTROL_DATASET)
     return rows

@@ -37,6 +37,9 @@ class GrowthSettings(BaseModel):
     like_window_days: int = Field(
         30, ge=1, description="days of posts before/after a spike compared for likes"
     )
+    step_min_posts: int = Field(
+        5, ge=2, description="posts needed on each side of a split for the engagement step statistics"
+    )
 
 
 FEATURES: tuple[FeatureSpec, ...] = (
@@ -97,6 +100,25 @@ FEATURES: tuple[FeatureSpec, ...] = (
         FAMILY,
         "log follower growth minus log growth of median post likes between the two halves "
         "of the last 90 days",
+    ),
+    FeatureSpec(
+        "likes_step_t",
+        FAMILY,
+        "largest rise of log(likes) between the posts before and after any split of the account's own post "
+        "series within lookback_days, as a pooled t statistic (values clipped at 3 MAD; not per follower, so "
+        "bought followers leave it unchanged)",
+    ),
+    FeatureSpec(
+        "likes_per_comment_step_t",
+        FAMILY,
+        "largest rise of log((likes + 1) / (comments + 1)) across any split of the account's own post "
+        "series, as a pooled t statistic (bought likes that leave comments untouched)",
+    ),
+    FeatureSpec(
+        "comments_per_like_step_t",
+        FAMILY,
+        "largest fall of log((likes + 1) / (comments + 1)) across any split of the account's own post "
+        "series, as a pooled t statistic (comments added by bots or pods)",
     ),
 )
 
@@ -334,6 +356,72 @@ def like_gaps(
     }
 
 
+def padded_series(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
+    """(n_rows, longest series) matrix of `values` grouped by row in their given order, NaN-padded;
+    NaN values are dropped first so each row's series is contiguous from column 0."""
+    keep = ~np.isnan(values)
+    rows, values = rows[keep], values[keep]
+    order = np.argsort(rows, kind="stable")
+    rows, values = rows[order], values[order]
+    counts = np.bincount(rows, minlength=n_rows)
+    out = np.full((n_rows, int(counts.max(initial=0))), np.nan)
+    position = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+    out[rows, position] = values
+    return out
+
+
+def step_t(series: np.ndarray, min_side: int) -> np.ndarray:
+    """Per row: the largest rise in mean between the first k and the remaining values over every split k
+    with >= min_side values on each side, as a pooled two-sample t statistic; NaN for short rows.
+
+    The account is compared with its own earlier posts, so the statistic is free of its size and tier.
+    Values are clipped at median +- 3 MAD first: one viral post must not pass for a lasting step."""
+    if series.shape[1] < 2 * min_side:  # no row is long enough (also: no posts at all, zero columns)
+        return np.full(series.shape[0], np.nan)
+    median = _row_nanmedian(series)
+    mad = _MAD_TO_SD * _row_nanmedian(np.abs(series - median[:, None]))
+    spread = np.where(mad > 0, 3.0 * mad, np.inf)[:, None]
+    x = np.clip(series, median[:, None] - spread, median[:, None] + spread)
+    n = (~np.isnan(x)).sum(axis=1).astype(np.float64)
+    s1, s2 = np.cumsum(np.nan_to_num(x), axis=1), np.cumsum(np.nan_to_num(x) ** 2, axis=1)
+    k = np.arange(1, x.shape[1] + 1, dtype=np.float64)[None, :]
+    total1, total2 = _at(s1, n.astype(np.int64) - 1, n > 0), _at(s2, n.astype(np.int64) - 1, n > 0)
+    after_n = n[:, None] - k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        before_mean, after_mean = s1 / k, (total1[:, None] - s1) / after_n
+        within = (s2 - s1**2 / k) + ((total2[:, None] - s2) - (total1[:, None] - s1) ** 2 / after_n)
+        scale = np.sqrt(np.maximum(within, 0.0) / (n[:, None] - 2.0) * (1.0 / k + 1.0 / after_n))
+        t = (after_mean - before_mean) / scale
+    valid = (k >= min_side) & (after_n >= min_side) & (scale > 0)
+    t = np.where(valid, t, -np.inf)
+    best = t.max(axis=1, initial=-np.inf)
+    return np.where(np.isfinite(best), best, np.nan)
+
+
+def engagement_steps(
+    posts: pd.DataFrame | None, accounts: pd.Index, as_of: pd.Timestamp, n_days: int, min_side: int
+) -> dict[str, np.ndarray]:
+    """Step statistics of each account's post series in time order (see FEATURES)."""
+    n_rows = len(accounts)
+    names = ("likes_step_t", "likes_per_comment_step_t", "comments_per_like_step_t")
+    if posts is None or n_rows == 0:
+        return {name: np.full(n_rows, np.nan) for name in names}
+    posts = posts.loc[posts["posted_at"] <= as_of].sort_values("posted_at", kind="stable")
+    rows, days, likes = post_days(posts, accounts, as_of, n_days)
+    known = accounts.get_indexer(posts["account_id"]) >= 0  # the rows post_days keeps
+    comments = posts["comment_count"].to_numpy(dtype=np.float64)[known]
+    inside = (days >= 0) & (days < n_days)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_likes = np.where(inside & (likes > 0), np.log(likes), np.nan)
+        per_comment = np.where(inside, np.log((likes + 1.0) / (comments + 1.0)), np.nan)
+    ratio = padded_series(rows, per_comment, n_rows)
+    return {
+        names[0]: step_t(padded_series(rows, log_likes, n_rows), min_side),
+        names[1]: step_t(ratio, min_side),
+        names[2]: step_t(-ratio, min_side),
+    }
+
+
 def growth_features(
     history: pd.DataFrame,
     posts: pd.DataFrame | None,
@@ -360,6 +448,7 @@ def growth_features(
         "follower_smoothness": smoothness(followers),
         **following_churn(following),
         **like_gaps(followers, best, post_data, settings.like_window_days),
+        **engagement_steps(posts, accounts, as_of, n_days, settings.step_min_posts),
     }
     frame = pd.DataFrame(columns, index=accounts).astype(np.float64)
     return frame[[spec.name for spec in FEATURES]]

@@ -33,7 +33,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from authfit.modeling.calibration import Calibrator
 from authfit.modeling.lgbm import predict_count
 
-FORMAT_VERSION = 1
+# Bump when the saved state changes shape (2: growth settings gained step_min_posts), so an older bundle is
+# refused with "retrain" instead of failing inside the unpickled feature builder.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 LATEST_FILE = "latest.json"
 PRIMARY = "model"

@@ -57,6 +57,13 @@ TEMPLATES: dict[str, Template] = {
     + " follow/unfollow reversals in 30 days",
     "spike_like_gap": lambda f: "likes did not keep up when followers jumped",
     "follower_like_gap_90d": lambda f: "followers grew faster than likes over 90 days",
+    # The value is stated: a low step statistic also explains a low score (no rise against earlier posts).
+    "likes_step_t": lambda f: "rise in likes against its own earlier posts: t = "
+    + _num(_col(f, "likes_step_t")),
+    "likes_per_comment_step_t": lambda f: "rise in likes per comment against its own earlier posts: t = "
+    + _num(_col(f, "likes_per_comment_step_t")),
+    "comments_per_like_step_t": lambda f: "rise in comments per like against its own earlier posts: t = "
+    + _num(_col(f, "comments_per_like_step_t")),
     "generic_comment_share": lambda f: _pct(_col(f, "generic_comment_share")) + " of comments are generic",
     "emoji_only_share": lambda f: _pct(_col(f, "emoji_only_share")) + " of comments are emoji only",
     "short_comment_share": lambda f: _pct(_col(f, "short_comment_share")) + " of comments are one or two words",
@@ -150,6 +157,10 @@ def top_reasons(contributions: np.ndarray, features: pd.DataFrame, positive: np.
     rows with `positive` True are explained by what raised their score, the others by what lowered it."""
     names = list(features.columns)
     signed = np.where(positive[:, None], contributions[:, :-1], -contributions[:, :-1])
+    # A missing feature has a contribution too but no sentence: rank the features that have a value, so
+    # NaN columns (e.g. step statistics of an account with few posts) cannot crowd out every reason.
+    # (features may carry helper columns such as _as_of after the model's columns)
+    signed = np.where(features.iloc[:, :signed.shape[1]].isna().to_numpy(), -np.inf, signed)
     order = np.argsort(-signed, axis=1, kind="stable")[:, :k]
     strength = np.take_along_axis(signed, order, axis=1)
     sentences = np.full(order.shape, None, dtype=object)
