@@ -124,6 +124,9 @@ def test_quick_benchmark_meets_floors() -> None:
     assert got[("instafake-fake-v1.0", "fake vs real", "macro_f1")] > 0.9
     assert got[("instafake-automated", "automated vs real", "f1")] > 0.9
     assert got[("srf2017", "fake follower vs real", "roc_auc")] > 0.92
+    # The tail metric the SRF anchor reports: 0.71 at this size (3-fold, 1 repeat); a model that ranks
+    # the top of the score badly falls well below while its AUC barely moves.
+    assert got[("srf2017", "fake follower vs real", "pooled_sensitivity_at_spec_0.963")] > 0.65
     assert got[("kaggle-insta-fake-spammer", "fake vs genuine", "accuracy")] > 0.88
 
 
