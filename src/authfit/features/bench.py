@@ -56,6 +56,19 @@ def _process_pss_mb(pid: str) -> float:
     return 0.0
 
 
+def _own_peak_rss_mb() -> float:
+    """This process's peak RSS since it started its program. Not getrusage: Linux carries ru_maxrss over
+    exec from the forked parent, so a child started by a 3 GB parent would report at least 3 GB."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child_pids() -> list[str]:
     pids: list[str] = []
     for task in Path("/proc/self/task").iterdir():
@@ -188,7 +201,7 @@ def stream_features(world: Path, builder_path: Path, chunk_size: int, work: Path
 
     with builder_path.open("rb") as stored:
         builder: FeatureBuilder = pickle.load(stored)
-    loaded_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the fitted builder's share
+    loaded_mb = _own_peak_rss_mb()  # the interpreter, the libraries and the fitted builder
     start = time.perf_counter()
     partition = partition_directory(world, work, chunk_size)
     as_of = validate_buckets(partition)
@@ -202,9 +215,9 @@ def stream_features(world: Path, builder_path: Path, chunk_size: int, work: Path
         "partition_and_validation_s": round(prepared - start, 2),
         "transform_s": round(done - prepared, 2),
         "influencers_per_s": round(n_accounts / (done - start), 1),
-        # Linux reports KiB; forked feature workers are children, whose peak is that of the largest one
+        # forked feature workers are children (getrusage reports KiB), whose peak is that of the largest one
         "rss_after_loading_builder_mb": round(loaded_mb),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": round(_own_peak_rss_mb()),
         "workers_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
     }
 
