@@ -50,7 +50,15 @@ def train_model_set(work: Path, config_dir: Path) -> dict[str, str]:
     when the work directory already holds one."""
     record = work / "model-set.json"
     if record.exists():
-        return json.loads(record.read_text())
+        from authfit.modeling.bundle import BundleError
+        from authfit.scoring.scorer import Scorer
+
+        kept = json.loads(record.read_text())
+        try:
+            Scorer.load(kept["models"])
+            return kept
+        except BundleError as exc:  # e.g. written by an older bundle format: train a fresh set
+            print(f"retraining the bench model set: {exc}", file=sys.stderr)
     from authfit.config import load_settings
     from authfit.features.build import FeatureSettings
     from authfit.simulate import SimulationSettings, write_world
