@@ -34,6 +34,14 @@ CAMPAIGN_COLUMNS = ["campaign_id", "account_id", "expected_conversions", "conver
 CAMPAIGN_OUTPUT_COLUMNS = [*CAMPAIGN_COLUMNS[:4], "cost", "cost_source", *CAMPAIGN_COLUMNS[4:]]
 
 
+def _cost_per_conversion(cost: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Cost over expected conversions; NaN where either is unknown or the ratio overflows (a huge fee over
+    a near-zero count), so no infinite figure reaches a ranking or a JSON response."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        ratio = np.asarray(cost, dtype=float) / np.maximum(expected, 1e-12)
+    return np.where((expected > 0) & np.isfinite(ratio), ratio, np.nan)
+
+
 class ScoringError(ValueError):
     """The request cannot be scored as given (e.g. an unknown campaign)."""
 
@@ -194,7 +202,7 @@ class Scorer:
             "campaign_id": campaign, "account_id": ids.astype(str), "expected_conversions": expected,
             "conversion_rate": expected / exposure, "cost": cost,
             "cost_source": np.where(np.isfinite(offered), "offer", np.where(np.isfinite(estimated), "estimated", None)),
-            "expected_cost_per_conversion": np.where(expected > 0, cost / np.maximum(expected, 1e-12), np.nan),
+            "expected_cost_per_conversion": _cost_per_conversion(cost, expected),
             "fit_score": pairs["brand_topic_cosine"].to_numpy() if "brand_topic_cosine" in pairs else np.nan,
         })
         out["rank"] = out["expected_conversions"].rank(ascending=False, method="first").astype(int)
