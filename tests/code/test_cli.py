@@ -39,10 +39,25 @@ def test_validate_passes_clean_data(tmp_path):
     assert "all rows valid" in result.output and not (tmp_path / "r.csv").exists()
 
 
+def _commands(command, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], object]:
+    """Every command and sub-command of the click tree by its path, the root included."""
+    found = {prefix: command}
+    for name, sub in getattr(command, "commands", {}).items():
+        found.update(_commands(sub, (*prefix, name)))
+    return found
+
+
 def test_every_command_has_help():
-    for command in [[], ["validate"], ["simulate"]]:
-        result = runner.invoke(app, [*command, "--help"])
-        assert result.exit_code == 0 and "Usage" in result.output
+    import typer
+
+    commands = _commands(typer.main.get_command(app))
+    # walked from the tree, so a new command is covered without editing this test
+    assert {("validate",), ("simulate",), ("train",), ("report",), ("accounts", "score")} <= set(commands)
+    for path, command in commands.items():
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage" in result.output and "--help" in result.output, path
+        assert (command.help or "").strip(), f"authfit {' '.join(path)} has no help text"
 
 
 def test_errors_reach_the_user_as_one_line_not_a_traceback(tmp_path):
