@@ -102,6 +102,9 @@ def test_report_is_self_contained_and_has_every_section(campaign, tmp_path):
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "bought &lt;followers&gt; &amp; more" in page  # reasons are escaped, not injected
     assert "flagged for fake engagement" in page and "Not estimated (no audience sample)" in page
+    # reasons explain the verdict, so the reader is told which way they pushed
+    assert "what raised the fake-engagement probability most" in page
+    assert "what lowered the fake-engagement probability most" in page
     if campaign:
         assert "<b>5</b> expected conversions" in page and "<b>60</b> per conversion" in page
     else:
@@ -148,3 +151,30 @@ def test_model_card_and_its_plots_reach_mlflow(tmp_path, monkeypatch):
     card = Path(client.download_artifacts(result.run_id, "model_card.md", str(tmp_path / "dl"))).read_text()
     assert "![roc](reports/roc.png)" in card
     assert [a.path for a in client.list_artifacts(result.run_id, "reports")] == ["reports/roc.png"]
+
+
+def test_labels_of_neighbouring_markers_do_not_overlap():
+    from matplotlib.figure import Figure
+
+    from authfit.report.plots import place_labels
+
+    fig = Figure(figsize=(5, 3))
+    ax = fig.subplots()
+    xs, ys = np.array([1e5, 1.05e5, 1.1e5, 3e4]), np.array([0.010, 0.0102, 0.0098, 0.03])
+    ax.scatter(xs, ys)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    place_labels(ax, xs, ys, ["inf_000098", "inf_000100", "inf_000143", "inf_000001"])
+    fig.draw_without_rendering()
+    boxes = [t.get_window_extent() for t in ax.texts]
+    assert len(boxes) == 4
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (a, b)
+
+
+def test_axis_labels_read_as_counts_and_percentages():
+    from authfit.report.plots import count_label, percent_label
+
+    assert [count_label(v) for v in (950, 1_000, 12_500, 1_500_000)] == ["950", "1k", "12.5k", "1.5M"]
+    assert [percent_label(v) for v in (0.005, 0.02, 0.1)] == ["0.5%", "2%", "10%"]

@@ -119,8 +119,11 @@ def _reasons_section(data: AuditData, account: str) -> str:
     verdict = ('<span class="flag">flagged for fake engagement</span>' if flagged
                else '<span class="ok">not flagged</span>')
     items = "".join(f"<li>{_e(r)}</li>" for r in reasons) or "<li>no reasons recorded</li>"
+    # reasons explain the verdict (see authfit.scoring.reasons), so say which way they pushed
+    direction = "what raised the fake-engagement probability most" if flagged else (
+        "what lowered the fake-engagement probability most")
     return (f'<section class="reasons"><h3>Top reasons</h3><p>Authenticity {_fmt(row.get("authenticity_score"))}'
-            f'/100, {verdict}.</p><ul>{items}</ul></section>')
+            f'/100, {verdict}. The reasons below are {direction}:</p><ul>{items}</ul></section>')
 
 
 def _account(data: AuditData, account: str) -> str:
@@ -154,8 +157,9 @@ def _campaign(data: AuditData) -> str:
     kinds = {"cost": "money", SHORT_NAMES["expected_cost_per_conversion"]: "money"}
     return (f'<section id="campaign"><h2>Campaign {_e(data.campaign)}</h2>{_table(frame, kinds)}'
             f'<p>Together: <b>{_fmt(total_conv)}</b> expected conversions for {_fmt(total_cost, "money")}, '
-            f'<b>{_fmt(per, "money")}</b> per conversion.</p><p class="note">fit_score is the cosine between '
-            'the campaign brief and the influencer\'s content topics.</p></section>')
+            f'<b>{_fmt(per, "money")}</b> per conversion.</p><p class="note">fit is the cosine between the '
+            'topics of the campaign brief and of the influencer\'s captions; features are taken as of the campaign\'s '
+            'start date, so fit is n/a for an influencer with no post before it.</p></section>')
 
 
 def render_html(data: AuditData, title: str = "authfit audit") -> str:

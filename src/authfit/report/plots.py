@@ -9,8 +9,45 @@ import io
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 SPIKE_COLOUR, PURGE_COLOUR, HIGHLIGHT = "#d62728", "#1f77b4", "#ff7f0e"
+
+
+def count_label(value: float) -> str:
+    """A follower count as people say it: 950, 12k, 1.5M (log axes otherwise show 10^5)."""
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def percent_label(value: float) -> str:
+    """A rate as a percentage with as many decimals as small rates need (0.5%, 2%, 10%)."""
+    return f"{value:.1%}" if 0 < abs(value) < 0.01 else f"{value:.0%}"
+
+
+# Label offsets tried in turn (points from the marker): right-above, right-below, left-above, left-below, ...
+LABEL_OFFSETS = ((4, 4), (4, -10), (-4, 4), (-4, -10), (4, 13), (4, -19), (-4, 13), (-4, -19))
+
+
+def place_labels(ax, xs: np.ndarray, ys: np.ndarray, texts: list[str], fontsize: float = 7) -> None:
+    """Annotate each marker with its text at the first offset whose box overlaps no label placed before
+    (greedy, in display space; a handful of audited accounts, not a hot path), so names stay readable."""
+    fig = ax.get_figure()
+    fig.draw_without_rendering()  # settles the log scales and limits that transData depends on
+    points = ax.transData.transform(np.column_stack([xs, ys])) * 72.0 / fig.dpi  # in points, like the offsets
+    placed: list[tuple[float, float, float, float]] = []
+    for (x, y), (px, py), text in zip(zip(xs, ys, strict=True), points, texts, strict=True):
+        width, height = 0.6 * fontsize * len(text), fontsize
+        for dx, dy in LABEL_OFFSETS:
+            left = px + dx - (width if dx < 0 else 0.0)
+            box = (left, py + dy, left + width, py + dy + height)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        placed.append(box)
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                    ha="right" if dx < 0 else "left", va="bottom")
 
 
 def figure_png(fig: Figure, dpi: int = 96) -> str:
@@ -32,6 +69,7 @@ def follower_chart(days: pd.DatetimeIndex, followers: np.ndarray, spikes: np.nda
                        label=f"{label} ({int(mask.sum())} days)")
     ax.set_title(title, fontsize=10)
     ax.set_ylabel("followers")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     fig.autofmt_xdate()
@@ -51,17 +89,24 @@ def engagement_chart(curve_followers: np.ndarray, curve_rate: np.ndarray, popula
     mine = (chosen["followers"] > 0) & (chosen["engagement_rate"] > 0)
     ax.scatter(chosen.loc[mine, "followers"], chosen.loc[mine, "engagement_rate"], s=60, color=HIGHLIGHT,
                edgecolor="black", zorder=3, label="audited")
-    for _, row in chosen[mine].iterrows():  # a handful of audited accounts, not a hot path
-        ax.annotate(str(row["account_id"]), (row["followers"], row["engagement_rate"]), fontsize=7,
-                    xytext=(4, 4), textcoords="offset points")
     for bound in tier_bounds:
         ax.axvline(bound, color="#999999", linestyle=":", linewidth=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: count_label(v)))
+    # less than a decade of rates shows only minor ticks; label those, as percentages, at 1-2-5 steps
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent_label(v)))
+    ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: percent_label(v)))
+    ax.tick_params(axis="y", which="minor", labelsize=8)
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("followers")
     ax.set_ylabel("engagement rate")
     ax.grid(alpha=0.3, which="major")
     ax.legend(fontsize=8)
+    shown = chosen[mine]  # labelled last, once the axes' scales and limits are final
+    place_labels(ax, shown["followers"].to_numpy(dtype=float), shown["engagement_rate"].to_numpy(dtype=float),
+                 shown["account_id"].astype(str).tolist())
     return fig
 
 
