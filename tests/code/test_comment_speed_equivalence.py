@@ -156,8 +156,8 @@ def test_missing_and_empty_texts_score_alike_and_repeats_are_scored_once() -> No
     labels = np.array([1.0, 0.0, 0.0, 1.0] * 5)
     model = ct.CommentSpamModel(n_features=2**10, folds=2).fit(texts, labels)
     seen: list[int] = []
-    score_chunk = model._score_chunk
-    model._score_chunk = lambda chunk: seen.append(len(chunk)) or score_chunk(chunk)
+    stacked_inputs = model._stacked_inputs
+    model._stacked_inputs = lambda chunk: seen.append(len(chunk)) or stacked_inputs(chunk)
     scores = model.decision_texts(pd.Series(["love it", None, "", "love it", "free btc dm me"], dtype="str"))
     assert sum(seen) == 3  # "love it", "" (missing counts as ""), "free btc dm me"
     assert scores[1] == scores[2] and scores[0] == scores[3]

@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from authfit.features.text import replace_where_found
 from authfit.modeling.calibration import Calibrator
+from authfit.modeling.split_groups import predict_raw_grouped, split_points
 
 # Zero-width characters, BOMs and emoji variation selectors carry no meaning but do carry crawl
 # artefacts (the YouTube export adds BOMs mostly to ham), so they go before anything is measured.
@@ -491,6 +492,9 @@ _LINEAR_FILE = "linear.npz"
 _BOOSTER_FILE = "booster.txt"
 _FORMAT_VERSION = 1
 _SHAPE_SCALE = 0.25
+# Distinct texts scored by one booster call (the inputs take ~180 bytes a text): larger windows group
+# more rows onto shared tree paths (see authfit.modeling.split_groups).
+_GROUPING_WINDOW = 1 << 17
 _DEFAULT_LGBM = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 10,
                  "feature_fraction": 0.9, "lambda_l2": 1.0, "verbose": -1, "seed": 0}
 
@@ -553,9 +557,9 @@ class CommentSpamModel(BaseEstimator):
         encoded = pc.dictionary_encode(_to_arrow(texts))
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         unique_texts = encoded.dictionary
-        step = self.chunk_size
-        chunks = [unique_texts.slice(start, step) for start in range(0, len(unique_texts), step)]
-        scores = map_chunks(self._score_chunk, chunks, self.n_jobs)
+        window = max(self.chunk_size, _GROUPING_WINDOW)
+        scores = [self._score_window(unique_texts.slice(start, window))
+                  for start in range(0, len(unique_texts), window)]
         unique_scores = np.concatenate(scores) if scores else np.zeros(0)
         return unique_scores[codes]
 
@@ -605,16 +609,34 @@ class CommentSpamModel(BaseEstimator):
                                            n_jobs=self.n_jobs)
         return featurizer.transform(texts), comment_shape_features(texts).to_numpy(np.float64)
 
-    def _score_chunk(self, texts: pd.Series) -> np.ndarray:
+    def _score_window(self, texts: pa.Array) -> np.ndarray:
+        """Scores of distinct texts: the booster's inputs chunk by chunk on `n_jobs` threads, then one
+        booster call over the whole window, where the more rows there are the more share tree paths."""
+        step = self.chunk_size
+        chunks = [texts.slice(start, step) for start in range(0, len(texts), step)]
+        inputs = np.concatenate(map_chunks(self._stacked_inputs, chunks, self.n_jobs))
+        if self.kind == "linear":
+            return inputs[:, -1]
+        # one thread: LightGBM's OpenMP pool is not fork-safe, and this often runs in forked workers
+        return predict_raw_grouped(self.booster_, inputs, self._split_points(), num_threads=1)
+
+    def _stacked_inputs(self, texts: pa.Array) -> np.ndarray:
+        """Per text the shape features and then the linear margin (the stacked booster's columns)."""
         arr = _to_arrow(texts)
         normalised = _normalise_arrow(arr)
         blocks, scales = ngram_blocks(normalised, self.n_features)
         shape = _shape_matrix(arr, normalised).astype(np.float64)
         margin = linear_ngram_margin(blocks, scales, self.coef_, len(texts))
         margin += shape @ self.coef_[self.n_features:].astype(np.float64) + self.intercept_
-        if self.kind == "linear":
-            return margin
-        return _logit_of(self.booster_, np.column_stack([shape, margin]), num_threads=1)
+        return np.column_stack([shape, margin])
+
+    def _split_points(self) -> tuple[np.ndarray, ...] | None:
+        # Read from the booster once per model (dumping it costs ~0.2 s); computed on first use, not at
+        # fit, so models pickled before this existed score the same way.
+        cached = self.__dict__.get("_booster_split_points")
+        if cached is None or cached[0] is not self.booster_:
+            cached = self._booster_split_points = (self.booster_, split_points(self.booster_))
+        return cached[1]
 
     def _fit_booster(self, features: np.ndarray, y: np.ndarray) -> lgb.Booster:
         params = {**_DEFAULT_LGBM, "seed": self.seed, "num_threads": self.n_jobs}
