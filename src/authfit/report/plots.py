@@ -134,7 +134,7 @@ def fake_share_chart(share: float, lo: float, hi: float, title: str) -> Figure:
         low = share - lo if np.isfinite(lo) else 0.0
         high = hi - share if np.isfinite(hi) else 0.0
         ax.errorbar([share], [0], xerr=[[max(low, 0.0)], [max(high, 0.0)]], fmt="o", color=SPIKE_COLOUR,
-                    capsize=6, markersize=8)
+                    capsize=6, markersize=8, clip_on=False)  # a share of 0% sits on the axis, not half cut off
     ax.set_xlim(0, 1)
     ax.set_yticks([])
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
