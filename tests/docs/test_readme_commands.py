@@ -1,4 +1,6 @@
-"""Every shell command in the README's code blocks is either run or checked against the code it names:
+"""Every shell command in the docs' code blocks (README.md and the Markdown beside data/, notebooks/,
+models/, configs/) is checked against the code it names, and tests/model/test_docs_commands_run.py runs the
+authfit ones:
 `authfit ...` resolves to a real command whose options all exist (and its `--help` runs), `make X` is a
 documented Make target, `curl` hits a route in the service's OpenAPI document with a body the route
 accepts, and the quick start stays two commands. The CLI reference block is regenerated and compared."""
@@ -16,36 +18,15 @@ import pytest
 import typer
 
 from authfit.cli import app
+from doc_commands import doc_commands, doc_files, shell_blocks
 
-README = Path("README.md")
 BIN = Path(sys.executable).parent
 
 
-def shell_blocks(text: str) -> list[tuple[str, list[str]]]:
-    """(heading above the block, command lines) for every ```bash / ```sh / ```shell block."""
-    blocks, heading = [], ""
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        stripped = lines[i].strip()
-        if stripped.startswith("## "):
-            heading = stripped[3:]
-        if stripped in ("```bash", "```sh", "```shell"):
-            body = []
-            i += 1
-            while lines[i].strip() != "```":
-                body.append(lines[i].strip())
-                i += 1
-            joined = re.sub(r"\\\n\s*", " ", "\n".join(body))  # shell line continuations
-            commands = [re.sub(r"\s+#.*$", "", line) for line in joined.splitlines()
-                        if line and not line.startswith("#")]
-            blocks.append((heading, commands))
-        i += 1
-    return blocks
-
-
+README = Path("README.md")
 BLOCKS = shell_blocks(README.read_text(encoding="utf-8"))
-COMMANDS = [cmd for _, cmds in BLOCKS for cmd in cmds]
+DOCS = doc_commands()
+COMMANDS = list(dict.fromkeys(c.command for c in DOCS))
 
 
 def make_targets() -> set[str]:
@@ -67,6 +48,12 @@ def test_readme_has_shell_commands_and_quick_start_is_two_commands():
     quick = [cmds for heading, cmds in BLOCKS if heading.lower().startswith("quick start")]
     assert quick == [["make demo", "make test"]]
     assert len(COMMANDS) >= 8
+
+
+def test_every_doc_folder_is_read():
+    docs = {p.as_posix() for p in doc_files()}
+    assert {"README.md", "data/README.md", "data/SIMULATION.md", "notebooks/README.md"} <= docs
+    assert {c.doc.as_posix() for c in DOCS} > {"README.md"}, "only the README's commands were found"
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c.startswith("make ")])
@@ -147,11 +134,12 @@ def test_cli_reference_is_up_to_date():
     assert current == render_reference(app), "the README's CLI reference is stale: run `make cli-reference`"
 
 
-def test_internal_links_point_at_headings():
-    text = README.read_text(encoding="utf-8")
+@pytest.mark.parametrize("doc", doc_files(), ids=lambda p: p.as_posix())
+def test_internal_links_point_at_headings(doc):
+    text = doc.read_text(encoding="utf-8")
     anchors = {re.sub(r"[^a-z0-9 _-]", "", h.strip().lower()).replace(" ", "-")
                for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)}
     for target in re.findall(r"\]\(#([^)]+)\)", text):
-        assert target in anchors, f"README links to #{target}, which is no heading"
-    for target in re.findall(r"\]\(((?!#|https?:)[^)]+)\)", text):
-        assert Path(target).exists(), f"README links to {target}, which does not exist"
+        assert target in anchors, f"{doc} links to #{target}, which is no heading"
+    for target in re.findall(r"\]\(((?!#|https?:)[^)#]+)(?:#[^)]*)?\)", text):
+        assert (doc.parent / target).exists(), f"{doc} links to {target}, which does not exist"
