@@ -194,3 +194,66 @@ def test_comment_texts_have_instagram_like_lengths(world):
     lengths = world["comments"]["text"].str.len()
     assert 15 <= lengths.median() <= 45
     assert world["comments"]["text"].notna().all()
+
+
+def _calm(truth: pd.DataFrame) -> pd.Index:
+    return truth[~truth["is_buyer"] & (truth["n_viral_jumps"] == 0) & (truth["lookalike"] == "none")].index
+
+
+def test_purchases_are_followed_by_gradual_purges(world, truth):
+    m = SETTINGS.mechanisms
+    buyers = truth[truth["purchase_steps_in_window"].astype(bool) & truth["first_purchase_at"].notna()]
+    assert buyers["purge_rate_per_week"].between(*m.purge_rate_per_week_range).all()
+    assert buyers["purge_retained"].between(*m.purge_retained_range).all()
+    history = world["follower_history"].sort_values(["account_id", "date"])
+    history = history.assign(change=history.groupby("account_id")["follower_count"].pct_change())
+    first = history["account_id"].map(buyers["first_purchase_at"])
+    # the weeks after the step (the step itself excluded): the bought followers drain away week by week
+    after = history[(history["date"] > first + pd.Timedelta(days=8))
+                    & (history["date"] <= first + pd.Timedelta(days=70))]
+    falling_after = after.groupby("account_id")["change"].apply(lambda c: (c < 0).mean())
+    falling_calm = history[history["account_id"].isin(_calm(truth))].groupby("account_id")["change"].apply(
+        lambda c: (c < 0).mean())
+    assert len(falling_after) >= 20
+    assert falling_after.median() > 0.5  # most of those weeks lose followers
+    assert falling_after.median() > 2 * falling_calm.median()
+
+
+def test_organic_viral_jumps_come_with_the_configured_like_boost(world, truth):
+    low, high = SETTINGS.followers.viral_like_multiplier_range
+    likes = world["posts"].groupby("account_id")["like_count"]
+    peak = likes.max() / likes.median().clip(lower=1)
+    viral = truth[(truth["n_viral_jumps"] > 0) & ~truth["is_buyer"] & (truth["lookalike"] == "none")].index
+    assert len(viral) >= 20
+    assert low <= peak.reindex(viral).median() <= high  # the viral post's likes over the account's usual
+    assert peak.reindex(viral).median() > 2 * peak.reindex(_calm(truth)).median()
+
+
+def test_expected_conversions_follow_the_configured_count_model(world, truth):
+    """Regress log mu on the story's terms with one intercept per campaign (its effect): the coefficients
+    are the configured ones, with diminishing returns in size and a penalty for piled-up sponsored posts."""
+    o = SETTINGS.outcomes
+    pairs = world["outcomes"].merge(world["truth_outcomes"], on=["campaign_id", "account_id"])
+    traits = truth.reindex(pairs["account_id"])
+    target = pairs["campaign_id"].map(world["campaigns"].set_index("campaign_id")["target_country"])
+    terms = np.column_stack([
+        np.log(np.maximum(traits["real_followers"].to_numpy(), 1.0)),
+        np.log(traits["organic_engagement_rate"].to_numpy() / o.engagement_reference),
+        pairs["fit"].to_numpy(),
+        (target.to_numpy() == traits["country"].to_numpy()).astype(float),
+        -traits["sponsored_rate"].to_numpy(),
+        pd.get_dummies(pairs["campaign_id"], dtype=float).to_numpy(),
+    ])
+    coef = np.linalg.lstsq(terms, np.log(pairs["expected_conversions"].to_numpy()), rcond=None)[0][:5]
+    configured = [o.size_exponent, o.engagement_coef, o.fit_coef, o.country_match_coef, o.sponsored_coef]
+    assert coef == pytest.approx(configured, abs=0.15), dict(zip(["size", "engagement", "fit", "country",
+                                                                   "sponsored"], coef.round(3), strict=True))
+    assert coef[0] < 1  # diminishing returns in size
+
+
+def test_cost_grows_with_displayed_followers_by_the_configured_exponent(world):
+    o = SETTINGS.outcomes
+    accounts = world["accounts"].set_index("account_id")
+    followers = accounts["follower_count"].reindex(world["outcomes"]["account_id"])
+    slope = np.polyfit(np.log(followers.to_numpy()), np.log(world["outcomes"]["cost"].to_numpy()), 1)[0]
+    assert slope == pytest.approx(o.cost_exponent, abs=0.05)

@@ -62,7 +62,8 @@ def places(trained, tmp_path_factory) -> dict[str, str]:
 
 def test_the_guides_have_commands_to_run():
     run = [c for c in AUTHFIT if not _covered_elsewhere(shlex.split(c.command)[1:])]
-    assert {shlex.split(c.command)[1] for c in run} >= {"validate", "score", "shortlist", "report", "simulate"}
+    commands = {shlex.split(c.command)[1] for c in run}
+    assert commands >= {"validate", "score", "shortlist", "report", "simulate"}
 
 
 @pytest.mark.parametrize("doc_command", AUTHFIT, ids=lambda c: f"{c.doc}: {c.command[:60]}")
@@ -74,7 +75,8 @@ def test_documented_authfit_command_runs(doc_command, places, tmp_path):
     args = _substitute(words, places)
     result = subprocess.run([str(BIN / "authfit"), *args], capture_output=True, text=True, timeout=600,
                             check=False)
-    assert result.returncode == 0, f"{doc_command.doc}: {doc_command.command}\n{result.stdout}\n{result.stderr}"
+    where = f"{doc_command.doc}: {doc_command.command}"
+    assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
     assert "Traceback" not in result.stderr
     for option in ("--out", "--rejects"):
         if option in args and words[0] != "validate":  # validate writes rejects only when rows were rejected

@@ -38,7 +38,7 @@ def place_labels(ax, xs: np.ndarray, ys: np.ndarray, texts: list[str], fontsize:
     fig.draw_without_rendering()  # settles the log scales and limits that transData depends on
     points = ax.transData.transform(np.column_stack([xs, ys])) * 72.0 / fig.dpi  # in points, like the offsets
     placed: list[tuple[float, float, float, float]] = []
-    for (x, y), (px, py), text in zip(zip(xs, ys, strict=True), points, texts, strict=True):
+    for x, y, (px, py), text in zip(xs, ys, points, texts, strict=True):
         width, height = 0.6 * fontsize * len(text), fontsize
         for dx, dy in LABEL_OFFSETS:
             left = px + dx - (width if dx < 0 else 0.0)
@@ -134,7 +134,7 @@ def fake_share_chart(share: float, lo: float, hi: float, title: str) -> Figure:
         low = share - lo if np.isfinite(lo) else 0.0
         high = hi - share if np.isfinite(hi) else 0.0
         ax.errorbar([share], [0], xerr=[[max(low, 0.0)], [max(high, 0.0)]], fmt="o", color=SPIKE_COLOUR,
-                    capsize=6, markersize=8, clip_on=False)  # a share of 0% sits on the axis, not half cut off
+                    capsize=6, markersize=8, clip_on=False)  # a 0% share sits on the axis, whole
     ax.set_xlim(0, 1)
     ax.set_yticks([])
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
