@@ -16,9 +16,30 @@ from authfit.simulate.keys import counter_ids, hash_uniform, splitmix64, user_id
 from authfit.simulate.text import join_groups, pick
 
 
+def _keys(model_or_mapping, prefix: str = "") -> set[str]:
+    """Dotted names of every leaf setting, from a pydantic model class or a parsed YAML mapping."""
+    from pydantic import BaseModel
+
+    if isinstance(model_or_mapping, dict):
+        items = model_or_mapping.items()
+    else:
+        items = ((name, field.annotation) for name, field in model_or_mapping.model_fields.items())
+    keys: set[str] = set()
+    for name, value in items:
+        nested = isinstance(value, dict) or (isinstance(value, type) and issubclass(value, BaseModel))
+        keys |= _keys(value, f"{prefix}{name}.") if nested else {f"{prefix}{name}"}
+    return keys
+
+
 def test_yaml_mirrors_every_default(request):
+    import yaml
+
     path = request.config.rootpath / "configs" / "simulate.yaml"
     assert load_settings(path, SimulationSettings) == SimulationSettings()
+    # equal values are not enough: a key left out of the YAML silently takes its default
+    written = _keys(yaml.safe_load(path.read_text(encoding="utf-8")))
+    missing = _keys(SimulationSettings) - written
+    assert not missing, f"parameters not in configs/simulate.yaml: {sorted(missing)}"
 
 
 def test_settings_reject_inconsistent_values(tmp_path: Path):

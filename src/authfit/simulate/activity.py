@@ -114,8 +114,8 @@ def draw_posts(settings: SimulationSettings, rng: np.random.Generator,
     organic_comments = rng.poisson(expected * share)
     organic_likes = rng.poisson(expected * (1.0 - share))
     cheating = t >= inf.cheat_start[owner]
-    inflation = np.where(cheating & (inf.like_factor[owner] > 1.0),
-                         inf.like_factor[owner] * rng.uniform(0.85, 1.15, owner.size), 1.0)
+    jitter = rng.uniform(*settings.mechanisms.like_inflation_post_jitter, owner.size)
+    inflation = np.where(cheating & (inf.like_factor[owner] > 1.0), inf.like_factor[owner] * jitter, 1.0)
     bot_share = np.where(cheating, inf.bot_share[owner], inf.baseline_bot_share[owner])
     bots = rng.poisson(np.maximum(expected * share, 0.5) * bot_share / (1.0 - bot_share))
     pod_post, pod_member = _pod_attendance(settings, rng, inf, owner, t)

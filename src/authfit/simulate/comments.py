@@ -126,7 +126,7 @@ def draw_comments(settings: SimulationSettings, rng: np.random.Generator, inf: I
     org_post, bot_post = np.repeat(np.arange(n_org.size), n_org), np.repeat(np.arange(n_bot.size), n_bot)
     org_owner, bot_owner = posts.owner[org_post], posts.owner[bot_post]
     fans, bots, pods = _commenters(settings, rng, inf, posts, space, org_owner, bot_owner)
-    burst = rng.exponential(20.0, posts.owner.size) / 1440.0
+    burst = rng.exponential(m.bot_burst_minutes, posts.owner.size) / 1440.0
     organic_delay_hours = np.exp(rng.normal(c.delay_log_hours_mean, c.delay_log_hours_sd, org_post.size))
     t = np.concatenate([
         posts.t[org_post] + organic_delay_hours / 24.0,

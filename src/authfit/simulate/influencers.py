@@ -130,7 +130,8 @@ def _purchase_steps(m: MechanismSettings, rng: np.random.Generator, fake_end: np
     n = fake_end.size
     n_steps = np.where(in_window, rng.integers(1, m.max_steps + 1, size=n), 0)
     present = np.arange(m.max_steps)[None, :] < n_steps[:, None]
-    times = np.where(present, rng.uniform(0.03 * days, 0.85 * days, size=(n, m.max_steps)), np.nan)
+    early, late = m.step_time_range
+    times = np.where(present, rng.uniform(early * days, late * days, size=(n, m.max_steps)), np.nan)
     weights = rng.dirichlet(np.ones(m.max_steps), size=n) * present
     weights = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
     bought = _uniform(rng, m.step_fraction_range, n) * fake_end * in_window
@@ -217,11 +218,11 @@ def draw_influencers(settings: SimulationSettings, rng: np.random.Generator, ind
         purge_rate=_uniform(rng, m.purge_rate_per_week_range, n),
         purge_retained=_uniform(rng, m.purge_retained_range, n),
         lookalike=lookalike,
-        giveaway_time=np.where(giveaway, rng.uniform(0.1 * days, 0.9 * days, size=n), np.nan),
+        giveaway_time=np.where(giveaway, _uniform(rng, m.lookalike_giveaway_time_range, n) * days, np.nan),
         giveaway_jump=np.where(giveaway, _uniform(rng, m.lookalike_step_range, n), 0.0),
         growth=rng.normal(settings.followers.growth_mean, settings.followers.growth_sd, size=n),
         sponsored_rate=rng.beta(*settings.posts.sponsored_beta, size=n),
-        age_days=rng.uniform(400, 3650, size=n),
+        age_days=_uniform(rng, settings.influencer_profile.account_age_days_range, n),
         cheat_start=np.where(is_buyer, _uniform(rng, m.engagement_start_range, n) * days, 0.0),
         **_following(settings, rng, flags, lookalike),
         **_engagement(settings, rng, real_end, flags, lookalike),

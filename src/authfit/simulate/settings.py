@@ -37,6 +37,17 @@ class HistorySettings(_Strict):
     drop_prob: float = 0.15
 
 
+class InfluencerProfileSettings(_Strict):
+    """The influencers' own profile fields (their followers' profiles are under `profiles`)."""
+
+    account_age_days_range: Range = (400.0, 3650.0)  # account created this long before start_date
+    prior_posting_range: Range = (0.3, 1.2)  # posting rate before the window, relative to the window's
+    profile_pic_prob: float = 0.98
+    external_url_prob: float = 0.55
+    verified_midpoint_log10: float = 5.5  # P(verified) is logistic in log10 followers, 1/2 at this size
+    verified_slope: float = 3.0
+
+
 class FollowingSettings(_Strict):
     log_median: float = 6.0  # exp(6) ~ 400 accounts followed
     log_sd: float = 0.8
@@ -107,6 +118,7 @@ class MechanismSettings(_Strict):
     step_in_window_prob: float = 0.65
     max_steps: int = 3
     step_fraction_range: Range = (0.5, 1.0)
+    step_time_range: Range = (0.03, 0.85)  # when in-window purchases happen (window share)
     purge_rate_per_week_range: Range = (0.02, 0.2)
     purge_retained_range: Range = (0.55, 0.9)
     churn_prob: float = 0.3
@@ -114,11 +126,13 @@ class MechanismSettings(_Strict):
     churn_strength_range: Range = (0.05, 0.45)
     like_inflation_prob: float = 0.5
     like_inflation_range: Range = (1.2, 3.5)
+    like_inflation_post_jitter: Range = (0.85, 1.15)  # per-post factor on the buyer's inflation
     bot_comments_prob: float = 0.4
     bot_share_range: Range = (0.05, 0.5)
     bot_type_alpha: list[float] = [1.0, 0.7, 0.7, 0.8]  # generic, emoji-only, duplicated, promotion
     baseline_bot_share_max: float = 0.04
     bot_delay_minutes: float = 4.0
+    bot_burst_minutes: float = 20.0  # mean wait before a post's bot burst starts (exponential)
     bot_farms: int = 12
     bot_farm_size: int = 4000
     pod_prob: float = 0.25
@@ -129,6 +143,7 @@ class MechanismSettings(_Strict):
     pods_per_niche: int = 6
     lookalike_prob: float = 0.2
     lookalike_step_range: Range = (0.05, 0.2)  # giveaway follower jump without extra likes
+    lookalike_giveaway_time_range: Range = (0.1, 0.9)  # when the giveaway happens (window share)
     lookalike_churn_strength_range: Range = (0.08, 0.3)
     lookalike_like_factor_range: Range = (1.2, 2.0)
     lookalike_bot_share_range: Range = (0.05, 0.2)
@@ -148,6 +163,8 @@ class ProfileSettings(_Strict):
     fake_url_prob: float = 0.12
     real_digits_prob: float = 0.25
     fake_digits_prob: float = 0.75
+    real_full_name_prob: float = 0.9
+    fake_full_name_prob: float = 0.5
     real_media_log: Range = (4.5, 1.2)  # lognormal (mean, sd) of the post count
     fake_media_log: Range = (1.0, 1.2)
     real_followers_log: Range = (5.8, 1.3)
@@ -205,6 +222,7 @@ class SimulationSettings(_Strict):
     countries: list[str] = ["CH", "DE", "FR", "IT", "GB", "US", "ES", "NL"]
     country_weights: list[float] = [0.1, 0.18, 0.13, 0.1, 0.14, 0.2, 0.08, 0.07]
     followers: FollowerSettings = FollowerSettings()
+    influencer_profile: InfluencerProfileSettings = InfluencerProfileSettings()
     history: HistorySettings = HistorySettings()
     following: FollowingSettings = FollowingSettings()
     engagement: EngagementSettings = EngagementSettings()

@@ -102,7 +102,7 @@ def _names_and_bios(keys: np.ndarray, fake: np.ndarray, p: ProfileSettings) -> d
     first = pc.utf8_capitalize(pick(vocab.FIRST_NAMES, hash_index(keys, 1, len(vocab.FIRST_NAMES))))
     last = pc.utf8_title(pick(vocab.LAST_NAMES, hash_index(keys, 2, len(vocab.LAST_NAMES))))
     full = where(fake, first, concat(first, " ", last))
-    has_name = hash_uniform(keys, 20) < np.where(fake, 0.5, 0.9)
+    has_name = hash_uniform(keys, 20) < np.where(fake, p.fake_full_name_prob, p.real_full_name_prob)
     real_bio = pick(vocab.FOLLOWER_BIOS, hash_index(keys, 21, len(vocab.FOLLOWER_BIOS)))
     fake_bio = pick(vocab.FAKE_BIOS, hash_index(keys, 22, len(vocab.FAKE_BIOS)))
     has_bio = hash_uniform(keys, 23) < np.where(fake, p.fake_bio_prob, p.real_bio_prob)

@@ -72,8 +72,10 @@ def _accounts(plan: WorldPlan, rng: np.random.Generator, inf: Influencers, ids: 
     first = pick(vocab.FIRST_NAMES, rng.integers(len(vocab.FIRST_NAMES), size=n))
     last_name = pick(vocab.LAST_NAMES, rng.integers(len(vocab.LAST_NAMES), size=n))
     country = pick(s.countries, inf.country)
-    verified_p = 1.0 / (1.0 + np.exp(-3.0 * (np.log10(inf.followers_end) - 5.5)))
-    prior_posts = inf.age_days / 365.0 * n_posts * rng.uniform(0.3, 1.2, n)
+    ip = s.influencer_profile
+    size = np.log10(inf.followers_end) - ip.verified_midpoint_log10
+    verified_p = 1.0 / (1.0 + np.exp(-ip.verified_slope * size))
+    prior_posts = inf.age_days / 365.0 * n_posts * rng.uniform(*ip.prior_posting_range, n)
     return pd.DataFrame({
         "account_id": as_series(ids),
         "username": as_series(influencer_handles(rng, s.niches, inf.niche, first)),
@@ -83,10 +85,10 @@ def _accounts(plan: WorldPlan, rng: np.random.Generator, inf: Influencers, ids: 
         "following_count": history["following_count"][last].astype(np.int64),
         "media_count": (n_posts + np.round(prior_posts)).astype(np.int64),
         "biography": as_series(influencer_bios(rng, s.niches, inf.niche, country)),
-        "has_profile_pic": (rng.random(n) < 0.98).astype(np.int8),
+        "has_profile_pic": (rng.random(n) < ip.profile_pic_prob).astype(np.int8),
         "is_private": np.zeros(n, np.int8),
         "is_verified": (rng.random(n) < verified_p).astype(np.int8),
-        "has_external_url": (rng.random(n) < 0.55).astype(np.int8),
+        "has_external_url": (rng.random(n) < ip.external_url_prob).astype(np.int8),
         "observed_at": timestamps(s, np.full(n, window_days(s))),
         "category": as_series(pick(s.niches, inf.niche)),
         "country": as_series(country),
