@@ -3,13 +3,21 @@ LightGBM counts as zero, values equal to a threshold, and categorical splits (no
 
 from __future__ import annotations
 
+import pickle
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
 
 from authfit.features import comment_text as ct
-from authfit.modeling.split_groups import path_groups, predict_raw_grouped, split_points
+from authfit.modeling.split_groups import (
+    PathScoreCache,
+    path_groups,
+    path_keys,
+    predict_raw_grouped,
+    split_points,
+)
 
 
 def _booster(X: np.ndarray, y: np.ndarray, **params: object) -> lgb.Booster:
@@ -72,8 +80,9 @@ def test_categorical_splits_are_not_grouped_but_predicted_alike() -> None:
 
 
 def test_stacked_comment_model_scores_as_the_ungrouped_booster() -> None:
-    texts = pd.Series(["free btc dm me", "love it", "so cute!!", "check my page", "WOW 🔥🔥", "nice pic",
-                       "earn $500 a day", "omg queen"] * 8 + [f"text number {i}" for i in range(40)], dtype="str")
+    repeated = ["free btc dm me", "love it", "so cute!!", "check my page", "WOW 🔥🔥", "nice pic",
+                "earn $500 a day", "omg queen"]
+    texts = pd.Series(repeated * 8 + [f"text number {i}" for i in range(40)], dtype="str")
     labels = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0] * 8 + [0.0, 1.0] * 20)
     model = ct.CommentSpamModel(kind="stacked", n_features=2**10, folds=2, lgbm_rounds=20, n_jobs=1).fit(
         texts, labels)
@@ -83,3 +92,34 @@ def test_stacked_comment_model_scores_as_the_ungrouped_booster() -> None:
     scores = model.decision_texts(texts)
     position = pd.Index(unique.to_pylist()).get_indexer(arr.to_pylist())
     np.testing.assert_array_equal(scores, expected[position])
+
+
+def test_cached_paths_give_the_same_scores_across_calls_even_when_hashes_collide(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(4)
+    X = _awkward(rng, 600)
+    booster = _booster(X, (np.nan_to_num(X[:, 1]) + X[:, 3] > 1.0).astype(float))
+    points = split_points(booster)
+    batches = [np.round(_awkward(np.random.default_rng(seed), 800, booster), 1) for seed in (5, 6, 5)]
+    cache = PathScoreCache(max_entries=60)
+    for batch in batches:
+        np.testing.assert_array_equal(predict_raw_grouped(booster, batch, points, cache=cache),
+                                      booster.predict(batch, raw_score=True))
+    assert len(cache._state[0]) == 60  # full, and nothing added beyond
+    assert cache.lookup(path_keys(batches[0], points))[0].mean() > 0.5  # the repeated batch was served
+    monkeypatch.setattr(PathScoreCache, "_hash", staticmethod(lambda keys: np.zeros(len(keys), np.uint64)))
+    colliding = PathScoreCache()
+    for batch in batches:  # every key hashes alike: only exact key matches may be served
+        np.testing.assert_array_equal(predict_raw_grouped(booster, batch, points, cache=colliding),
+                                      booster.predict(batch, raw_score=True))
+
+
+def test_the_spam_model_pickles_without_its_path_memo() -> None:
+    texts = pd.Series(["free btc dm me", "love it", "so cute", "check my page"] * 6, dtype="str")
+    model = ct.CommentSpamModel(kind="stacked", n_features=2**10, folds=2, lgbm_rounds=5, n_jobs=1).fit(
+        texts, np.array([1.0, 0.0, 0.0, 1.0] * 6))
+    before = model.decision_texts(texts)
+    assert "_path_memo" in model.__dict__
+    copy = pickle.loads(pickle.dumps(model))
+    assert "_path_memo" not in copy.__dict__ and "_path_memo" in model.__dict__
+    np.testing.assert_array_equal(copy.decision_texts(texts), before)

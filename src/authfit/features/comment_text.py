@@ -31,7 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from authfit.features.text import replace_where_found
 from authfit.modeling.calibration import Calibrator
-from authfit.modeling.split_groups import predict_raw_grouped, split_points
+from authfit.modeling.split_groups import PathScoreCache, predict_raw_grouped, split_points
 
 # Zero-width characters, BOMs and emoji variation selectors carry no meaning but do carry crawl
 # artefacts (the YouTube export adds BOMs mostly to ham), so they go before anything is measured.
@@ -618,7 +618,8 @@ class CommentSpamModel(BaseEstimator):
         if self.kind == "linear":
             return inputs[:, -1]
         # one thread: LightGBM's OpenMP pool is not fork-safe, and this often runs in forked workers
-        return predict_raw_grouped(self.booster_, inputs, self._split_points(), num_threads=1)
+        points, cache = self._paths()
+        return predict_raw_grouped(self.booster_, inputs, points, num_threads=1, cache=cache)
 
     def _stacked_inputs(self, texts: pa.Array) -> np.ndarray:
         """Per text the shape features and then the linear margin (the stacked booster's columns)."""
@@ -630,13 +631,18 @@ class CommentSpamModel(BaseEstimator):
         margin += shape @ self.coef_[self.n_features:].astype(np.float64) + self.intercept_
         return np.column_stack([shape, margin])
 
-    def _split_points(self) -> tuple[np.ndarray, ...] | None:
-        # Read from the booster once per model (dumping it costs ~0.2 s); computed on first use, not at
-        # fit, so models pickled before this existed score the same way.
-        cached = self.__dict__.get("_booster_split_points")
-        if cached is None or cached[0] is not self.booster_:
-            cached = self._booster_split_points = (self.booster_, split_points(self.booster_))
-        return cached[1]
+    def _paths(self) -> tuple[tuple[np.ndarray, ...] | None, PathScoreCache]:
+        # The booster's split points (dumping it costs ~0.2 s) and the scores of paths seen so far, made on
+        # first use in each process, not at fit, so models pickled before this existed score the same way.
+        memo = self.__dict__.get("_path_memo")
+        if memo is None or memo[0] is not self.booster_:
+            memo = self._path_memo = (self.booster_, split_points(self.booster_), PathScoreCache())
+        return memo[1], memo[2]
+
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns the live __dict__
+        state.pop("_path_memo", None)  # per-process memo, rebuilt on first use
+        return state
 
     def _fit_booster(self, features: np.ndarray, y: np.ndarray) -> lgb.Booster:
         params = {**_DEFAULT_LGBM, "seed": self.seed, "num_threads": self.n_jobs}
