@@ -101,3 +101,11 @@ def test_only_u0130_lowers_to_more_than_one_code_point() -> None:
 def test_distinct_share_never_exceeds_one() -> None:
     out = ap.account_profile_features(pd.DataFrame({"username": pd.Series(["\u0130", "\u0130\u0130ab"], dtype="str")}))
     assert out["username_distinct_char_share"].tolist() == [1.0, 1.0]
+
+
+def test_space_table_is_every_code_point_python_re_calls_whitespace() -> None:
+    """Built from one regex scan now, not one `re.match` per code point; `\\s` in a str pattern is
+    `str.isspace`, which the loop below checks without re."""
+    expected = frozenset(c for c in range(0x110000) if chr(c).isspace())
+    assert ap._space_table() == expected
+    assert {0x20, 0x0B, 0x1C, 0x85, 0xA0, 0x3000} <= expected and 0x200B not in expected

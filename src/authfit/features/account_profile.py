@@ -173,7 +173,12 @@ def _python_lower_codepoints(values: list[str]) -> tuple[np.ndarray, np.ndarray]
 @functools.cache
 def _space_table() -> frozenset[int]:
     """Code points Python's `re` calls whitespace (`\\s`), as sklearn's analyzers collapse them."""
-    return frozenset(c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and _WHITESPACE.match(chr(c)))
+    # One regex scan over a string of every code point: a Python loop over 1.1M of them took ~1.4 s, paid
+    # again by every process that unpickles a builder (the streamed scoring children).
+    points = np.arange(0x110000, dtype=np.uint32)
+    points = points[(points < 0xD800) | (points > 0xDFFF)]
+    every = points.tobytes().decode("utf-32-le")
+    return frozenset(int(points[m.start()]) for m in _WHITESPACE.finditer(every))
 
 
 def _collapse_whitespace(points: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
