@@ -82,6 +82,36 @@ def old_prefix_hash(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prefix, np.cumprod(inverse)
 
 
+def old_ngram_blocks(data: np.ndarray, offsets: np.ndarray, n_features: int) -> list[ct.NgramBlock]:
+    """Word blocks with each token's text found by searchsorted, character blocks with the in-text test
+    made byte by byte (before both took the per-byte text number and the text ends)."""
+    starts, ends = ct._token_bounds(data, offsets)
+    doc = (np.searchsorted(offsets, starts, side="right") - 1).astype(np.int64)
+    prefix, inverse = ct._prefix_hash(data)
+    blocks = []
+    for n in (1, 2):
+        if len(starts) < n:
+            continue
+        first, last = starts[: len(starts) - n + 1], ends[n - 1:]
+        same_doc = doc[: len(doc) - n + 1] == doc[n - 1:]
+        value = (prefix[last[same_doc]] - prefix[first[same_doc]]) * inverse[first[same_doc]]
+        blocks.append(ct.NgramBlock("words", n, doc[: len(doc) - n + 1][same_doc],
+                                    ct._to_column(value, ct._SALT_WORD + n, n_features), None))
+    lengths = np.diff(offsets)
+    doc_of_byte = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    end_of_byte = np.repeat(offsets[1:], lengths)
+    packed = data.astype(np.uint32)
+    for n in range(1, 5):
+        if n > 1:
+            packed = (packed[:-1] << np.uint32(8)) | data[n - 1:]
+        if n < 3 or not len(packed):
+            continue
+        keep = np.arange(n, len(packed) + n, dtype=np.int64) <= end_of_byte[: len(packed)]
+        columns = ct._to_column32(packed, n_features)
+        blocks.append(ct.NgramBlock("chars", n, doc_of_byte[: len(packed)], columns, keep))
+    return blocks
+
+
 def old_tokenise(texts: pd.Series) -> tx.Tokens:
     arr = pc.replace_substring_regex(pc.utf8_lower(tx._to_arrow(texts)), tx._PUNCTUATION, " ")
     return tx._split_symbols(tx._encode(arr, len(texts)))
@@ -103,6 +133,23 @@ def test_byte_statistics_equal_the_old_per_mask_counts(values: list[str | None])
     assert new.keys() == old.keys()
     for name in old:
         np.testing.assert_array_equal(new[name], old[name], err_msg=name)
+
+
+@settings(max_examples=80, deadline=None)
+@given(TEXTS)
+def test_ngram_blocks_equal_the_old_searchsorted_and_bytewise_ones(values: list[str | None]) -> None:
+    normalised = ct._normalise_arrow(_arrow(values))
+    blocks, _ = ct.ngram_blocks(normalised, 2**10)
+    data, offsets = ct._utf8_buffer(normalised)
+    old = old_ngram_blocks(data, offsets, 2**10)
+    assert [(b.family, b.size) for b in blocks] == [(b.family, b.size) for b in old]
+    for new_block, old_block in zip(blocks, old):
+        np.testing.assert_array_equal(new_block.rows, old_block.rows)
+        np.testing.assert_array_equal(new_block.cols, old_block.cols)
+        if old_block.keep is None:
+            assert new_block.keep is None
+        else:
+            np.testing.assert_array_equal(new_block.keep, old_block.keep)
 
 
 def test_cached_powers_give_the_old_prefix_hashes_as_the_cache_grows() -> None:

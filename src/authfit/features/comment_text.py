@@ -171,9 +171,10 @@ def ngram_blocks(normalised: pd.Series, n_features: int = 2**18, word_ngrams: tu
     """
     _check_power_of_two(n_features)
     data, offsets = _utf8_buffer(_to_arrow(normalised))
-    blocks = _word_blocks(data, offsets, word_ngrams, n_features)
+    doc_of_byte = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+    blocks = _word_blocks(data, offsets, doc_of_byte, word_ngrams, n_features)
     if char_ngrams is not None:
-        blocks += _char_blocks(data, offsets, char_ngrams, n_features)
+        blocks += _char_blocks(data, offsets, doc_of_byte, char_ngrams, n_features)
     n_rows = len(offsets) - 1
     families = sorted({block.family for block in blocks})
     counts = {family: np.zeros(n_rows) for family in families}
@@ -294,10 +295,10 @@ def map_chunks(func, chunks: list, n_jobs: int) -> list:
         return list(pool.map(func, chunks))
 
 
-def _word_blocks(data: np.ndarray, offsets: np.ndarray, ngrams: tuple[int, int],
+def _word_blocks(data: np.ndarray, offsets: np.ndarray, doc_of_byte: np.ndarray, ngrams: tuple[int, int],
                  n_features: int) -> list[NgramBlock]:
     starts, ends = _token_bounds(data, offsets)
-    doc = (np.searchsorted(offsets, starts, side="right") - 1).astype(np.int64)
+    doc = doc_of_byte[starts]
     prefix, inverse = _prefix_hash(data)
     blocks = []
     for n in range(ngrams[0], ngrams[1] + 1):
@@ -312,15 +313,12 @@ def _word_blocks(data: np.ndarray, offsets: np.ndarray, ngrams: tuple[int, int],
     return blocks
 
 
-def _char_blocks(data: np.ndarray, offsets: np.ndarray, ngrams: tuple[int, int],
+def _char_blocks(data: np.ndarray, offsets: np.ndarray, doc_of_byte: np.ndarray, ngrams: tuple[int, int],
                  n_features: int) -> list[NgramBlock]:
     """Byte n-grams up to 4 bytes pack exactly into a uint32 (UTF-8 has no zero bytes, so sizes cannot
     collide); one multiplicative hash of that is the column."""
     if ngrams[1] > 4:
         raise ValueError(f"character n-grams go up to 4 bytes, got {ngrams}")
-    lengths = np.diff(offsets)
-    doc_of_byte = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    end_of_byte = np.repeat(offsets[1:], lengths)
     packed = data.astype(np.uint32)
     blocks = []
     for n in range(1, ngrams[1] + 1):
@@ -328,10 +326,22 @@ def _char_blocks(data: np.ndarray, offsets: np.ndarray, ngrams: tuple[int, int],
             packed = (packed[:-1] << np.uint32(8)) | data[n - 1:]
         if n < ngrams[0] or not len(packed):
             continue
-        keep = np.arange(n, len(packed) + n, dtype=np.int64) <= end_of_byte[: len(packed)]
+        keep = _inside_one_text(offsets, n, len(packed))
         columns = _to_column32(packed, n_features)
         blocks.append(NgramBlock("chars", n, doc_of_byte[: len(packed)], columns, keep))
     return blocks
+
+
+def _inside_one_text(offsets: np.ndarray, n: int, n_starts: int) -> np.ndarray:
+    """Per start byte, whether the n bytes from it lie inside one text: all but each text's last n - 1
+    starts, marked from the offsets rather than compared byte by byte."""
+    keep = np.ones(n_starts, dtype=bool)
+    starts, ends = offsets[:-1], offsets[1:]
+    for back in range(1, n):
+        tail = ends - back
+        tail = tail[(tail >= starts) & (tail < n_starts)]
+        keep[tail] = False
+    return keep
 
 
 def _token_bounds(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
