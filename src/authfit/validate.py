@@ -183,18 +183,24 @@ def _known_duplicate_problems(name: str, problems: pd.DataFrame, rows: np.ndarra
     return [_problem_frame(name, new, ",".join(table.key), reason)] if len(new) else []
 
 
-def _foreign_key_problems(child: pd.DataFrame, table: Table, valid: dict[str, pd.DataFrame]
-                          ) -> list[pd.DataFrame]:
+def _foreign_key_problems(child: pd.DataFrame, table: Table, valid: dict[str, pd.DataFrame],
+                          parsed: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """Children whose parent is not among the valid rows. `parsed` holds every parent row, rejected ones
+    too, so the reason can say whether the parent is absent or was itself rejected (then fix the parent)."""
     found = []
     for fk in table.foreign_keys:
         if fk.table not in valid:
             continue  # an absent parent table is a coverage gap, not a broken row
-        parent_keys = pd.MultiIndex.from_frame(valid[fk.table][list(fk.ref_columns)])
-        child_keys = pd.MultiIndex.from_frame(child[list(fk.columns)])
-        orphan = ~child_keys.isin(parent_keys) & child[list(fk.columns)].notna().all(axis=1).to_numpy()
-        if orphan.any():
-            reason = f"{'/'.join(fk.columns)} not found in {fk.table} (orphan foreign key)"
-            found.append(_problem_frame(table.name, child.index.to_numpy()[orphan], ",".join(fk.columns), reason))
+        columns, parent_columns = list(fk.columns), list(fk.ref_columns)
+        child_keys = pd.MultiIndex.from_frame(child[columns])
+        orphan = ~child_keys.isin(pd.MultiIndex.from_frame(valid[fk.table][parent_columns]))
+        orphan &= child[columns].notna().all(axis=1).to_numpy()
+        rejected = orphan & child_keys.isin(pd.MultiIndex.from_frame(parsed[fk.table][parent_columns]))
+        rows = child.index.to_numpy()
+        for mask, where in ((orphan & ~rejected, "not found in"), (rejected, "refers to a rejected row of")):
+            if mask.any():
+                reason = f"{'/'.join(columns)} {where} {fk.table} (orphan foreign key)"
+                found.append(_problem_frame(table.name, rows[mask], ",".join(columns), reason))
     return found
 
 
@@ -249,6 +255,7 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | Non
     `duplicates` (table -> 1-based rows) marks rows whose key an earlier row outside these tables holds."""
     now = now or pd.Timestamp.now(tz="UTC")
     valid: dict[str, pd.DataFrame] = {}
+    parsed: dict[str, pd.DataFrame] = {}
     all_problems: list[pd.DataFrame] = []
     all_rejects: list[pd.DataFrame] = []
     counts = []
@@ -256,8 +263,9 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | Non
         if name not in raw_tables:
             continue
         typed, problems = coerce_table(raw_tables[name], name, now)
+        parsed[name] = typed
         problems = pd.concat([problems, *_known_duplicate_problems(name, problems, (duplicates or {}).get(name)),
-                              *_foreign_key_problems(typed, TABLES[name], valid),
+                              *_foreign_key_problems(typed, TABLES[name], valid, parsed),
                               *_time_order_problems(name, typed, valid)], ignore_index=True)
         bad_rows = problems["row"].unique()
         valid[name] = typed.drop(index=bad_rows).reset_index(drop=True)

@@ -84,9 +84,11 @@ def test_orphans_cascade_from_rejected_parents():
                              "created_at": ["2021-01-02"] * 3})
     result = validate_tables({"accounts": accounts, "posts": posts, "comments": comments}, now=NOW)
     assert result.tables["comments"]["comment_id"].tolist() == ["c1"]
-    orphan = result.problems[result.problems["table"] == "comments"]
+    orphan = result.problems[result.problems["table"] == "comments"].sort_values("row")
     assert orphan["row"].tolist() == [2, 3]
-    assert orphan["reason"].str.contains("not found in posts").all()
+    # c2's post exists but was rejected (its account was): the reason points at the parent to fix
+    assert orphan["reason"].tolist() == ["post_id refers to a rejected row of posts (orphan foreign key)",
+                                         "post_id not found in posts (orphan foreign key)"]
 
 
 def test_time_order_rules_across_tables():

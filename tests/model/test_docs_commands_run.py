@@ -11,6 +11,7 @@ them, so the guide's `score` writes the scores its `shortlist` and `report` read
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 import sys
@@ -56,11 +57,16 @@ def places(trained, tmp_path_factory) -> dict[str, str]:
     models = str(trained.models / "latest")
     # the fixture trains without MLflow, so the registry alias stands for the model set it wrote
     return {"my-data": str(trained.world), "my-candidates": str(candidates), "results": str(root / "results"),
-            "data/realism": str(root / "realism"), "models:/authfit-fake-engagement@champion": models,
+            "data/realism": str(root / "realism"), "data/contract-example": str(root / "contract-example"),
+            "models:/authfit-fake-engagement@champion": models,
             "models/latest": models}
 
 
-def test_the_guides_have_commands_to_run():
+def test_the_guides_have_commands_to_run(places):
+    unmapped = [c.command for c in AUTHFIT for w in shlex.split(c.command)
+                if re.match(r"^(data|results|my-[a-z]+)/?", w) and not any(
+                    w == p or w.startswith(p + "/") for p in places)]
+    assert not unmapped, f"point these doc paths at test directories in `places`: {unmapped}"
     run = [c for c in AUTHFIT if not _covered_elsewhere(shlex.split(c.command)[1:])]
     commands = {shlex.split(c.command)[1] for c in run}
     assert commands >= {"validate", "score", "shortlist", "report", "simulate"}
