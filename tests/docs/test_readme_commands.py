@@ -65,19 +65,47 @@ def test_make_commands_are_documented_targets(command):
 AUTHFIT = [c for c in COMMANDS if re.match(r"^(\.venv/bin/)?authfit\s", c)]
 
 
-@pytest.mark.parametrize("command", AUTHFIT)
-def test_authfit_commands_exist_with_their_options(command):
-    words = shlex.split(command)[1:]
+def check_options(command: str, words: list[str]) -> tuple[list[str], set[str]]:
+    """Assert the words name a leaf command and only its options; return its path and the options used."""
     path, click_command, rest = resolve(words)
     assert path and not getattr(click_command, "commands", None), f"{command}: not a command"
     known = {opt for param in click_command.params for opt in (*param.opts, *param.secondary_opts)}
     used = {w.split("=")[0] for w in rest if w.startswith("--")}
     assert used <= known, f"{command}: unknown option(s) {sorted(used - known)}"
+    return path, used
+
+
+@pytest.mark.parametrize("command", AUTHFIT)
+def test_authfit_commands_exist_with_their_options(command):
+    path, used = check_options(command, shlex.split(command)[1:])
     # and the command really starts from the installed entry point
     result = subprocess.run([str(BIN / "authfit"), *path, "--help"], capture_output=True, text=True, timeout=120,
                             check=False)
     assert result.returncode == 0, result.stderr
     assert all(opt in result.stdout for opt in used)
+
+
+def makefile_authfit_commands() -> list[str]:
+    """The `$(BIN)/authfit ...` lines of the Makefile's recipes (continuations joined), e.g. `make demo`'s."""
+    text = re.sub(r"\\\n\s*", " ", Path("Makefile").read_text(encoding="utf-8"))
+    return [line.strip() for line in text.splitlines() if line.startswith("\t") and "$(BIN)/authfit " in line]
+
+
+MAKE_AUTHFIT = makefile_authfit_commands()
+
+
+def test_make_demo_runs_the_promised_steps():
+    """simulate, validate, train, score, shortlist: the issue's demo, in that order."""
+    demo = Path("Makefile").read_text(encoding="utf-8").split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    steps = re.findall(r"\$\(BIN\)/authfit (\w+)", demo)
+    assert steps == ["simulate", "validate", "train", "simulate", "score", "shortlist"], steps
+
+
+@pytest.mark.parametrize("command", MAKE_AUTHFIT)
+def test_makefile_authfit_commands_use_real_options(command):
+    # make variables become a placeholder word; only the command and option names are checked
+    words = shlex.split(re.sub(r"\$\$?\(+[^)]*\)+", "X", command.split("$(BIN)/authfit ", 1)[1]))
+    check_options(f"Makefile: {command}", words)
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c.startswith(".venv/bin/mlflow ")])
