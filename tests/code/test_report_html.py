@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 from authfit.features.growth import GrowthSettings
-from authfit.report.audit import AuditData, choose_accounts, comment_mix, follower_series, reasons_list
+from authfit.report.audit import (
+    AuditData,
+    choose_accounts,
+    comment_mix,
+    follower_series,
+    reasons_list,
+    reference_accounts,
+)
 from authfit.report.html import SECTIONS, render_html
 
 AS_OF = pd.Timestamp("2025-06-30", tz="UTC")
@@ -85,7 +92,8 @@ def _audit(campaign: str | None) -> AuditData:
         population=pd.DataFrame({"account_id": ["inf_1", "inf_2"], "engagement_rate": [0.05, 0.02],
                                  "followers": [7_000.0, 20_000.0]}),
         series=follower_series(history, ["inf_1", "inf_2"], AS_OF, GrowthSettings(lookback_days=200)),
-        mix=mix, curve=(x, 0.1 / np.sqrt(x / 1000)), tier_bounds=(1_000, 100_000), campaign=campaign)
+        mix=mix, curve=(x, 0.1 / np.sqrt(x / 1000)), tier_bounds=(1_000, 100_000), campaign=campaign,
+        typical_mix=mix.median(), reference_size=2)
 
 
 @pytest.mark.parametrize("campaign", ["cmp_1", None])
@@ -105,6 +113,7 @@ def test_report_is_self_contained_and_has_every_section(campaign, tmp_path):
     # reasons explain the verdict, so the reader is told which way they pushed
     assert "what raised the fake-engagement probability most" in page
     assert "what lowered the fake-engagement probability most" in page
+    assert "the median over 2 of the scored influencers" in page
     if campaign:
         assert "<b>5</b> expected conversions" in page and "<b>60</b> per conversion" in page
     else:
@@ -178,3 +187,25 @@ def test_axis_labels_read_as_counts_and_percentages():
 
     assert [count_label(v) for v in (950, 1_000, 12_500, 1_500_000)] == ["950", "1k", "12.5k", "1.5M"]
     assert [percent_label(v) for v in (0.005, 0.02, 0.1)] == ["0.5%", "2%", "10%"]
+
+
+def test_reference_sample_is_even_reproducible_and_capped():
+    scores = pd.DataFrame({"account_id": [f"inf_{i:04d}" for i in range(999, -1, -1)]})
+    sample = reference_accounts(scores, size=5)
+    assert sample == ["inf_0000", "inf_0249", "inf_0499", "inf_0749", "inf_0999"]
+    assert reference_accounts(scores.head(3), size=5) == ["inf_0997", "inf_0998", "inf_0999"]
+    assert reference_accounts(scores.head(0)) == []
+
+
+def test_comment_mix_marks_the_typical_share_on_each_pattern_row():
+    from authfit.report.plots import comment_mix_chart
+
+    mix = pd.Series({"authentic": 0.1, "generic": 0.5, "duplicate": 0.2, "spam": 0.0, "pod": 0.2})
+    typical = pd.Series({"pod": 0.05, "authentic": 0.6, "generic": 0.2, "duplicate": 0.1, "spam": np.nan})
+    fig = comment_mix_chart(mix, "t", typical, "median of 9 scored")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    marks = ax.collections[-1].get_offsets()
+    by_row = {labels[int(y)]: x for x, y in marks}
+    assert by_row == pytest.approx({"authentic": 0.6, "generic": 0.2, "duplicate": 0.1, "pod": 0.05})
+    assert ax.get_legend().get_texts()[0].get_text() == "median of 9 scored"

@@ -23,6 +23,9 @@ COMMENT_PATTERNS = {
     "pod": "recurring_early_comment_share",
 }
 CAMPAIGN_COLUMNS = ("campaign_id", "expected_conversions", "cost", "expected_cost_per_conversion", "fit_score")
+# Scored influencers whose comment mix is the chart's "typical" mark: enough for a stable median, few
+# enough that the report stays a matter of seconds on a large scores file.
+REFERENCE_SIZE = 200
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class AuditData:
     curve: tuple[np.ndarray, np.ndarray]
     tier_bounds: tuple[float, ...]
     campaign: str | None
+    typical_mix: pd.Series | None = None  # median comment mix over a reference sample of the scored accounts
+    reference_size: int = 0
 
 
 def read_scores(path: Path) -> pd.DataFrame:
@@ -116,6 +121,12 @@ def reasons_list(value: object) -> list[str]:
     return [str(v) for v in value]
 
 
+def reference_accounts(scores: pd.DataFrame, size: int = REFERENCE_SIZE) -> list[str]:
+    """An evenly spaced, reproducible sample of the scored influencers (sorted by id)."""
+    ids = np.sort(scores["account_id"].astype(str).unique())
+    return ids[np.linspace(0, len(ids) - 1, min(size, len(ids))).astype(int)].tolist() if len(ids) else []
+
+
 def collect(scores: pd.DataFrame, tables: dict[str, pd.DataFrame], builder: FeatureBuilder,
             accounts: list[str] | None = None, top: int = 5) -> AuditData:
     """Everything the report shows, from the scores file, the contract tables and the fitted builder."""
@@ -126,7 +137,10 @@ def collect(scores: pd.DataFrame, tables: dict[str, pd.DataFrame], builder: Feat
     settings = builder._settings
     from authfit.scoring.batch import tables_for
 
-    features = builder.transform(tables_for(tables, np.asarray(chosen)), as_of=as_of)
+    reference = reference_accounts(scores)
+    together = list(dict.fromkeys([*chosen, *reference]))  # one transform for both
+    features = builder.transform(tables_for(tables, np.asarray(together)), as_of=as_of)
+    typical = comment_mix(features.reindex(reference)).median(skipna=True)
     followers = known["accounts"].drop_duplicates("account_id").set_index("account_id")["follower_count"]
     population = scores.drop_duplicates("account_id")[["account_id", "engagement_rate"]].assign(
         followers=lambda f: followers.reindex(f["account_id"]).to_numpy(dtype=float))
@@ -142,4 +156,6 @@ def collect(scores: pd.DataFrame, tables: dict[str, pd.DataFrame], builder: Feat
         curve=benchmark_curve(builder, population["followers"]),
         tier_bounds=tuple(settings.engagement.tier_bounds),
         campaign=campaign,
+        typical_mix=typical,
+        reference_size=len(reference),
     )

@@ -93,10 +93,14 @@ def _comment_section(data: AuditData, account: str) -> str:
     mix = data.mix.loc[account]
     if mix.isna().all():
         return '<section class="comment-mix"><h3>Comment mix</h3><p>No comments observed.</p></section>'
-    png = figure_png(comment_mix_chart(mix, f"{account}: comment mix"))
+    typical = data.typical_mix if data.reference_size else None
+    label = f"median of {data.reference_size} scored"
+    png = figure_png(comment_mix_chart(mix, f"{account}: comment mix", typical, label))
+    reference = (f' Black marks: the median over {data.reference_size} of the scored influencers, for '
+                 'comparison; authentic accounts show some of every pattern too.' if typical is not None else '')
     return (f'<section class="comment-mix"><h3>Comment mix</h3>{_img(png, "comment mix")}<p class="note">'
             'Share of comments showing each pattern; a comment can show several, so "authentic" is a lower '
-            'bound (comments showing none).</p></section>')
+            f'bound (comments showing none).{reference}</p></section>')
 
 
 def _fake_share_section(data: AuditData, account: str) -> str:

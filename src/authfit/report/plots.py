@@ -110,8 +110,10 @@ def engagement_chart(curve_followers: np.ndarray, curve_rate: np.ndarray, popula
     return fig
 
 
-def comment_mix_chart(mix: pd.Series, title: str) -> Figure:
-    """Horizontal bars: the share of comments showing each pattern."""
+def comment_mix_chart(mix: pd.Series, title: str, typical: pd.Series | None = None,
+                      typical_label: str = "typical") -> Figure:
+    """Horizontal bars: the share of comments showing each pattern, with a black mark at the typical share
+    (authentic accounts show some of every pattern too, so the bar alone does not say what is unusual)."""
     fig = Figure(figsize=(5.5, 2.2))
     ax = fig.subplots()
     colours = ["#2ca02c" if name == "authentic" else "#d62728" for name in mix.index]
@@ -120,6 +122,12 @@ def comment_mix_chart(mix: pd.Series, title: str) -> Figure:
     for y, value in enumerate(mix.to_numpy(dtype=float)[::-1]):
         ax.text(min(np.nan_to_num(value), 0.9) + 0.01, y, "n/a" if np.isnan(value) else f"{value:.0%}",
                 va="center", fontsize=8)
+    if typical is not None:
+        marks = typical.reindex(mix.index).to_numpy(dtype=float)[::-1]
+        rows = np.flatnonzero(np.isfinite(marks))
+        ax.scatter(marks[rows], rows, marker="|", s=260, linewidths=2.5, color="black", zorder=3,
+                   label=typical_label)
+        ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(1.01, 0.0))  # outside: bars reach any x
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of comments")
     ax.set_title(title, fontsize=10)
