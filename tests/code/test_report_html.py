@@ -209,3 +209,13 @@ def test_comment_mix_marks_the_typical_share_on_each_pattern_row():
     by_row = {labels[int(y)]: x for x, y in marks}
     assert by_row == pytest.approx({"authentic": 0.6, "generic": 0.2, "duplicate": 0.1, "pod": 0.05})
     assert ax.get_legend().get_texts()[0].get_text() == "median of 9 scored"
+
+
+def test_summary_says_how_many_of_the_scored_influencers_are_audited():
+    import dataclasses
+
+    data = _audit("cmp_1")
+    assert "2 influencer(s) audited, campaign cmp_1." in render_html(data)  # all of them: no "of the"
+    more = pd.concat([data.population, data.population.assign(account_id=["inf_3", "inf_4"])])
+    page = render_html(dataclasses.replace(data, population=more))
+    assert "2 influencer(s) audited of the 4 in the scores file, campaign cmp_1." in page

@@ -74,7 +74,9 @@ def _summary(data: AuditData) -> str:
     frame = s[columns].reset_index().rename(columns=SHORT_NAMES)
     kinds = {SHORT_NAMES[c]: "pct" for c in ("fake_engagement_probability", "fake_follower_share",
                                              "engagement_rate")}
-    return (f'<section id="summary"><h2>Summary</h2><p>{len(data.accounts)} influencer(s) audited'
+    scored = len(data.population)
+    of = f" of the {scored} in the scores file" if scored > len(data.accounts) else ""
+    return (f'<section id="summary"><h2>Summary</h2><p>{len(data.accounts)} influencer(s) audited{of}'
             f'{", campaign " + _e(data.campaign) if data.campaign else ""}.</p>{_table(frame, kinds)}</section>')
 
 
