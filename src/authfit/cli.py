@@ -248,7 +248,8 @@ def benchmark(
     train = load_settings(train_config, TrainSettings)
     inputs = PartInputs(datasets, load_settings(simulate_config, SimulationSettings), train,
                         load_settings(train.features_config, FeatureSettings), out / "work")
-    rows, status = run_benchmark(BenchmarkPlan.model_validate(plan.model_dump()), out, part_runner(inputs), resume)
+    rows, status = run_benchmark(BenchmarkPlan.model_validate(plan.model_dump()), out, part_runner(inputs), resume,
+                                 inputs.fingerprint)
     paths = write_benchmark(rows, out, describe_run(plan, status))
     typer.echo(f"{len(rows)} rows; " + ", ".join(str(p) for p in paths.values()))
     for name, text in status.items():

@@ -153,3 +153,64 @@ def test_restrict_to_accounts_keeps_their_rows_and_their_comments() -> None:
     assert cut["posts"]["post_id"].tolist() == ["p1"] and cut["comments"]["comment_id"].tolist() == ["c1"]
     assert cut["audience"].empty and len(cut["campaigns"]) == 1
     assert len(tables["comments"]) == 2
+
+
+def test_a_part_key_covers_the_code_its_numbers_come_from() -> None:
+    accounts = report.module_closure(report.PART_MODULES["accounts"])
+    assert {"authfit.benchmarks.accounts", "authfit.features.account_profile",
+            "authfit.datasets.labelled_accounts", "authfit.features", "authfit"} <= set(accounts)
+    assert "authfit.cli" not in accounts and "authfit.benchmarks.comments" not in accounts
+    # simulated trains the whole pipeline, which it imports only through train_all
+    assert "authfit.training.pipeline" in report.module_closure(report.PART_MODULES["simulated"])
+    fingerprint = report.BenchmarkPlan().fingerprint("accounts")
+    assert fingerprint["code"] == report.source_digest("authfit.benchmarks.accounts")
+    assert fingerprint["code"] != report.source_digest("authfit.benchmarks.comments")
+
+
+def test_imports_inside_functions_and_relative_ones_are_followed(tmp_path) -> None:
+    source = tmp_path / "probe.py"
+    source.write_text("import numpy\n\ndef f():\n    from .accounts import row\n"
+                      "    from ..features import account_profile\n    import authfit.no_such_module\n",
+                      encoding="utf-8")
+    found = report._imported_authfit_modules(source, "authfit.benchmarks.probe")
+    assert {"authfit.benchmarks.accounts", "authfit.features.account_profile", "authfit.features"} <= found
+    assert "authfit.no_such_module" not in found and "numpy" not in found
+
+
+def test_a_saved_part_is_rerun_when_its_code_or_its_inputs_change(tmp_path, monkeypatch) -> None:
+    calls: list[str] = []
+
+    def runner(part: str, plan: report.BenchmarkPlan) -> list[dict[str, object]]:
+        calls.append(part)
+        return [row(part, "t", "m", float(len(calls)), "p")]
+
+    plan = report.BenchmarkPlan(folds=3, repeats=1, parts=("accounts",))
+    report.run_benchmark(plan, tmp_path, runner, context=lambda _: {"datasets_root": "/a"})
+    report.run_benchmark(plan, tmp_path, runner, context=lambda _: {"datasets_root": "/a"})
+    assert len(calls) == 1  # same code, same inputs: reused
+    rows, status = report.run_benchmark(plan, tmp_path, runner, context=lambda _: {"datasets_root": "/b"})
+    assert len(calls) == 2 and rows[0]["value"] == 2.0 and status["accounts"].startswith("ran")
+    monkeypatch.setattr(report, "source_digest", lambda module: "a changed model")
+    rows, _ = report.run_benchmark(plan, tmp_path, runner, context=lambda _: {"datasets_root": "/b"})
+    assert len(calls) == 3 and rows[0]["value"] == 3.0
+
+
+def test_source_digest_sees_a_change_of_text_or_of_module_name() -> None:
+    base = report._digest([("authfit.a", b"x = 1\n")])
+    assert base == report._digest([("authfit.a", b"x = 1\n")])
+    assert base != report._digest([("authfit.a", b"x = 2\n")])
+    assert base != report._digest([("authfit.b", b"x = 1\n")])
+
+
+def test_part_inputs_key_the_simulated_part_by_its_configs_and_real_parts_by_the_data(tmp_path) -> None:
+    from authfit.features.build import FeatureSettings
+    from authfit.training.settings import TrainSettings
+
+    inputs = report.PartInputs(tmp_path / "data", SimulationSettings(), TrainSettings(), FeatureSettings(),
+                               tmp_path)
+    assert inputs.fingerprint("accounts") == {"datasets_root": str((tmp_path / "data").resolve())}
+    base = SimulationSettings()
+    other = base.model_copy(update={"mechanisms": base.mechanisms.model_copy(update={"buyer_share": 0.1})})
+    changed = report.PartInputs(tmp_path, other, TrainSettings(), FeatureSettings(), tmp_path)
+    assert changed.fingerprint("simulated") != inputs.fingerprint("simulated")
+    assert changed.fingerprint("simulated")["train"] == inputs.fingerprint("simulated")["train"]

@@ -5,19 +5,24 @@ Parts: `accounts` (labelled account sets, cross-validated), `transfer` (cross-so
 (labelled comment sets) and `simulated` (train on one synthetic world, score a shifted one). Each part's
 rows are saved under `<out>/parts/` as soon as it finishes, so an interrupted run resumes (`resume=True`)
 without redoing finished parts; a saved part is reused only when it was run with the same folds, repeats,
-seed and world sizes.
+seed and world sizes, the same inputs (data root, parsed configs) and the same source of every authfit module
+its numbers come from (`source_digest`).
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import importlib.util
 import json
 import logging
 import math
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +31,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from authfit.benchmarks.accounts import ALL_OTHERS, ROW_KEYS, SAME_CONCEPT
 from authfit.benchmarks.simulated import SimulatedBenchmark
-from authfit.datasets.paths import DatasetMissingError
+from authfit.datasets.paths import DatasetMissingError, datasets_root
 from authfit.features.build import FeatureSettings
 from authfit.simulate import SimulationSettings
 from authfit.training.settings import TrainSettings
 
 log = logging.getLogger(__name__)
 PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated")
+# The module each part's numbers come from; it and every authfit module it imports, however indirectly,
+# are in the key of a saved part, so a changed model or feature reruns the part instead of reusing stale rows.
+PART_MODULES: dict[str, str] = {
+    "accounts": "authfit.benchmarks.accounts", "transfer": "authfit.benchmarks.accounts",
+    "comments": "authfit.benchmarks.comments", "simulated": "authfit.benchmarks.simulated",
+}
 TRANSFER_PREFIX = "transfer:"
 # The issue's targets, keyed by (dataset, task or None for every task, metric): (threshold, higher is better).
 # A target applies to the rows of the anchor's protocol only (TARGET_PROTOCOLS: a protocol must contain it).
@@ -76,15 +87,76 @@ class BenchmarkPlan(BaseModel):
                    simulated=SimulatedBenchmark(train_influencers=400, test_influencers=300))
 
     def fingerprint(self, part: str) -> dict[str, object]:
-        """The settings a saved part depends on (a saved part with other settings is recomputed)."""
+        """The settings a saved part depends on, and the digest of its code (see `PART_MODULES`); a saved
+        part with another fingerprint is recomputed."""
+        code = {"code": source_digest(PART_MODULES[part])}
         if part == "simulated":
-            return {"simulated": self.simulated.model_dump()}
+            return {"simulated": self.simulated.model_dump(), **code}
         if part == "transfer":
-            return {"seed": self.seed}
-        return {"repeats": self.repeats, "folds": self.folds, "seed": self.seed}
+            return {"seed": self.seed, **code}
+        return {"repeats": self.repeats, "folds": self.folds, "seed": self.seed, **code}
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of an authfit module (a package's `__init__.py`), None for a non-module name."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    return Path(spec.origin) if spec and spec.origin and spec.origin.endswith(".py") else None
+
+
+def _imported_authfit_modules(path: Path, name: str) -> set[str]:
+    """authfit modules a source file imports anywhere (module level or inside functions); for `from a
+    import b` both `a` and `a.b` are candidates, and only those that are modules count."""
+    found: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}" if base else anchor
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)
+    # importing a.b.c runs a/__init__.py and a/b/__init__.py too
+    found.update(m.rsplit(".", k)[0] for m in list(found) for k in range(1, m.count(".") + 1))
+    return {m for m in found if m.split(".")[0] == "authfit" and _module_file(m) is not None}
+
+
+def module_closure(module: str) -> dict[str, Path]:
+    """`module` and every authfit module it imports, transitively: name -> source file."""
+    seen: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        path = _module_file(name)
+        if name in seen or path is None:
+            continue
+        seen[name] = path
+        todo.extend(_imported_authfit_modules(path, name) - set(seen))
+    return seen
+
+
+@cache  # the code a process runs is the code it imported: read it once
+def source_digest(module: str) -> str:
+    """SHA-256 over the source text of `module_closure(module)`."""
+    files = module_closure(module)
+    return _digest((name, files[name].read_bytes()) for name in sorted(files))
+
+
+def _digest(items: Iterable[tuple[str, bytes]]) -> str:
+    sha = hashlib.sha256()
+    for name, text in items:
+        sha.update(name.encode() + b"\0" + hashlib.sha256(text).digest())
+    return sha.hexdigest()
 
 
 PartRunner = Callable[[str, BenchmarkPlan], list[dict[str, object]]]
+# Per part, what else its rows depend on besides the plan (data root, parsed configs), as JSON-able values.
+PartContext = Callable[[str], dict[str, object]]
 
 
 # ---------------------------------------------------------------------------------------------- rows
@@ -249,14 +321,16 @@ def load_part(path: Path, fingerprint: dict[str, object]) -> dict[str, object] |
     return saved if saved.get("settings") == json.loads(json.dumps(fingerprint)) else None
 
 
-def run_benchmark(plan: BenchmarkPlan, out: Path, runner: PartRunner, resume: bool = True
-                  ) -> tuple[list[dict[str, object]], dict[str, str]]:
-    """Run (or reuse) every part of the plan; return all rows and a status line per part."""
+def run_benchmark(plan: BenchmarkPlan, out: Path, runner: PartRunner, resume: bool = True,
+                  context: PartContext | None = None) -> tuple[list[dict[str, object]], dict[str, str]]:
+    """Run (or reuse) every part of the plan; return all rows and a status line per part. A saved part is
+    reused only if its key, `plan.fingerprint(part)` plus `context(part)`, is the same."""
     rows: list[dict[str, object]] = []
     status: dict[str, str] = {}
     for part in plan.parts:
         path = out / "parts" / f"{part}.json"
-        saved = load_part(path, plan.fingerprint(part)) if resume else None
+        key = {**plan.fingerprint(part), **(context(part) if context else {})}
+        saved = load_part(path, key) if resume else None
         if saved is None:
             start = time.perf_counter()
             try:
@@ -265,8 +339,7 @@ def run_benchmark(plan: BenchmarkPlan, out: Path, runner: PartRunner, resume: bo
                 status[part] = f"skipped: {exc}"
                 log.warning("benchmark part %s skipped: %s", part, exc)
                 continue
-            saved = {"part": part, "settings": plan.fingerprint(part), "seconds": time.perf_counter() - start,
-                     "rows": part_rows}
+            saved = {"part": part, "settings": key, "seconds": time.perf_counter() - start, "rows": part_rows}
             _write_text_atomic(json.dumps(saved, indent=1, allow_nan=False), path)
             status[part] = f"ran in {saved['seconds']:.0f} s"
         else:
@@ -307,6 +380,14 @@ class PartInputs:
     train: TrainSettings
     features: FeatureSettings
     workdir: Path
+
+    def fingerprint(self, part: str) -> dict[str, object]:
+        """The inputs a part's rows depend on (a `PartContext`): the simulated part reads the configs, the
+        others the real data sets."""
+        if part == "simulated":
+            return {name: json.loads(getattr(self, name).model_dump_json())
+                    for name in ("simulation", "train", "features")}
+        return {"datasets_root": str((self.datasets_root or datasets_root()).resolve())}
 
 
 def part_runner(inputs: PartInputs) -> PartRunner:
