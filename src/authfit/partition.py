@@ -48,6 +48,7 @@ ROUTE: dict[str, str] = {  # the column naming each table's account
 SHARED: tuple[str, ...] = ("campaigns",)
 GLOBAL_KEYS: dict[str, str] = {"posts": "post_id", "comments": "comment_id"}
 BATCH_ROWS = 100_000
+PARQUET_READ_BUFFER = 1 << 20
 # Work files are read once, soon, on the same disk: writing them plain is several times faster than
 # compressing and dictionary-encoding them.
 WORK_FILE_OPTIONS: dict[str, object] = {"compression": "none", "use_dictionary": False}
@@ -109,7 +110,9 @@ def file_schema(path: Path) -> pa.Schema:
 def iter_batches(path: Path, schema: pa.Schema, rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
     """The file in batches of rows, each read as `io.read_raw_table` reads it: Parquet as stored, CSV as text."""
     if path.name.endswith(".parquet"):
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+        # A buffered stream reads a row group's column chunks page by page; unbuffered, each whole chunk is
+        # loaded first, so memory followed the row group (up to 1M rows) rather than the batch.
+        for batch in pq.ParquetFile(path, buffer_size=PARQUET_READ_BUFFER).iter_batches(batch_size=rows):
             yield pa.Table.from_batches([batch]).replace_schema_metadata(schema.metadata)
         return
     for chunk in _read_csv_chunks(path, rows):
