@@ -87,6 +87,16 @@ PROFILE_COLUMNS: tuple[Column, ...] = (
     Column("observed_at", Kind.TIMESTAMP, unit="UTC", description="when the profile was observed", not_future=True),
 )
 
+# Descriptive columns of any account, influencer or follower. They are not model inputs of the account
+# model (the labelled sets rarely have them), so they stay out of PROFILE_COLUMNS, but the audience sample
+# carries them like `accounts` does, so an exported follower list keeps its niche, country and age.
+ACCOUNT_CONTEXT_COLUMNS: tuple[Column, ...] = (
+    Column("category", Kind.STRING, description="content niche, e.g. fitness, beauty, food"),
+    Column("country", Kind.STRING, description="home country, ISO 3166-1 alpha-2"),
+    Column("created_at", Kind.TIMESTAMP, unit="UTC", description="account creation time, if known",
+           not_future=True),
+)
+
 _ACCOUNT_ID = Column("account_id", Kind.STRING, required=True, description="stable account identifier")
 
 ACCOUNTS = Table(
@@ -96,10 +106,7 @@ ACCOUNTS = Table(
         _ACCOUNT_ID,
         *(_count("follower_count", "followers at observed_at", required=True) if c.name == "follower_count" else c
           for c in PROFILE_COLUMNS),
-        Column("category", Kind.STRING, description="content niche, e.g. fitness, beauty, food"),
-        Column("country", Kind.STRING, description="home country, ISO 3166-1 alpha-2"),
-        Column("created_at", Kind.TIMESTAMP, unit="UTC", description="account creation time, if known",
-               not_future=True),
+        *ACCOUNT_CONTEXT_COLUMNS,
     ),
     key=("account_id",),
 )
@@ -155,6 +162,7 @@ AUDIENCE = Table(
         Column("influencer_id", Kind.STRING, required=True, description="the influencer followed"),
         Column("follower_id", Kind.STRING, required=True, description="the sampled follower"),
         *PROFILE_COLUMNS,
+        *ACCOUNT_CONTEXT_COLUMNS,
     ),
     key=("influencer_id", "follower_id"),
     foreign_keys=(ForeignKey(("influencer_id",), "accounts", ("account_id",)),),

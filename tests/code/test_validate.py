@@ -144,3 +144,18 @@ def test_summary_counts_rows_per_problem():
     result = validate_tables({"accounts": _accounts(follower_count=["-1", "-2"])}, now=NOW)
     summary = summarise_problems(result.problems)
     assert summary["rows"].tolist() == [2] and summary["example_rows"].tolist() == ["1, 2"]
+
+
+def test_audience_keeps_the_followers_niche_country_and_age_and_checks_them():
+    # The audience sample has the same descriptive columns as `accounts`: a follower export keeps them, and a
+    # follower "created" in the future is rejected like an influencer would be.
+    audience = pd.DataFrame({"influencer_id": ["a", "a"], "follower_id": ["f1", "f2"],
+                             "category": ["food", None], "country": ["CH", "DE"],
+                             "created_at": ["2018-05-01", "2031-01-01"]})
+    result = validate_tables({"accounts": _accounts(), "audience": audience}, now=NOW)
+    kept = result.tables["audience"]
+    assert kept["follower_id"].tolist() == ["f1"]
+    assert kept[["category", "country"]].iloc[0].tolist() == ["food", "CH"]
+    [reason] = _reasons(result, "audience")
+    assert reason.startswith("timestamp is in the future")
+    assert set(result.problems.loc[result.problems["table"] == "audience", "column"]) == {"created_at"}

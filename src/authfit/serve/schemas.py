@@ -51,15 +51,20 @@ class Profile(_Strict):
     observed_at: datetime | None = None
 
 
-class Account(Profile):
-    account_id: Id
-    follower_count: Count
+class AccountContext(Profile):
+    """The contract's descriptive columns, carried by influencers and sampled followers alike."""
+
     category: Id | None = None
     country: Id | None = None
     created_at: datetime | None = None
 
 
-class Follower(Profile):
+class Account(AccountContext):
+    account_id: Id
+    follower_count: Count
+
+
+class Follower(AccountContext):
     follower_id: Id
 
 
