@@ -152,6 +152,30 @@ def test_ngram_blocks_equal_the_old_searchsorted_and_bytewise_ones(values: list[
             np.testing.assert_array_equal(new_block.keep, old_block.keep)
 
 
+LINK_TEXTS = st.lists(st.one_of(st.none(), st.lists(st.sampled_from(
+    ["a", "B", " ", ".", ":", "/", "HTTPS://", "www.", "x.Com", "shop.io", "\u0130", "\u00e9", "\U0001f525",
+     "-", "\t", "\u2003", "  ", "\x0b", "\r\n", "\u200b", "\ufeff", "\u2019", "`", "\u00b4", "'", "\ufe0f"]),
+    max_size=10).map("".join)), min_size=1, max_size=25)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(TEXTS, LINK_TEXTS))
+def test_byte_level_tests_equal_the_regexes_they_replace(values: list[str | None]) -> None:
+    """Which texts hold invisible characters or apostrophes, whitespace runs or non-space whitespace;
+    spaces per text; link counts: from the UTF-8 bytes, as the RE2 kernels gave them."""
+    for arr in (_arrow(values), pc.utf8_lower(pc.utf8_normalize(_arrow(values), "NFKC"))):
+        def matches(pattern: str) -> list[bool]:
+            return pc.match_substring_regex(arr, pattern).to_pylist()
+
+        assert ct._texts_with_chars(arr, ct._INVISIBLE_CHARS).tolist() == matches(ct._INVISIBLE)
+        both = ct._texts_with_chars(arr, ct._INVISIBLE_CHARS + ct._APOSTROPHE_CHARS)
+        assert both.tolist() == matches(f"{ct._INVISIBLE}|{ct._APOSTROPHES}")
+        assert ct._texts_with_odd_whitespace(arr).tolist() == matches(r"\s{2,}|[^\S ]")
+        np.testing.assert_array_equal(ct._count_byte(arr, 32), ct._np(pc.count_substring(arr, " ")))
+        np.testing.assert_array_equal(ct._link_counts(arr),
+                                      ct._np(pc.count_substring_regex(pc.utf8_lower(arr), ct._LINKS)))
+
+
 def test_cached_powers_give_the_old_prefix_hashes_as_the_cache_grows() -> None:
     rng = np.random.default_rng(0)
     for size in (0, 5, 70_000, 300_000, 17):  # the cache starts at 2**16 and doubles past it

@@ -37,6 +37,11 @@ from authfit.modeling.split_groups import PathScoreCache, predict_raw_grouped, s
 # artefacts (the YouTube export adds BOMs mostly to ham), so they go before anything is measured.
 _INVISIBLE = r"[\x{200B}-\x{200F}\x{2060}\x{FEFF}\x{FE0E}\x{FE0F}]"
 _APOSTROPHES = r"['\x{2018}\x{2019}`\x{00B4}]"
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\ufe0e\ufe0f"  # the same sets, spelled out
+_APOSTROPHE_CHARS = "'\u2018\u2019`\u00b4"
+# RE2's \s is ASCII only: [\t\n\f\r ].
+_RE2_SPACE = np.zeros(256, dtype=bool)
+_RE2_SPACE[[9, 10, 12, 13, 32]] = True
 # Letters, numbers, marks, symbols (emoji, currency), @, # and whitespace survive; everything else is
 # punctuation whose variants ("!!", "...", "?!") should not make two comments look different.
 _PUNCTUATION = r"[^\pL\pN\pM\p{So}\p{Sc}@#\s]+"
@@ -100,14 +105,60 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
 
 def _normalise_arrow(arr: pa.Array) -> pa.Array:
     arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFKC"))
-    arr = replace_where_found(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
+    arr = replace_where_found(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "",
+                              found=_texts_with_chars(arr, _INVISIBLE_CHARS + _APOSTROPHE_CHARS))
     # The whitespace around a punctuation run goes into the same single space, so only texts with runs of
     # whitespace of their own (or tabs, newlines) need the second pass; the result is the same as turning
     # punctuation into spaces and then collapsing every whitespace run.
     arr = pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " ")
     arr = pc.utf8_trim_whitespace(arr)
     # Only runs and non-space whitespace need replacing; matching every single space costs 5x more.
-    return replace_where_found(arr, r"\s{2,}|[^\S ]", " ")
+    return replace_where_found(arr, r"\s{2,}|[^\S ]", " ", found=_texts_with_odd_whitespace(arr))
+
+
+def _texts_with_chars(arr: pa.Array, chars: str) -> np.ndarray:
+    """Per text, whether it holds any of `chars`, read off the UTF-8 bytes: only positions holding one of
+    their first bytes are compared further (in comments a few, so this is several times faster than an RE2
+    match over every text). A multi-byte character's first byte is never a continuation byte, and a
+    character never spans two texts, so this is exact."""
+    data, offsets = _utf8_buffer(arr)
+    encoded = [char.encode("utf-8") for char in chars]
+    first_byte = np.zeros(256, dtype=bool)
+    first_byte[[code[0] for code in encoded]] = True
+    at = np.flatnonzero(first_byte[data])
+    padded = np.concatenate([data, np.zeros(3, dtype=np.uint8)])  # zeros never equal a continuation byte
+    hit = np.zeros(len(at), dtype=bool)
+    for code in encoded:
+        same = padded[at] == code[0]
+        for k in range(1, len(code)):
+            same &= padded[at + k] == code[k]
+        hit |= same
+    return _texts_at(offsets, at[hit])
+
+
+def _texts_with_odd_whitespace(arr: pa.Array) -> np.ndarray:
+    """Per text, whether `\\s{2,}|[^\\S ]` (RE2, ASCII whitespace) occurs in it, from the bytes."""
+    data, offsets = _utf8_buffer(arr)
+    space = _RE2_SPACE[data]
+    pair = np.zeros(len(data), dtype=bool)  # this byte and the one before it are whitespace, in one text
+    pair[1:] = space[1:] & space[:-1]
+    starts = offsets[1:-1]
+    pair[starts[starts < len(data)]] = False
+    return _texts_at(offsets, np.flatnonzero(pair | (space & (data != _SPACE))))
+
+
+def _texts_at(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Per text, whether any of the byte `positions` lies in it."""
+    found = np.zeros(len(offsets) - 1, dtype=bool)
+    found[np.searchsorted(offsets, positions, side="right") - 1] = True
+    return found
+
+
+def _count_byte(arr: pa.Array, byte: int) -> np.ndarray:
+    """Occurrences of one ASCII byte per text (what `count_substring` gives for a one-byte pattern)."""
+    data, offsets = _utf8_buffer(arr)
+    texts = np.searchsorted(offsets, np.flatnonzero(data == byte), side="right") - 1
+    return np.bincount(texts, minlength=len(offsets) - 1).astype(np.float64)
 
 
 def comment_shape_features(texts: pd.Series, normalised: pd.Series | None = None) -> pd.DataFrame:
@@ -122,14 +173,14 @@ def comment_shape_features(texts: pd.Series, normalised: pd.Series | None = None
 
 def _shape_matrix(arr: pa.Array, normalised: pa.Array | None = None) -> np.ndarray:
     """`comment_shape_features` as a float32 matrix, from Arrow arrays (no DataFrame on the scoring path)."""
-    raw = replace_where_found(arr, _INVISIBLE, "")
+    raw = replace_where_found(arr, _INVISIBLE, "", found=_texts_with_chars(arr, _INVISIBLE_CHARS))
     normalised = _normalise_arrow(raw) if normalised is None else normalised
     n_chars = _np(pc.utf8_length(raw))
-    n_spaces = _np(pc.count_substring(normalised, " "))
+    n_spaces = _count_byte(normalised, _SPACE)
     columns = {
         "log_chars": np.log1p(n_chars),
         "log_words": np.log1p(n_spaces + (_np(pc.utf8_length(normalised)) > 0)),
-        "log_links": np.log1p(_np(pc.count_substring_regex(pc.utf8_lower(raw), _LINKS))),
+        "log_links": np.log1p(_link_counts(raw)),
         **_byte_features(raw, n_chars),
     }
     columns.update(_phrase_flags(normalised))
@@ -137,6 +188,17 @@ def _shape_matrix(arr: pa.Array, normalised: pa.Array | None = None) -> np.ndarr
     for position, name in enumerate(SHAPE_FEATURES):
         matrix[:, position] = columns[name]
     return matrix
+
+
+def _link_counts(raw: pa.Array) -> np.ndarray:
+    """`_LINKS` matches per lower-cased text; every match holds "." or ":", which lower-casing neither
+    makes nor removes, so only the texts holding one are lower-cased and scanned."""
+    counts = np.zeros(len(raw))
+    candidates = np.flatnonzero(_texts_with_chars(raw, ".:"))
+    if len(candidates):
+        lowered = pc.utf8_lower(raw.take(pa.array(candidates, type=pa.int64())))
+        counts[candidates] = _np(pc.count_substring_regex(lowered, _LINKS))
+    return counts
 
 
 @dataclass(frozen=True)
