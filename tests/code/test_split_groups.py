@@ -114,12 +114,18 @@ def test_cached_paths_give_the_same_scores_across_calls_even_when_hashes_collide
                                       booster.predict(batch, raw_score=True))
 
 
-def test_the_spam_model_pickles_without_its_path_memo() -> None:
+def test_the_spam_model_pickles_without_its_path_memo_and_rebuilds_it() -> None:
+    """The memo is per process: not pickled, made again on unpickling (so that workers forked from the
+    unpickling process inherit the booster's split points rather than each dumping it), cache empty."""
     texts = pd.Series(["free btc dm me", "love it", "so cute", "check my page"] * 6, dtype="str")
     model = ct.CommentSpamModel(kind="stacked", n_features=2**10, folds=2, lgbm_rounds=5, n_jobs=1).fit(
         texts, np.array([1.0, 0.0, 0.0, 1.0] * 6))
     before = model.decision_texts(texts)
-    assert "_path_memo" in model.__dict__
+    assert model._paths()[1]._state is not None
+    assert "_path_memo" not in model.__getstate__() and "_path_memo" in model.__dict__
     copy = pickle.loads(pickle.dumps(model))
-    assert "_path_memo" not in copy.__dict__ and "_path_memo" in model.__dict__
+    booster, points, cache = copy.__dict__["_path_memo"]
+    assert booster is copy.booster_ and cache._state is None
+    for new_points, old_points in zip(points, model._paths()[0], strict=True):
+        np.testing.assert_array_equal(new_points, old_points)
     np.testing.assert_array_equal(copy.decision_texts(texts), before)

@@ -617,6 +617,7 @@ class CommentSpamModel(BaseEstimator):
             oof_score = _oof(lambda tr, te: _logit_of(self._fit_booster(stacked[tr], y[tr]), stacked[te]),
                              folds, len(y))
             self.booster_ = self._fit_booster(stacked, y)
+            self._paths()
         self.calibrator_ = Calibrator(method="platt").fit(expit(oof_score), y)
         return self
 
@@ -673,6 +674,7 @@ class CommentSpamModel(BaseEstimator):
             raise ValueError(f"{directory}: linear weights do not match n_features={model.n_features}")
         if model.kind == "stacked":
             model.booster_ = lgb.Booster(model_file=str(directory / _BOOSTER_FILE))
+            model._paths()
         model.calibrator_ = Calibrator.from_dict(meta["calibrator"])
         return model
 
@@ -704,8 +706,9 @@ class CommentSpamModel(BaseEstimator):
         return np.column_stack([shape, margin])
 
     def _paths(self) -> tuple[tuple[np.ndarray, ...] | None, PathScoreCache]:
-        # The booster's split points (dumping it costs ~0.2 s) and the scores of paths seen so far, made on
-        # first use in each process, not at fit, so models pickled before this existed score the same way.
+        # The booster's split points (dumping it costs ~0.2 s) and the scores of paths seen so far. Made when
+        # the booster is fitted, loaded or unpickled, so that forked chunk workers inherit them rather than
+        # each dumping the booster again; and on first use, for models made before this existed.
         memo = self.__dict__.get("_path_memo")
         if memo is None or memo[0] is not self.booster_:
             memo = self._path_memo = (self.booster_, split_points(self.booster_), PathScoreCache())
@@ -713,8 +716,13 @@ class CommentSpamModel(BaseEstimator):
 
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__())  # a copy: object.__getstate__ returns the live __dict__
-        state.pop("_path_memo", None)  # per-process memo, rebuilt on first use
+        state.pop("_path_memo", None)  # per-process memo, rebuilt on unpickling
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if "booster_" in self.__dict__:
+            self._paths()
 
     def _fit_booster(self, features: np.ndarray, y: np.ndarray) -> lgb.Booster:
         params = {**_DEFAULT_LGBM, "seed": self.seed, "num_threads": self.n_jobs}
