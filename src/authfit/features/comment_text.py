@@ -72,7 +72,7 @@ _ASCII_PUNCTUATION[[*range(33, 48), *range(58, 65), *range(91, 97), *range(123, 
 # Byte -> class for `_byte_features`: 0 other, 1 upper, 2 lower, 3 digit, 4 other ASCII punctuation,
 # 5 "@", 6 "#", 7 "!" (classes 4..7 are the ASCII punctuation).
 _N_BYTE_CLASSES = 8
-_BYTE_CLASS = np.zeros(256, dtype=np.int64)
+_BYTE_CLASS = np.zeros(256, dtype=np.uint8)
 _BYTE_CLASS[_ASCII_PUNCTUATION] = 4
 _BYTE_CLASS[65:91], _BYTE_CLASS[97:123], _BYTE_CLASS[48:58] = 1, 2, 3
 _BYTE_CLASS[[64, 35, 33]] = [5, 6, 7]
@@ -147,17 +147,22 @@ def _texts_with_odd_whitespace(arr: pa.Array) -> np.ndarray:
     return _texts_at(offsets, np.flatnonzero(pair | (space & (data != _SPACE))))
 
 
+def _text_of(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The text each byte position lies in (empty texts hold none)."""
+    return np.searchsorted(offsets, positions, side="right") - 1
+
+
 def _texts_at(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Per text, whether any of the byte `positions` lies in it."""
     found = np.zeros(len(offsets) - 1, dtype=bool)
-    found[np.searchsorted(offsets, positions, side="right") - 1] = True
+    found[_text_of(offsets, positions)] = True
     return found
 
 
 def _count_byte(arr: pa.Array, byte: int) -> np.ndarray:
     """Occurrences of one ASCII byte per text (what `count_substring` gives for a one-byte pattern)."""
     data, offsets = _utf8_buffer(arr)
-    texts = np.searchsorted(offsets, np.flatnonzero(data == byte), side="right") - 1
+    texts = _text_of(offsets, np.flatnonzero(data == byte))
     return np.bincount(texts, minlength=len(offsets) - 1).astype(np.float64)
 
 
@@ -483,12 +488,14 @@ def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
     """
     data, offsets = _utf8_buffer(raw)
     n_rows = len(offsets) - 1
-    doc = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
-    classes = np.bincount(doc * _N_BYTE_CLASSES + _BYTE_CLASS[data], minlength=n_rows * _N_BYTE_CLASSES)
+    # (text, class) keys built in place from a uint8 class lookup: an int64 lookup table wrote 8 bytes a byte
+    key = np.repeat(np.arange(0, n_rows * _N_BYTE_CLASSES, _N_BYTE_CLASSES, dtype=np.int64), np.diff(offsets))
+    key += _BYTE_CLASS[data]
+    classes = np.bincount(key, minlength=n_rows * _N_BYTE_CLASSES)
     classes = classes.reshape(n_rows, _N_BYTE_CLASSES).astype(np.float64)
 
     def per_text(positions: np.ndarray) -> np.ndarray:
-        return np.bincount(doc[positions], minlength=n_rows).astype(np.float64)
+        return np.bincount(_text_of(offsets, positions), minlength=n_rows).astype(np.float64)
 
     chars = np.maximum(n_chars, 1.0)
     upper, lower, digit = classes[:, 1], classes[:, 2], classes[:, 3]
@@ -500,7 +507,7 @@ def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
     # Same byte three times running ("soooo", "!!!!"), within one text; counted at the third byte.
     same = data[1:] == data[:-1]
     third = np.flatnonzero(same[1:] & same[:-1]) + 2
-    third = third[doc[third] == doc[third - 2]]
+    third = third[_text_of(offsets, third) == _text_of(offsets, third - 2)]
     return {
         "repeat_run_share": per_text(third) / chars,
         "upper_share": upper / np.maximum(upper + lower, 1.0),
