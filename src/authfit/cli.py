@@ -6,10 +6,13 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
+
+if TYPE_CHECKING:
+    from authfit.training.settings import TrainSettings
 
 app = typer.Typer(
     name="authfit",
@@ -29,6 +32,8 @@ def _configure_logging(verbose: bool) -> None:
         for noisy in ("mlflow", "alembic", "distributed", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        # distributed sets its loggers' levels from its config when imported, after this runs
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
 @app.callback()
@@ -89,6 +94,10 @@ def simulate(
 def train(
     config: Annotated[Path, typer.Option(help="Training settings.")] = Path("configs/train.yaml"),
     data: Annotated[Path | None, typer.Option(help="Override the data directory in the config.")] = None,
+    engine: Annotated[str | None, typer.Option(
+        help="local or dask: where the influencer-level boosters are fitted (default from the config).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (engine dask); without it a local cluster is started.")] = None,
 ) -> None:
     """Train the four models, write bundles under models/, log and register them in MLflow."""
     from authfit.config import load_settings
@@ -96,7 +105,11 @@ def train(
     from authfit.training.pipeline import train_all
     from authfit.training.settings import TrainSettings
 
-    settings = load_settings(config, TrainSettings)
+    settings = with_engine(load_settings(config, TrainSettings), engine, scheduler)
+    if settings.engine.kind == "dask":
+        from authfit.modeling.dask_lgbm import quiet_lightgbm
+
+        quiet_lightgbm()
     if data is not None:
         settings = settings.model_copy(update={"data": data})
     summary = train_all(settings, load_settings(settings.features_config, FeatureSettings))
@@ -106,9 +119,22 @@ def train(
                  if k in ("roc_auc", "pr_auc", "f1", "brier", "ece", "poisson_deviance", "spearman", "ndcg_at_10")}
         tracked = summary.tracking.get(name)
         alias = f", registry: @{tracked.promotion.alias}" if tracked and tracked.promotion else ""
-        typer.echo(f"  {name}: {path}  {shown}{alias}")
+        timed = (f", fitted in {summary.fit_seconds[name]:.1f} s (engine {settings.engine.kind})"
+                 if name in summary.fit_seconds else "")
+        typer.echo(f"  {name}: {path}  {shown}{alias}{timed}")
     for note in summary.notes:
         typer.echo(f"  note: {note}")
+
+
+def with_engine(settings: TrainSettings, engine: str | None, scheduler: str | None) -> TrainSettings:
+    """The settings with the command line's engine and scheduler, validated like the config's."""
+    from authfit.modeling.settings import EngineSettings
+
+    if scheduler is not None and (engine or settings.engine.kind) != "dask":
+        raise typer.BadParameter("--scheduler needs --engine dask (or engine.kind: dask in the config)")
+    update = {k: v for k, v in (("kind", engine), ("scheduler", scheduler)) if v is not None}
+    chosen = EngineSettings.model_validate(settings.engine.model_dump() | update)
+    return settings.model_copy(update={"engine": chosen})
 
 
 @app.command()

@@ -3,13 +3,15 @@
 Binary models: grouped stratified K-fold, so that rows of one group (an account, a campaign) never sit on
 both sides of a split. Count models: Poisson/Tweedie with log(exposure) as offset and time-ordered,
 expanding-window splits, so that no fold is validated on the past of its training data.
-Boosters are trained with `lightgbm.train` so they save as plain text.
+Boosters are trained with `lightgbm.train` so they save as plain text. Fitting one booster is the only
+step an engine swaps (`BoosterTrainer`): `train_local` here, or `authfit.modeling.dask_lgbm.DaskTrainer`,
+which fits the same booster with lightgbm.dask on a Dask cluster; splits, OOF and refits stay here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import lightgbm as lgb
 import numpy as np
@@ -135,13 +137,38 @@ def _imbalance_params(y: np.ndarray, how: str) -> dict[str, object]:
     return {}
 
 
-def _train(
+Valid = tuple[pd.DataFrame, np.ndarray, np.ndarray | None]  # validation rows, labels, init scores
+
+
+class BoosterTrainer(Protocol):
+    """Fits one booster for `n_rounds` (fewer with early stopping on `valid`, whose best iteration the
+    booster's `best_iteration` then holds); the engine seam between this module and a cluster."""
+
+    name: str
+
+    def __call__(self, params: dict[str, object], X: pd.DataFrame, y: np.ndarray, n_rounds: int,
+                 init_score: np.ndarray | None = None, valid: Valid | None = None,
+                 early_stopping_rounds: int = 0) -> lgb.Booster: ...
+
+
+class LocalTrainer:
+    """`lightgbm.train` in this process."""
+
+    name = "local"
+
+    def __call__(self, params: dict[str, object], X: pd.DataFrame, y: np.ndarray, n_rounds: int,
+                 init_score: np.ndarray | None = None, valid: Valid | None = None,
+                 early_stopping_rounds: int = 0) -> lgb.Booster:
+        return train_local(params, X, y, n_rounds, init_score, valid, early_stopping_rounds)
+
+
+def train_local(
     params: dict[str, object],
     X: pd.DataFrame,
     y: np.ndarray,
     n_rounds: int,
     init_score: np.ndarray | None = None,
-    valid: tuple[pd.DataFrame, np.ndarray, np.ndarray | None] | None = None,
+    valid: Valid | None = None,
     early_stopping_rounds: int = 0,
 ) -> lgb.Booster:
     train_set = lgb.Dataset(X, label=y, init_score=init_score, free_raw_data=True)
@@ -184,10 +211,12 @@ def fit_binary_cv(
     params: LgbmParams,
     folds: int = 5,
     seed: int = 0,
+    trainer: BoosterTrainer | None = None,
 ) -> CvResult:
     """Grouped stratified K-fold with early stopping on each validation fold (binary log-loss, which
     stays defined when a fold happens to hold one class), then a refit on all rows with the median
     best iteration. OOF probabilities are raw model output: class weighting skews them, so calibrate."""
+    train = trainer or LocalTrainer()
     check_feature_frame(X)
     check_aligned(X, y=y, groups=groups)
     labels = _as_binary_labels(y)
@@ -197,7 +226,7 @@ def fit_binary_cv(
     best: list[int] = []
     for k, (tr, va) in enumerate(_binary_splits(labels, group_values, folds, seed)):
         fold_params = base | _imbalance_params(labels[tr], params.class_imbalance)
-        booster = _train(
+        booster = train(
             fold_params, X.iloc[tr], labels[tr], params.n_estimators,
             valid=(X.iloc[va], labels[va], None), early_stopping_rounds=params.early_stopping_rounds,
         )
@@ -205,7 +234,7 @@ def fit_binary_cv(
         oof[va] = booster.predict(X.iloc[va], num_iteration=best[-1])
         fold_of[va] = k
     n_rounds = max(int(np.median(best)), 1)
-    final = _train(base | _imbalance_params(labels, params.class_imbalance), X, labels, n_rounds)
+    final = train(base | _imbalance_params(labels, params.class_imbalance), X, labels, n_rounds)
     return CvResult(oof, fold_of, tuple(best), n_rounds, final, tuple(map(str, X.columns)))
 
 
@@ -242,12 +271,12 @@ def _fold_constant_into_booster(booster: lgb.Booster, constant: float) -> lgb.Bo
     return booster
 
 
-def _train_count(params: dict[str, object], X: pd.DataFrame, counts: np.ndarray, offset: np.ndarray,
-                 n_rounds: int, valid: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None = None,
+def _train_count(train: BoosterTrainer, params: dict[str, object], X: pd.DataFrame, counts: np.ndarray,
+                 offset: np.ndarray, n_rounds: int, valid: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None = None,
                  early_stopping_rounds: int = 0) -> lgb.Booster:
     base = _base_log_rate(counts, offset)
     shifted_valid = None if valid is None else (valid[0], valid[1], valid[2] + base)
-    booster = _train(params, X, counts, n_rounds, init_score=offset + base, valid=shifted_valid,
+    booster = train(params, X, counts, n_rounds, init_score=offset + base, valid=shifted_valid,
                      early_stopping_rounds=early_stopping_rounds)
     return _fold_constant_into_booster(booster, base)
 
@@ -267,9 +296,11 @@ def fit_count_cv(
     params: LgbmParams,
     folds: int = 4,
     seed: int = 0,
+    trainer: BoosterTrainer | None = None,
 ) -> CvResult:
     """Expanding-window CV over `folds + 1` time blocks: fold k trains on blocks 0..k and validates on
     block k+1 with early stopping on the count objective's own metric. OOF is NaN for block 0."""
+    train = trainer or LocalTrainer()
     check_feature_frame(X)
     check_aligned(X, y=y, exposure=exposure, time_order=time_order)
     counts = np.asarray(y, dtype=float)
@@ -283,14 +314,14 @@ def fit_count_cv(
     for k in range(folds):
         tr, va = np.flatnonzero(block <= k), np.flatnonzero(block == k + 1)
         booster = _train_count(
-            base, X.iloc[tr], counts[tr], offset[tr], params.n_estimators,
+            train, base, X.iloc[tr], counts[tr], offset[tr], params.n_estimators,
             valid=(X.iloc[va], counts[va], offset[va]), early_stopping_rounds=params.early_stopping_rounds,
         )
         best.append(int(booster.best_iteration or booster.current_iteration()))
         oof[va] = predict_count(booster, X.iloc[va], exposure=np.exp(offset[va]), num_iteration=best[-1])
         fold_of[va] = k
     n_rounds = max(int(np.median(best)), 1)
-    final = _train_count(base, X, counts, offset, n_rounds)
+    final = _train_count(train, base, X, counts, offset, n_rounds)
     return CvResult(oof, fold_of, tuple(best), n_rounds, final, tuple(map(str, X.columns)))
 
 

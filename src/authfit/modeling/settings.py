@@ -12,6 +12,19 @@ from authfit.modeling.promotion import PromotionThresholds
 from authfit.modeling.tracking import TrackingSettings
 
 
+class EngineSettings(BaseModel):
+    """Where the influencer-level models are fitted: `local` (lightgbm.train here) or `dask`
+    (lightgbm.dask on the cluster at `scheduler`, or on a LocalCluster of this machine without one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["local", "dask"] = "local"
+    scheduler: str | None = Field(None, description="Dask scheduler address, e.g. tcp://HOST:8786 (engine dask)")
+    n_workers: int = Field(2, ge=1, description="LocalCluster worker processes when no scheduler is given")
+    threads_per_worker: int = Field(1, ge=1, description="LocalCluster threads per worker (LightGBM num_threads)")
+    partitions_per_worker: int = Field(1, ge=1, description="row partitions of each training set per worker")
+
+
 class CvSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +15,15 @@ import pandas as pd
 
 from authfit.modeling.bundle import BundleMetadata, package_versions, save_bundle
 from authfit.modeling.calibration import Calibrator, choose_threshold
-from authfit.modeling.lgbm import CvResult, LgbmParams, feature_importance, fit_binary_cv, fit_count_cv
+from authfit.modeling.lgbm import (
+    BoosterTrainer,
+    CvResult,
+    LgbmParams,
+    LocalTrainer,
+    feature_importance,
+    fit_binary_cv,
+    fit_count_cv,
+)
 from authfit.modeling.metrics import (
     classification_metrics,
     count_metrics,
@@ -40,33 +49,42 @@ class FittedModel:
     exposure_column: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    fit_seconds: float = 0.0  # wall time of the CV fits and the refit, on whichever engine
 
 
 def fit_binary(name: str, X: pd.DataFrame, y: pd.Series | np.ndarray, groups: np.ndarray | None,
-               modeling: ModelingSettings) -> FittedModel:
+               modeling: ModelingSettings, trainer: BoosterTrainer | None = None) -> FittedModel:
     """Grouped CV with early stopping, isotonic/Platt calibration on the out-of-fold scores, and a
-    decision threshold chosen by the configured rule on those calibrated scores."""
+    decision threshold chosen by the configured rule on those calibrated scores. `trainer` fits each
+    booster (this process by default, or a Dask cluster); everything else happens here either way."""
     params = modeling.params_for(name)
+    trainer = trainer or LocalTrainer()
     labels = np.asarray(y, dtype=float)
-    cv = fit_binary_cv(X, labels, groups, params, folds=modeling.cv.folds, seed=modeling.cv.seed)
+    started = time.perf_counter()
+    cv = fit_binary_cv(X, labels, groups, params, folds=modeling.cv.folds, seed=modeling.cv.seed, trainer=trainer)
+    seconds = time.perf_counter() - started
     calibrator = Calibrator(method=modeling.calibration.method).fit(cv.oof, labels)
     calibrated = calibrator.transform(cv.oof)
     threshold = choose_threshold(labels, calibrated, modeling.calibration.threshold_rule)
     metrics = classification_metrics(labels, calibrated, threshold)
     metrics["threshold"] = threshold
     return FittedModel(name, "binary", cv, metrics, calibrated, calibrator, threshold,
-                       params=params.model_dump())
+                       params=params.model_dump() | {"engine": trainer.name}, fit_seconds=seconds)
 
 
 def fit_count(name: str, X: pd.DataFrame, y: pd.Series | np.ndarray, exposure: np.ndarray,
               time_order: np.ndarray, groups: np.ndarray, modeling: ModelingSettings, exposure_column: str,
-              ndcg_k: int = 10) -> FittedModel:
+              ndcg_k: int = 10, trainer: BoosterTrainer | None = None) -> FittedModel:
     """Poisson/Tweedie with log(exposure) offset and expanding-window time folds."""
     params: LgbmParams = modeling.params_for(name)
-    cv = fit_count_cv(X, y, exposure, time_order, params, folds=modeling.cv.time_folds, seed=modeling.cv.seed)
+    trainer = trainer or LocalTrainer()
+    started = time.perf_counter()
+    cv = fit_count_cv(X, y, exposure, time_order, params, folds=modeling.cv.time_folds, seed=modeling.cv.seed,
+                      trainer=trainer)
+    seconds = time.perf_counter() - started
     metrics = count_metrics(np.asarray(y, dtype=float), cv.oof, groups=groups, k=ndcg_k)
     return FittedModel(name, "count", cv, metrics, cv.oof, exposure_column=exposure_column,
-                       params=params.model_dump())
+                       params=params.model_dump() | {"engine": trainer.name}, fit_seconds=seconds)
 
 
 def report_plots(model: FittedModel, y: np.ndarray, directory: Path) -> dict[str, Path]:

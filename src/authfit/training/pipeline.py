@@ -5,6 +5,8 @@
 3. the feature builder, fitted on the contract tables with both scorers plugged in;
 4. fake engagement, on the influencer features and the `labels` table;
 5. campaign conversion, on influencer x campaign features and `outcomes`.
+Steps 4 and 5 fit their boosters with the configured engine (`engine.kind`: local, or dask for
+lightgbm.dask on a cluster); 1 and 2 are small real sets and always train locally.
 Each is saved as a bundle under models/<name>/<version>/, `models/latest.json` points at the new set,
 and each run is logged to MLflow (a failure there is reported, never fatal).
 """
@@ -21,6 +23,8 @@ import pandas as pd
 
 from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.modeling.bundle import data_fingerprint, new_version, write_latest
+from authfit.modeling.dask_lgbm import open_trainer
+from authfit.modeling.lgbm import BoosterTrainer
 from authfit.modeling.tracking import TrackingResult, config_as_dict, log_training_run
 from authfit.training.fit import FittedModel, fit_binary, fit_count, write_bundle
 from authfit.training.real_models import (
@@ -52,6 +56,7 @@ class TrainingSummary:
     tracking: dict[str, TrackingResult | None] = field(default_factory=dict)
     rejected_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    fit_seconds: dict[str, float] = field(default_factory=dict)  # CV + refit time of the engine's models
     examples: dict[str, pd.DataFrame] = field(default_factory=dict)  # input examples for the MLflow signature
 
 
@@ -95,17 +100,19 @@ def cost_curve(tables: dict[str, pd.DataFrame], bins: int = 12) -> dict[str, lis
 
 
 def train_fake_engagement(features: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                          settings: TrainSettings) -> tuple[FittedModel, np.ndarray]:
+                          settings: TrainSettings, trainer: BoosterTrainer | None = None
+                          ) -> tuple[FittedModel, np.ndarray]:
     X, y = influencer_training_set(features, tables["labels"])
-    return fit_binary(FAKE_ENGAGEMENT_MODEL, X, y, X.index.to_numpy(), settings.modeling), y
+    return fit_binary(FAKE_ENGAGEMENT_MODEL, X, y, X.index.to_numpy(), settings.modeling, trainer), y
 
 
-def train_conversion(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], settings: TrainSettings
-                     ) -> tuple[FittedModel, np.ndarray, pd.DataFrame]:
+def train_conversion(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], settings: TrainSettings,
+                     trainer: BoosterTrainer | None = None) -> tuple[FittedModel, np.ndarray, pd.DataFrame]:
     X, y, exposure, time_order, campaign = conversion_training_set(builder, tables)
     if len(X) < 50 or y.sum() == 0:
         raise TrainingError(f"campaign conversion needs >= 50 outcome rows with conversions; got {len(X)}")
-    model = fit_count(CONVERSION_MODEL, X, y, exposure, time_order, campaign, settings.modeling, EXPOSURE_COLUMN)
+    model = fit_count(CONVERSION_MODEL, X, y, exposure, time_order, campaign, settings.modeling, EXPOSURE_COLUMN,
+                      trainer=trainer)
     model.extra["cost_curve"] = cost_curve(tables)
     return model, y, X.assign(**{EXPOSURE_COLUMN: exposure})
 
@@ -135,17 +142,30 @@ def train_all(settings: TrainSettings, feature_settings: FeatureSettings) -> Tra
     account = train_account_model(settings, summary.version, summary)
     comment = train_comment_model(settings, summary.version, summary)
     builder = FeatureBuilder(feature_settings, **_scorers(account, comment)).fit(tables)
+    with open_trainer(settings.engine) as trainer:
+        train_influencer_models(builder, tables, settings, summary, trainer)
+    write_latest(settings.models_dir, summary.bundles)
+    track_all(summary, settings)
+    return summary
+
+
+def train_influencer_models(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], settings: TrainSettings,
+                            summary: TrainingSummary, trainer: BoosterTrainer) -> None:
+    """Fake engagement and campaign conversion, each booster fitted by `trainer` (the configured engine),
+    written as bundles of `summary.version` with the fitted feature builder."""
     features = builder.transform(tables)
     portable = without_scorers(builder)
     fingerprint = data_fingerprint({k: v for k, v in tables.items()})
-    fake, y_fake = train_fake_engagement(features, tables, settings)
+    fake, y_fake = train_fake_engagement(features, tables, settings, trainer)
+    summary.fit_seconds[FAKE_ENGAGEMENT_MODEL] = fake.fit_seconds
     summary.bundles[FAKE_ENGAGEMENT_MODEL] = write_bundle(
         fake, y_fake, settings.models_dir, summary.version, fingerprint, builder.feature_set_version_,
         transformers={"features": portable})
     summary.metrics[FAKE_ENGAGEMENT_MODEL] = fake.metrics
     summary.examples[FAKE_ENGAGEMENT_MODEL] = features.head(5)
     if "outcomes" in tables and "campaigns" in tables:
-        conversion, y_conv, X_conv = train_conversion(builder, tables, settings)
+        conversion, y_conv, X_conv = train_conversion(builder, tables, settings, trainer)
+        summary.fit_seconds[CONVERSION_MODEL] = conversion.fit_seconds
         summary.bundles[CONVERSION_MODEL] = write_bundle(
             conversion, y_conv, settings.models_dir, summary.version, fingerprint, builder.feature_set_version_,
             transformers={"features": portable})
@@ -153,9 +173,6 @@ def train_all(settings: TrainSettings, feature_settings: FeatureSettings) -> Tra
         summary.examples[CONVERSION_MODEL] = X_conv.head(5)
     else:
         summary.notes.append("no campaigns/outcomes tables: campaign conversion model not trained")
-    write_latest(settings.models_dir, summary.bundles)
-    track_all(summary, settings)
-    return summary
 
 
 def track_all(summary: TrainingSummary, settings: TrainSettings) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from authfit.modeling.settings import ModelingSettings
+from authfit.modeling.settings import EngineSettings, ModelingSettings
 
 ACCOUNT_MODEL = "account-authenticity"
 COMMENT_MODEL = "comment-authenticity"
@@ -40,6 +40,7 @@ class TrainSettings(BaseModel):
     project_dir: Path = Field(Path("."), description="where the embedded MLflow store lives")
     real_data: RealDataSettings = RealDataSettings()
     modeling: ModelingSettings = ModelingSettings()
+    engine: EngineSettings = Field(EngineSettings(), description="where the influencer-level boosters are fitted")
 
     @model_validator(mode="after")
     def _known_model_names(self) -> TrainSettings:
