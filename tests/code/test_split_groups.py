@@ -1,5 +1,5 @@
 """Grouped LightGBM prediction gives exactly booster.predict, on awkward values: NaN, zeros, values
-LightGBM counts as zero, values equal to a threshold, and categorical splits (no grouping)."""
+LightGBM counts as zero, values equal to a threshold, and categorical splits or linear leaves (no grouping)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,17 @@ def test_rows_of_a_group_agree_on_every_threshold() -> None:
     for column, thresholds in enumerate(points):
         side = pd.DataFrame(X[:, [column]] <= thresholds[np.newaxis, :]).assign(nan=np.isnan(X[:, column]))
         assert (side.groupby(group).nunique() <= 1).all().all()
+
+
+def test_linear_leaves_are_not_grouped_but_predicted_alike() -> None:
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(500, 3))
+    booster = lgb.train({"objective": "regression", "linear_tree": True, "num_leaves": 4, "verbose": -1,
+                         "num_threads": 1}, lgb.Dataset(X, label=2 * X[:, 0] + X[:, 1]), 5)
+    assert split_points(booster) is None
+    test = np.round(rng.normal(size=(2000, 3)), 1)  # rows sharing paths, with different values
+    np.testing.assert_array_equal(predict_raw_grouped(booster, test, split_points(booster)),
+                                  booster.predict(test, raw_score=True))
 
 
 def test_categorical_splits_are_not_grouped_but_predicted_alike() -> None:

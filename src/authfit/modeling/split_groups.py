@@ -26,12 +26,12 @@ def split_points(booster: lgb.Booster) -> tuple[np.ndarray, ...] | None:
     """Per feature, the sorted distinct thresholds of the booster's splits on it. None when some split is
     not a plain numeric `<=` (categorical) or leaves are linear: then rows cannot be grouped this way."""
     model = booster.dump_model()
-    if any(tree.get("is_linear") for tree in model["tree_info"]) or model.get("is_linear"):
-        return None
     points: list[set[float]] = [set() for _ in range(booster.num_feature())]
     stack = [tree["tree_structure"] for tree in model["tree_info"]]
     while stack:
         node = stack.pop()
+        if "leaf_const" in node:  # a linear leaf: its value depends on the features, not on the path alone
+            return None
         if "split_index" not in node:
             continue
         if node["decision_type"] != "<=":
