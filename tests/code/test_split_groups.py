@@ -1,5 +1,5 @@
 """Grouped LightGBM prediction gives exactly booster.predict, on awkward values: NaN, zeros, values
-LightGBM counts as zero, values equal to a threshold, and categorical splits or linear leaves (no grouping)."""
+LightGBM counts as zero, values equal to a threshold; categorical splits and linear leaves are not grouped."""
 
 from __future__ import annotations
 
