@@ -73,6 +73,41 @@ def test_cv_binary_learns_a_planted_signal_without_peeking() -> None:
     assert shuffled["roc_auc"].mean() < 0.65  # no signal, no score: the protocol does not leak labels
 
 
+def test_borrowed_rows_are_flagged_weighted_per_class_and_kept_to_the_known_columns() -> None:
+    own = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [np.nan] * 4})
+    other = pd.DataFrame({"b": [9.0, 9.0], "a": [5.0, 6.0], "c": [7.0, 7.0]})
+    x, y, w = bench.with_borrowed_rows(own, np.array([0, 0, 0, 1]), [(other, np.array([0, 1]))])
+    assert list(x.columns) == ["a", bench.OWN_SOURCE]  # b is unknown in the own fold, c is not its column
+    assert x[bench.OWN_SOURCE].tolist() == [1.0] * 4 + [0.0] * 2 and x["a"].tolist()[4:] == [5.0, 6.0]
+    assert y.tolist() == [0, 0, 0, 1, 0, 1] and w.tolist() == [1.0] * 4 + [3.0, 1.0]
+
+
+def test_the_borrowing_model_scores_test_rows_as_the_own_source() -> None:
+    """A borrowed source where the signal means the opposite: test rows must be read as own rows."""
+    rng = np.random.default_rng(1)
+    y, y_other = rng.integers(0, 2, 300), rng.integers(0, 2, 600)
+    x = pd.DataFrame({"signal": y + rng.normal(0, 0.3, 300)})
+    other = pd.DataFrame({"signal": (1 - y_other) + rng.normal(0, 0.3, 600)})
+    fitter = bench.borrowing_fitter([(other, y_other)])
+    predictions = bench.cv_predictions(x, y, np.arange(300), QUICK, fitter=fitter)
+    assert len(predictions) == 300 and sorted(predictions["row"]) == list(range(300))
+    assert bench.roc_auc_score(y[predictions["row"]], predictions["p"]) > 0.9
+
+
+def test_blend_learns_a_planted_signal_and_picks_its_cut_on_the_inner_split() -> None:
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 300)
+    x = pd.DataFrame({"signal": y + rng.normal(0, 0.4, 300), "noise": rng.normal(size=300)})
+    borrowed = [(pd.DataFrame({"signal": rng.normal(size=100), "noise": rng.normal(size=100)}),
+                 rng.integers(0, 2, 100))]
+    predictions = bench.cv_predictions(x, y, np.arange(300), QUICK, bench._threshold_rule("macro_f1"),
+                                       fitter=bench.blend_fitter(borrowed),
+                                       inner_folds=bench.BLEND_INNER_FOLDS)
+    folds = bench.fold_metrics(predictions, y)
+    assert folds["roc_auc"].mean() > 0.9 and folds["macro_f1"].mean() > 0.8
+    assert predictions.groupby("fold")["cut"].nunique().eq(1).all() and predictions["cut"].nunique() == 3
+
+
 def _require(name: str) -> None:
     try:
         dataset_dir(name)
