@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from authfit.features import comment_text as ct
 from authfit.features import comments as cm
 from authfit.features import text as tx
-from authfit.features.build import split_by_accounts, take_rows
+from authfit.features.build import _positions_by_chunk, split_by_accounts, take_rows
 from authfit.features.topics import TopicModel
 
 # Whitespace of several kinds, punctuation next to it, apostrophes, invisible characters, mentions,
@@ -274,3 +274,14 @@ def test_topic_counts_look_up_the_vocabulary_as_get_indexer_did() -> None:
     np.add.at(expected, (tokens.rows[use], column[use]), 1.0)
     np.testing.assert_array_equal(model._count(tokens).toarray(), expected)
     assert expected.sum() > 0 and not use.all()  # some words known, some not
+
+
+def test_chunk_positions_from_the_narrow_radix_sort_equal_the_int64_sort() -> None:
+    rng = np.random.default_rng(1)
+    for n_chunks in (1, 7, 40_000):  # the last one too wide for int16: the int64 sort is kept
+        codes = rng.integers(-1, n_chunks, 5_000).astype(np.int64)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(n_chunks + 1))
+        expected = [order[bounds[i]:bounds[i + 1]] for i in range(n_chunks)]
+        for got, want in zip(_positions_by_chunk(codes, n_chunks), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
