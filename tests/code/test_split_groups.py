@@ -140,3 +140,16 @@ def test_the_spam_model_pickles_without_its_path_memo_and_rebuilds_it() -> None:
     for new_points, old_points in zip(points, model._paths()[0], strict=True):
         np.testing.assert_array_equal(new_points, old_points)
     np.testing.assert_array_equal(copy.decision_texts(texts), before)
+
+
+def test_split_points_are_the_exact_thresholds_of_the_model_text() -> None:
+    """Grouping is exact only with the thresholds LightGBM compares against, to the last bit: those of
+    dump_model must equal the model text's (written to round-trip) for this LightGBM version."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(800, 4)) * np.array([1e-3, 1.0, 1e6, 1.0])
+    booster = _booster(X, (X[:, 0] * 1e3 + X[:, 1] + X[:, 2] / 1e6 > 0.3).astype(float))
+    written: set[float] = set()
+    for line in booster.model_to_string().splitlines():
+        if line.startswith("threshold="):
+            written |= {float(value) for value in line.split("=", 1)[1].split()}
+    assert set(np.concatenate(split_points(booster)).tolist()) == written
