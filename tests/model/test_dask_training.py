@@ -151,12 +151,14 @@ def readme_dask_train_command() -> list[str]:
 
 
 def test_the_readmes_dask_train_command_trains_on_a_cluster(tmp_path):
-    """As written in the README, with its config cut down (no real sources, 3 folds, no MLflow) and its
-    placeholder scheduler replaced by a LocalCluster's."""
+    """As written in the README, with its config cut down (no real sources, 3 folds, 150 rounds, no MLflow)
+    and its placeholder scheduler replaced by a LocalCluster's."""
     world = tmp_path / "world"
     write_world(load_settings(Path("configs/simulate.yaml"), SimulationSettings), 150, 5, world)
     base = small_train_settings(world, tmp_path)
+    modeling = base.modeling.model_copy(update={"lgbm": base.modeling.lgbm.model_copy(update={"n_estimators": 150})})
     small = base.model_copy(update={
+        "modeling": modeling,
         "real_data": base.real_data.model_copy(update={"account_sources": [], "comment_sources": []})})
     config = tmp_path / "train.yaml"
     config.write_text(yaml.safe_dump(small.model_dump(mode="json")), encoding="utf-8")
