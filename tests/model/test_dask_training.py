@@ -65,7 +65,10 @@ def test_one_worker_gives_the_local_engines_boosters_tree_for_tree():
         binary = [fit_binary_cv(frame, y, None, FAST, folds=3, seed=1, trainer=t) for t in (None, trainer)]
         count = [fit_count_cv(frame, counts, exposure, np.arange(500) // 50, FAST, folds=3, trainer=t)
                  for t in (None, trainer)]
-    for local, dask in (binary, count):
+        tweedie = FAST.model_copy(update={"count_objective": "tweedie", "tweedie_variance_power": 1.3})  # not the default
+        tweedies = [fit_count_cv(frame, counts, exposure, np.arange(500) // 50, tweedie, folds=2, trainer=t)
+                    for t in (None, trainer)]
+    for local, dask in (binary, count, tweedies):
         assert dask.best_iterations == local.best_iterations and dask.n_rounds == local.n_rounds
         np.testing.assert_allclose(dask.oof, local.oof, rtol=1e-12, equal_nan=True)
         assert _trees(dask.booster) == _trees(local.booster)
