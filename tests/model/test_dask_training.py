@@ -65,7 +65,8 @@ def test_one_worker_gives_the_local_engines_boosters_tree_for_tree():
         binary = [fit_binary_cv(frame, y, None, FAST, folds=3, seed=1, trainer=t) for t in (None, trainer)]
         count = [fit_count_cv(frame, counts, exposure, np.arange(500) // 50, FAST, folds=3, trainer=t)
                  for t in (None, trainer)]
-        tweedie = FAST.model_copy(update={"count_objective": "tweedie", "tweedie_variance_power": 1.3})  # not the default
+        # a power off LightGBM's default 1.5, so a parameter lost on the way to the workers shows
+        tweedie = FAST.model_copy(update={"count_objective": "tweedie", "tweedie_variance_power": 1.3})
         tweedies = [fit_count_cv(frame, counts, exposure, np.arange(500) // 50, tweedie, folds=2, trainer=t)
                     for t in (None, trainer)]
     for local, dask in (binary, count, tweedies):
@@ -129,7 +130,8 @@ def test_the_dask_model_set_scores_every_influencer_and_ranks_like_the_local_one
     labels = held_out_world["labels"].set_index("account_id")["fake_engagement"].reindex(p_local.index)
     auc_local, auc_dask = roc_auc_score(labels, p_local), roc_auc_score(labels, p_dask)
     assert auc_dask > 0.8 and abs(auc_dask - auc_local) < 0.04, (auc_local, auc_dask)
-    oof = {e: s.metrics[FAKE_ENGAGEMENT_MODEL]["roc_auc"] for e, s in (("local", trained.summary), ("dask", summary))}
+    oof = {engine: run.metrics[FAKE_ENGAGEMENT_MODEL]["roc_auc"]
+           for engine, run in (("local", trained.summary), ("dask", summary))}
     assert abs(oof["dask"] - oof["local"]) < 0.04, oof
 
 
@@ -159,7 +161,8 @@ def test_the_readmes_dask_train_command_trains_on_a_cluster(tmp_path):
     world = tmp_path / "world"
     write_world(load_settings(Path("configs/simulate.yaml"), SimulationSettings), 150, 5, world)
     base = small_train_settings(world, tmp_path)
-    modeling = base.modeling.model_copy(update={"lgbm": base.modeling.lgbm.model_copy(update={"n_estimators": 150})})
+    lgbm = base.modeling.lgbm.model_copy(update={"n_estimators": 150})
+    modeling = base.modeling.model_copy(update={"lgbm": lgbm})
     small = base.model_copy(update={
         "modeling": modeling,
         "real_data": base.real_data.model_copy(update={"account_sources": [], "comment_sources": []})})
