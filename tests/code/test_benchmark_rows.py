@@ -160,6 +160,8 @@ def test_a_part_key_covers_the_code_its_numbers_come_from() -> None:
     assert {"authfit.benchmarks.accounts", "authfit.features.account_profile",
             "authfit.datasets.labelled_accounts", "authfit.features", "authfit"} <= set(accounts)
     assert "authfit.cli" not in accounts and "authfit.benchmarks.comments" not in accounts
+    # a package's __init__ is in (it runs), but not what it imports: features/__init__ is not build.py
+    assert "authfit.features.build" not in accounts
     # simulated trains the whole pipeline, which it imports only through train_all
     assert "authfit.training.pipeline" in report.module_closure(report.PART_MODULES["simulated"])
     fingerprint = report.BenchmarkPlan().fingerprint("accounts")

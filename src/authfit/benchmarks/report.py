@@ -108,7 +108,7 @@ def _module_file(name: str) -> Path | None:
 
 def _imported_authfit_modules(path: Path, name: str) -> set[str]:
     """authfit modules a source file imports anywhere (module level or inside functions); for `from a
-    import b` both `a` and `a.b` are candidates, and only those that are modules count."""
+    import b` both `a` and `a.b` are candidates (b may be a name `a` defines), and only modules count."""
     found: set[str] = set()
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -121,13 +121,14 @@ def _imported_authfit_modules(path: Path, name: str) -> set[str]:
                 base = f"{anchor}.{base}" if base else anchor
             found.add(base)
             found.update(f"{base}.{a.name}" for a in node.names)
-    # importing a.b.c runs a/__init__.py and a/b/__init__.py too
-    found.update(m.rsplit(".", k)[0] for m in list(found) for k in range(1, m.count(".") + 1))
     return {m for m in found if m.split(".")[0] == "authfit" and _module_file(m) is not None}
 
 
 def module_closure(module: str) -> dict[str, Path]:
-    """`module` and every authfit module it imports, transitively: name -> source file."""
+    """`module` and every authfit module it imports, transitively: name -> source file. Importing a.b.c also
+    runs the `__init__.py` of a and a.b: their text is included, but what they import is followed only when
+    a module imports the package itself (`from a.b import name`), else one feature-package `__init__` would
+    pull the whole package in."""
     seen: dict[str, Path] = {}
     todo = [module]
     while todo:
@@ -137,7 +138,8 @@ def module_closure(module: str) -> dict[str, Path]:
             continue
         seen[name] = path
         todo.extend(_imported_authfit_modules(path, name) - set(seen))
-    return seen
+    parents = {m.rsplit(".", k)[0] for m in seen for k in range(1, m.count(".") + 1)}
+    return seen | {p: f for p in sorted(parents - set(seen)) if (f := _module_file(p)) is not None}
 
 
 @cache  # the code a process runs is the code it imported: read it once
