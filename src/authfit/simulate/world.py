@@ -148,6 +148,12 @@ def _audience(plan: WorldPlan, rng: np.random.Generator, inf: Influencers, ids: 
     table = user_profiles(numbers, users, plan.seed, s)
     table.insert(0, "influencer_id", as_series(ids.take(pa.array(owner))))
     table["observed_at"] = timestamps(s, np.full(owner.size, window_days(s)))
+    # Followers are not given a niche, a country or an age in this story (nothing here depends on them, and
+    # drawing them would shift the random stream of every table after this one); the contract's columns are
+    # written, empty, as an export without them would arrive.
+    table["category"] = pd.Series(None, index=table.index, dtype="object")
+    table["country"] = pd.Series(None, index=table.index, dtype="object")
+    table["created_at"] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns, UTC]")
     sampled_share = _mean_by(owner, n, fake.astype(np.float64))
     return table, sampled_share
 
