@@ -170,6 +170,16 @@ def test_stacked_model_trains_saves_and_ranks(tmp_path: Path) -> None:
     np.testing.assert_allclose(CommentSpamModel.load(tmp_path).predict_proba_texts(test_texts), proba)
 
 
+def test_two_fits_are_identical_whatever_the_global_random_state() -> None:
+    """Retraining on the same data must give the same model (liblinear shuffles rows unless seeded)."""
+    texts, labels = _spam_ham(400, seed=5)
+    fits = []
+    for global_seed in (1, 2):
+        np.random.seed(global_seed)
+        fits.append(CommentSpamModel(kind="linear", n_features=N, folds=2, seed=7).fit(texts, labels))
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+
+
 def test_model_rejects_bad_labels_and_kinds() -> None:
     texts = pd.Series(["a", "b", "c"], dtype="str")
     with pytest.raises(ValueError, match="0/1"):

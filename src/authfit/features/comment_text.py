@@ -611,9 +611,9 @@ class CommentSpamModel(BaseEstimator):
         # are rescaled below so they apply to the raw features.
         matrix = sp.hstack([hashed_part, sp.csr_matrix(shape * _SHAPE_SCALE)], format="csr")
         folds = _fold_ids(y, groups, self.folds, self.seed)
-        oof_margin = _oof(lambda tr, te: _fit_linear(matrix[tr], y[tr], self.C).decision_function(matrix[te]),
-                          folds, len(y))
-        linear = _fit_linear(matrix, y, self.C)
+        oof_margin = _oof(lambda tr, te: _fit_linear(matrix[tr], y[tr], self.C, self.seed)
+                          .decision_function(matrix[te]), folds, len(y))
+        linear = _fit_linear(matrix, y, self.C, self.seed)
         coef = linear.coef_.ravel().copy()
         coef[self.n_features:] *= _SHAPE_SCALE
         self.coef_ = coef.astype(np.float32)
@@ -736,8 +736,9 @@ class CommentSpamModel(BaseEstimator):
         return lgb.train(params, lgb.Dataset(features, label=y), num_boost_round=self.lgbm_rounds)
 
 
-def _fit_linear(matrix: sp.csr_matrix, y: np.ndarray, C: float) -> LinearSVC:
-    return LinearSVC(C=C, max_iter=5000).fit(matrix, y)
+def _fit_linear(matrix: sp.csr_matrix, y: np.ndarray, C: float, seed: int) -> LinearSVC:
+    # liblinear's dual solver visits rows in a random order: unseeded, two fits differ in the last digits
+    return LinearSVC(C=C, max_iter=5000, random_state=seed).fit(matrix, y)
 
 
 def _logit_of(booster: lgb.Booster, features: np.ndarray, num_threads: int = 0) -> np.ndarray:
