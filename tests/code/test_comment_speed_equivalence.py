@@ -209,7 +209,7 @@ def test_factorize_strings_matches_pandas(values: list[str | None]) -> None:
 def test_token_sets_of_distinct_texts_expand_to_the_per_comment_sets(values: list[str | None]) -> None:
     """The old path tokenised every comment; the new one tokenises each distinct text and expands."""
     texts = pd.Series(values + values[::2], dtype="str")  # with repeats
-    captions = pd.Series(["a caption with words", None], dtype="str")
+    captions = tx.caption_tokens(pd.Series(["a caption with words #tag", None], dtype="str"))
     per_row = cm._token_sets(texts, captions)
     old_mine = per_row.rows < len(texts)
     expected = sorted(zip(per_row.rows[old_mine].tolist(), per_row.vocab[per_row.codes[old_mine]].tolist()))

@@ -15,7 +15,7 @@ from authfit.features.comments import (
     CommentFeatureSettings,
     comment_pattern_features,
 )
-from authfit.features.text import collapse_repeats, dedupe_pairs, normalise_text, tokenise
+from authfit.features.text import caption_tokens, collapse_repeats, dedupe_pairs, normalise_text, tokenise
 from authfit.validate import coerce_table
 
 NOW = pd.Timestamp("2024-06-01", tz="UTC")
@@ -171,6 +171,18 @@ def test_caption_relevance():
     assert out.loc["on", "caption_overlap_share"] == 1.0
     assert out.loc["off", "caption_relevance_mean"] == 0.0  # emoji-only comment has no content words
     assert out.loc["off", "caption_overlap_share"] == 0.0
+
+
+def test_caption_hashtags_count_as_words_once_and_shared_tokens_change_nothing():
+    posts = _posts(("p1", "on", "#Sourdough #sourdough loaf"), ("p2", "on", "x"))
+    comments = _comments(posts, ("p1", "u1", "sourdough!", 1), ("p2", "u2", "x marks it", 1))
+    out = _features(posts, comments)
+    # {sourdough} vs {sourdough, loaf}: the tags are the word "sourdough" once, not "#sourdough" as well;
+    # the one-letter caption "x" has no content word, so p2's comment is left out
+    assert out.loc["on", "caption_relevance_mean"] == pytest.approx(1 / np.sqrt(2))
+    shared = comment_pattern_features(posts, comments, None, CommentFeatureSettings(),
+                                      caption_tokens(posts["caption"]))
+    pd.testing.assert_frame_equal(shared, out)
 
 
 def test_spam_scorer_sees_each_distinct_text_once():

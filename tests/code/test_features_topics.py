@@ -140,6 +140,27 @@ def test_sponsored_share_from_flag_tags_and_phrases(model):
     assert out.loc["s", "hashtags_per_post"] == pytest.approx(3 / 4)
 
 
+def test_hashtags_are_counted_from_the_caption_tokens(model):
+    rows = [("a", "#Gym and #gym day #a", 0.0, 0.0), ("a", "no tags, just #", 1.0, 0.0),
+            ("b", "leg#day #fitness💪#gym", 0.0, 0.0)]
+    out = content_features(_posts(rows), model, NOW, ContentFeatureSettings())
+    assert out.loc["a", "hashtags_per_post"] == 1.0  # 2 + 0 over two posts: one-letter "#a" is not a tag
+    assert out.loc["b", "hashtags_per_post"] == 3.0  # glued tags count, an emoji separates them
+
+
+@pytest.mark.parametrize("window_days", [None, 10.0])
+def test_shared_caption_tokens_give_the_same_features(model, window_days):
+    """The builder tokenises captions once for the topic and comment families; handing those tokens in
+    (also when the window drops posts) must equal tokenising inside."""
+    rows = [(niche, caption, 3.0 * i if niche == "food" else 357.0 + i, float(i == 1))  # food: before the window
+            for niche, captions in NICHES.items() for i, caption in enumerate(captions)]
+    posts = _posts(rows)
+    settings = ContentFeatureSettings(window_days=window_days)
+    shared = content_features(posts, model, NOW, settings, caption_tokens(posts["caption"]))
+    pd.testing.assert_frame_equal(shared, content_features(posts, model, NOW, settings))
+    assert shared["topic_entropy"].notna().any()
+
+
 def test_content_output_contract(model):
     posts = _niche_posts()
     before = posts.copy()

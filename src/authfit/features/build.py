@@ -34,6 +34,7 @@ from authfit.features.engagement import (
     engagement_features,
 )
 from authfit.features.growth import GrowthSettings, growth_features
+from authfit.features.text import caption_tokens
 from authfit.features.topics import ContentFeatureSettings, TopicModel, brand_fit, content_features
 from authfit.validate import empty_table
 
@@ -258,13 +259,14 @@ class FeatureBuilder(BaseEstimator):
         s = self._settings
         accounts, posts, history = tables["accounts"], tables["posts"], tables["follower_history"]
         ids = pd.Index(accounts["account_id"], name="account_id")
+        captions = caption_tokens(posts["caption"])  # for the topic and the comment-relevance features
         frames = [
             account_profile_features(accounts.set_index("account_id")),
             growth_features(history, posts, as_of, s.growth),
             engagement_features(accounts, posts, self.benchmark_, as_of, s.engagement, history=history),
             audience_features(tables["audience"], self.account_scorer, self.error_rates, s.audience),
-            comment_pattern_features(posts, tables["comments"], self.comment_scorer, s.comments),
-            content_features(posts, self.topic_model_, as_of, s.content),
+            comment_pattern_features(posts, tables["comments"], self.comment_scorer, s.comments, captions),
+            content_features(posts, self.topic_model_, as_of, s.content, captions),
         ]
         out = pd.concat([f.reindex(ids) for f in frames], axis=1)
         out.index.name = "account_id"

@@ -17,7 +17,16 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from authfit.features.registry import FeatureSpec
-from authfit.features.text import Tokens, collapse_repeats, dedupe_pairs, recode, tokenise
+from authfit.features.text import (
+    Tokens,
+    caption_tokens,
+    collapse_repeats,
+    dedupe_pairs,
+    is_hashtag,
+    recode,
+    stack_tokens,
+    tokenise,
+)
 
 FAMILY = "comments"
 
@@ -53,7 +62,8 @@ FEATURES: tuple[FeatureSpec, ...] = (
                 "mean over posts of (sd - mean)/(sd + mean) of gaps between consecutive comments; "
                 "-1 regular, 0 random, ->1 bursty"),
     FeatureSpec("caption_relevance_mean", FAMILY,
-                "mean cosine between a comment's content-word set and its post caption's content-word set"),
+                "mean cosine between a comment's content-word set and its post caption's content-word set "
+                "(caption words of 2+ characters, hashtags as words)"),
     FeatureSpec("caption_overlap_share", FAMILY,
                 "share of comments (with content words) sharing at least one content word with the caption"),
     FeatureSpec("spam_prob_mean", FAMILY, "mean comment-spam probability from the comment scorer"),
@@ -209,9 +219,12 @@ def _per_comment(per_distinct: np.ndarray, text_codes: np.ndarray) -> np.ndarray
     return np.append(per_distinct, 0)[text_codes]
 
 
-def _token_sets(texts: pd.Series, captions: pd.Series) -> Tokens:
-    """Token sets of the texts (rows 0..n-1) then the captions (rows n..), on one shared vocabulary."""
-    tokens = tokenise(pd.concat([texts, captions], ignore_index=True))
+def _token_sets(texts: pd.Series, captions: Tokens) -> Tokens:
+    """Token sets of the texts (rows 0..n-1) then of the captions' words (rows n..), on one shared
+    vocabulary. Captions come as `caption_tokens` makes them, shared with the topic model so each caption
+    is tokenised once; their hashtags count as words only ("#gym" as "gym"), as in comments."""
+    words = captions.without(is_hashtag(captions.vocab))
+    tokens = stack_tokens(tokenise(texts), words)
     codes, vocab = recode(tokens.codes, tokens.vocab, collapse_repeats(tokens.vocab))
     rows, codes = dedupe_pairs(tokens.rows, codes, len(vocab))
     return Tokens(rows=rows, codes=codes, vocab=vocab, n_texts=tokens.n_texts)
@@ -287,7 +300,7 @@ def _relevance_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_c
     }
 
 
-def _text_features(frame: _Frame, text_codes: np.ndarray, uniques: pd.Series, captions: pd.Series,
+def _text_features(frame: _Frame, text_codes: np.ndarray, uniques: pd.Series, captions: Tokens,
                    settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
     """Bots and generic comments repeat, so only the distinct texts (`uniques`; `text_codes` per comment,
     -1 when missing) are tokenised."""
@@ -298,7 +311,7 @@ def _text_features(frame: _Frame, text_codes: np.ndarray, uniques: pd.Series, ca
     exact[text_known] = _repeated(frame.account[text_known], text_codes[text_known])
     out = {"exact_duplicate_share": _share(frame.account, exact, frame.n_accounts, text_known)}
     out |= _shape_features(frame, sets, is_word, text_codes, len(uniques), settings)
-    out |= _relevance_features(frame, sets, is_word, text_codes, len(uniques), len(captions), settings)
+    out |= _relevance_features(frame, sets, is_word, text_codes, len(uniques), captions.n_texts, settings)
     return out
 
 
@@ -402,14 +415,16 @@ def _spam_features(frame: _Frame, codes: np.ndarray, uniques: pd.Series, scorer:
 
 def comment_pattern_features(posts: pd.DataFrame, comments: pd.DataFrame,
                              comment_scorer: CommentScorer | None,
-                             settings: CommentFeatureSettings) -> pd.DataFrame:
+                             settings: CommentFeatureSettings, captions: Tokens | None = None) -> pd.DataFrame:
     """Comment-pattern features, one row per account that has posts (index "account_id").
 
     Inputs are typed `posts` and `comments` tables (see authfit.schema), already restricted to the as-of
     date. Shares are NaN where the account has no comment they could be computed on; never inf.
+    `captions`: `caption_tokens(posts["caption"])` when the caller has it already.
     """
     frame, comments = _build_frame(posts, comments)
-    captions = posts["caption"].reset_index(drop=True)
+    if captions is None:
+        captions = caption_tokens(posts["caption"])
     text_codes, text_uniques = factorize_strings(comments["text"])
     values = _volume_features(posts, frame)
     values |= _text_features(frame, text_codes, text_uniques, captions, settings)

@@ -34,6 +34,18 @@ class Tokens:
     vocab: np.ndarray
     n_texts: int
 
+    def take_texts(self, keep: np.ndarray) -> Tokens:
+        """The tokens of the texts where `keep` (a bool per text) is True, renumbered 0..keep.sum()-1."""
+        new_row = np.cumsum(keep) - 1
+        mine = keep[self.rows]
+        return Tokens(rows=new_row[self.rows[mine]], codes=self.codes[mine], vocab=self.vocab,
+                      n_texts=int(keep.sum()))
+
+    def without(self, drop: np.ndarray) -> Tokens:
+        """These tokens minus the occurrences of the vocabulary entries flagged in `drop`."""
+        keep = ~drop[self.codes]
+        return Tokens(rows=self.rows[keep], codes=self.codes[keep], vocab=self.vocab, n_texts=self.n_texts)
+
     @property
     def is_word(self) -> np.ndarray:
         """Per vocabulary entry: True for words (letters or digits), False for emoji and other symbols."""
@@ -149,6 +161,19 @@ def caption_tokens(captions: pd.Series) -> Tokens:
     """
     arr = pc.replace_substring_regex(pc.utf8_lower(_to_arrow(captions)), _CAPTION_PUNCTUATION, " ")
     return _split_hashtags(_encode(arr, len(captions)))
+
+
+def stack_tokens(first: Tokens, second: Tokens) -> Tokens:
+    """`first`'s texts then `second`'s (rows offset by first.n_texts), their vocabularies side by side:
+    an entry in both appears twice until `recode` merges them."""
+    return Tokens(rows=np.concatenate([first.rows, second.rows + first.n_texts]),
+                  codes=np.concatenate([first.codes, second.codes + len(first.vocab)]),
+                  vocab=np.concatenate([first.vocab, second.vocab]), n_texts=first.n_texts + second.n_texts)
+
+
+def is_hashtag(vocab: np.ndarray) -> np.ndarray:
+    """Per vocabulary entry: True for hashtags ("#gym") as `caption_tokens` keeps them."""
+    return pc.starts_with(_vocab_arrow(vocab), "#").to_numpy(zero_copy_only=False).astype(bool)
 
 
 def collapse_repeats(vocab: np.ndarray) -> np.ndarray:

@@ -21,13 +21,12 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.utils.validation import check_is_fitted
 
 from authfit.features.registry import FeatureSpec
-from authfit.features.text import Tokens, caption_tokens, dedupe_pairs
+from authfit.features.text import Tokens, caption_tokens, dedupe_pairs, is_hashtag
 
 FAMILY = "content"
 BRAND_FAMILY = "brand_fit"
 DEFAULT_N_TOPICS = 12
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
-_HASHTAG = r"#[\pL\pN\pM_]+"  # no capture group: RE2 then counts with its fast DFA
 
 
 def topic_columns(n_topics: int) -> list[str]:
@@ -47,7 +46,7 @@ def content_feature_specs(n_topics: int = DEFAULT_N_TOPICS) -> tuple[FeatureSpec
         FeatureSpec("posting_gap_cv", FAMILY,
                     "coefficient of variation of the gaps between consecutive posts"),
         FeatureSpec("days_since_last_post", FAMILY, "days from the last post to as_of"),
-        FeatureSpec("hashtags_per_post", FAMILY, "mean number of hashtags per caption"),
+        FeatureSpec("hashtags_per_post", FAMILY, "mean number of hashtags (of 2+ characters) per caption"),
         FeatureSpec("sponsored_share", FAMILY,
                     "share of posts marked is_sponsored, tagged #ad/#sponsored/#werbung/... "
                     "or saying 'paid partnership'"),
@@ -178,7 +177,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
 
     def transform(self, captions: pd.Series) -> np.ndarray:
-        return self.topics_of_tfidf(self.tfidf(captions))
+        return self.transform_tokens(caption_tokens(captions))
+
+    def transform_tokens(self, tokens: Tokens) -> np.ndarray:
+        """`transform` of captions already tokenised by `caption_tokens`."""
+        check_is_fitted(self, "components_")
+        return self.topics_of_tfidf(self._weigh(self._count(tokens)))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted state as plain arrays (safe to store with np.savez, no pickle)."""
@@ -200,28 +204,34 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return model
 
 
-def _sponsored_pattern(settings: ContentFeatureSettings) -> str:
-    tags = "|".join(re.escape(t.lower().lstrip("#")) for t in settings.sponsored_tags)
+def _phrase_pattern(settings: ContentFeatureSettings) -> str | None:
     phrases = "|".join(re.escape(p.lower()) for p in settings.sponsored_phrases)
-    tag_part = rf"(?:^|[^\pL\pN_])#(?:{tags})(?:[^\pL\pN_]|$)"
-    return f"{tag_part}|{phrases}" if phrases else tag_part
+    return phrases or None
 
 
-def _caption_flags(posts: pd.DataFrame, settings: ContentFeatureSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Per post: sponsored (flag or ad tag/phrase) and the number of hashtags."""
-    lower = pc.utf8_lower(pa.array(posts["caption"], type=pa.large_string(), from_pandas=True))
-    tagged = pc.fill_null(pc.match_substring_regex(lower, _sponsored_pattern(settings)), False)
-    hashtags = pc.fill_null(pc.count_substring_regex(lower, _HASHTAG), 0)
+def _caption_flags(posts: pd.DataFrame, captions: Tokens, settings: ContentFeatureSettings
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per post: sponsored (flag, ad hashtag or phrase) and the number of hashtags, the tags read off the
+    caption tokens rather than by scanning the captions again."""
+    tags = is_hashtag(captions.vocab)
+    ad_tags = pd.Index(captions.vocab).isin([f"#{t.lower().lstrip('#')}" for t in settings.sponsored_tags])
+    hashtags = np.bincount(captions.rows[tags[captions.codes]], minlength=captions.n_texts)
+    tagged = np.bincount(captions.rows[ad_tags[captions.codes]], minlength=captions.n_texts) > 0
+    pattern = _phrase_pattern(settings)
+    if pattern is not None:
+        lower = pc.utf8_lower(pa.array(posts["caption"], type=pa.large_string(), from_pandas=True))
+        tagged |= pc.fill_null(pc.match_substring_regex(lower, pattern), False).to_numpy(zero_copy_only=False)
     flagged = posts["is_sponsored"].to_numpy(dtype=np.float64) == 1.0
-    return flagged | tagged.to_numpy(zero_copy_only=False), hashtags.to_numpy(zero_copy_only=False)
+    return flagged | tagged, hashtags.astype(np.float64)
 
 
-def _posts_in_window(posts: pd.DataFrame, as_of: pd.Timestamp, window_days: float | None) -> pd.DataFrame:
+def _in_window(posts: pd.DataFrame, as_of: pd.Timestamp, window_days: float | None) -> np.ndarray:
+    """Per post, whether it lies at or before `as_of` and within the window."""
     posted = pd.to_datetime(posts["posted_at"], utc=True)
     keep = posted <= as_of
     if window_days is not None:
         keep &= posted > as_of - pd.Timedelta(days=window_days)
-    return posts.loc[keep.to_numpy()]
+    return keep.to_numpy(dtype=bool)
 
 
 def _account_matrix(codes: np.ndarray, n_accounts: int, rows: np.ndarray | None = None) -> sp.csr_matrix:
@@ -283,14 +293,17 @@ def _seconds(values: pd.Series) -> np.ndarray:
 
 
 def content_features(posts: pd.DataFrame, topic_model: TopicModel, as_of: pd.Timestamp,
-                     settings: ContentFeatureSettings) -> pd.DataFrame:
-    """Content features, one row per account with posts at or before `as_of` (index "account_id")."""
+                     settings: ContentFeatureSettings, captions: Tokens | None = None) -> pd.DataFrame:
+    """Content features, one row per account with posts at or before `as_of` (index "account_id").
+    `captions`: `caption_tokens(posts["caption"])` when the caller has it already."""
     as_of = _utc(as_of)
-    posts = _posts_in_window(posts, as_of, settings.window_days)
+    keep = _in_window(posts, as_of, settings.window_days)
+    captions = caption_tokens(posts["caption"]) if captions is None else captions
+    posts, captions = posts.loc[keep], captions.take_texts(keep)
     codes, accounts = pd.factorize(posts["account_id"], sort=True)
     n = len(accounts)
-    mixture = _mean_mixture(codes, n, topic_model.transform(posts["caption"]))
-    sponsored, hashtags = _caption_flags(posts, settings)
+    mixture = _mean_mixture(codes, n, topic_model.transform_tokens(captions))
+    sponsored, hashtags = _caption_flags(posts, captions, settings)
     n_posts = np.bincount(codes, minlength=n).astype(np.float64)
     values = {name: mixture[:, i] for i, name in enumerate(topic_columns(mixture.shape[1]))}
     values |= _focus(mixture)
