@@ -13,8 +13,10 @@ comments (benchmarks/comments.py): about 300k comments per CPU-second end to end
 from __future__ import annotations
 
 import json
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import lightgbm as lgb
@@ -92,7 +94,7 @@ _SPACE = 32
 
 
 def normalise_comment_text(texts: pd.Series) -> pd.Series:
-    """Compatibility-normalised (NFKC, so "𝐟𝐫𝐞𝐞" is "free"), lower-cased, invisible characters and
+    """Compatibility-decomposed (NFKD, so "𝐟𝐫𝐞𝐞" is "free" and "é" is "e" plus its accent), lower-cased, invisible characters and
     apostrophes dropped, other punctuation turned into spaces, whitespace collapsed and trimmed.
     Emoji, currency signs, @ and # stay. Missing texts become "". "Don't   MISS this!!! 🔥" -> "dont miss
     this 🔥".
@@ -104,7 +106,7 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
 
 
 def _normalise_arrow(arr: pa.Array) -> pa.Array:
-    arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFKC"))
+    arr = pc.utf8_lower(nfkd_where_needed(arr))
     arr = replace_where_found(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "",
                               found=_texts_with_chars(arr, _INVISIBLE_CHARS + _APOSTROPHE_CHARS))
     # The whitespace around a punctuation run goes into the same single space, so only texts with runs of
@@ -114,6 +116,58 @@ def _normalise_arrow(arr: pa.Array) -> pa.Array:
     arr = pc.utf8_trim_whitespace(arr)
     # Only runs and non-space whitespace need replacing; matching every single space costs 5x more.
     return replace_where_found(arr, r"\s{2,}|[^\S ]", " ", found=_texts_with_odd_whitespace(arr))
+
+
+# Code points below this bound are classified by `_nfkd_inert_table`; any above (the rare supplementary
+# ideographic planes, where compatibility ideographs do decompose) send their text to the normaliser.
+_INERT_TABLE_SIZE = 0x20000
+
+
+@lru_cache(maxsize=1)
+def _nfkd_inert_table() -> np.ndarray:
+    """Per code point below `_INERT_TABLE_SIZE`: True when no text can be changed by NFKD because of it:
+    it is assigned (in this Python's Unicode tables; arrow's may be newer), NFKD maps it to itself, and it
+    is a starter (combining class 0, so no reordering of marks around it). A text of inert code points
+    only is its own NFKD form. Built once per process, on first use (~0.2 s)."""
+    inert = np.zeros(_INERT_TABLE_SIZE, dtype=bool)
+    for point in range(_INERT_TABLE_SIZE):
+        char = chr(point)
+        inert[point] = (unicodedata.category(char) != "Cn" and unicodedata.combining(char) == 0
+                        and unicodedata.normalize("NFKD", char) == char)
+    return inert
+
+
+def _texts_not_inert(arr: pa.Array) -> np.ndarray:
+    """Per text, whether it holds a code point that NFKD could change (see `_nfkd_inert_table`), decoded
+    from the UTF-8 lead bytes only: ASCII is inert, and comments hold few other characters."""
+    data, offsets = _utf8_buffer(arr)
+    lead = np.flatnonzero(data >= 0xC0)
+    padded = np.concatenate([data, np.zeros(3, dtype=np.uint8)])
+    first = padded[lead].astype(np.int64)
+    size = 2 + (first >= 0xE0) + (first >= 0xF0)
+    point = first & np.where(size == 2, 0x1F, np.where(size == 3, 0x0F, 0x07))
+    for k in range(1, 4):
+        more = size > k
+        point = np.where(more, (point << 6) | (padded[lead + k].astype(np.int64) & 0x3F), point)
+    table = _nfkd_inert_table()
+    inert = np.zeros(len(point), dtype=bool)
+    small = point < len(table)
+    inert[small] = table[point[small]]
+    return _texts_at(offsets, lead[~inert])
+
+
+def nfkd_where_needed(arr: pa.Array) -> pa.Array:
+    """`utf8_normalize(arr, "NFKD")`, run only on the texts it could change: the normaliser costs about a
+    third of comment normalisation, and most comments are ASCII plus emoji, which NFKD leaves alone.
+
+    NFKD, not NFKC: pyarrow 25 returns the decomposed form for every form it is asked for (apache/arrow
+    #51225, fixed in a later release), so asking for NFKC would give NFKD here and NFKC after an upgrade,
+    and the features would shift under a trained model. NFKD is what the models were trained on."""
+    needs = _texts_not_inert(arr)
+    if not needs.any():
+        return arr
+    mask = pa.array(needs, type=pa.bool_())
+    return pc.replace_with_mask(arr, mask, pc.utf8_normalize(pc.filter(arr, mask), "NFKD"))
 
 
 def _texts_with_chars(arr: pa.Array, chars: str) -> np.ndarray:
