@@ -230,15 +230,19 @@ def comment_shape_features(texts: pd.Series, normalised: pd.Series | None = None
     return pd.DataFrame(_shape_matrix(arr, normalised_arr), index=_index_of(texts), columns=list(SHAPE_FEATURES))
 
 
-def _shape_matrix(arr: pa.Array, normalised: pa.Array | None = None) -> np.ndarray:
-    """`comment_shape_features` as a float32 matrix, from Arrow arrays (no DataFrame on the scoring path)."""
+def _shape_matrix(arr: pa.Array, normalised: pa.Array | None = None, n_words: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """`comment_shape_features` as a float32 matrix, from Arrow arrays (no DataFrame on the scoring path).
+    `n_words`: the normalised texts' word counts, when the caller has them (see `words_per_text`)."""
     raw = replace_where_found(arr, _INVISIBLE, "", found=_texts_with_chars(arr, _INVISIBLE_CHARS))
     normalised = _normalise_arrow(raw) if normalised is None else normalised
     n_chars = _np(pc.utf8_length(raw))
-    n_spaces = _count_byte(normalised, _SPACE)
+    if n_words is None:
+        # normalised text has single spaces and no edge ones: words are spaces + 1 unless it is empty
+        n_words = _count_byte(normalised, _SPACE) + (_np(pc.utf8_length(normalised)) > 0)
     columns = {
         "log_chars": np.log1p(n_chars),
-        "log_words": np.log1p(n_spaces + (_np(pc.utf8_length(normalised)) > 0)),
+        "log_words": np.log1p(n_words),
         "log_links": np.log1p(_link_counts(raw)),
         **_byte_features(raw, n_chars),
     }
@@ -302,6 +306,13 @@ def ngram_blocks(normalised: pd.Series, n_features: int = 2**18, word_ngrams: tu
     for block in blocks:
         counts[block.family] += _block_counts(block, offsets)
     return blocks, {family: 1.0 / np.sqrt(np.maximum(counts[family], 1.0)) for family in families}
+
+
+def words_per_text(blocks: list[NgramBlock], n_rows: int) -> np.ndarray:
+    """Words per text, from the word unigram block of `ngram_blocks` (zeros when it made none)."""
+    unigrams = [block for block in blocks if block.family == "words" and block.size == 1]
+    rows = unigrams[0].rows if unigrams else np.zeros(0, dtype=np.int64)
+    return np.bincount(rows, minlength=n_rows).astype(np.float64)
 
 
 def _block_counts(block: NgramBlock, offsets: np.ndarray) -> np.ndarray:
@@ -542,14 +553,16 @@ def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
     """
     data, offsets = _utf8_buffer(raw)
     n_rows = len(offsets) - 1
-    # (text, class) keys built in place from a uint8 class lookup: an int64 lookup table wrote 8 bytes a byte
-    key = np.repeat(np.arange(0, n_rows * _N_BYTE_CLASSES, _N_BYTE_CLASSES, dtype=np.int64), np.diff(offsets))
+    # The text of every byte, once: a lookup is cheaper than a binary search per position wanted below.
+    doc = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
+    # (text, class) keys from a uint8 class lookup: an int64 lookup table wrote 8 bytes a byte
+    key = doc * _N_BYTE_CLASSES
     key += _BYTE_CLASS[data]
     classes = np.bincount(key, minlength=n_rows * _N_BYTE_CLASSES)
     classes = classes.reshape(n_rows, _N_BYTE_CLASSES).astype(np.float64)
 
     def per_text(positions: np.ndarray) -> np.ndarray:
-        return np.bincount(_text_of(offsets, positions), minlength=n_rows).astype(np.float64)
+        return np.bincount(doc[positions], minlength=n_rows).astype(np.float64)
 
     chars = np.maximum(n_chars, 1.0)
     upper, lower, digit = classes[:, 1], classes[:, 2], classes[:, 3]
@@ -561,7 +574,7 @@ def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
     # Same byte three times running ("soooo", "!!!!"), within one text; counted at the third byte.
     same = data[1:] == data[:-1]
     third = np.flatnonzero(same[1:] & same[:-1]) + 2
-    third = third[_text_of(offsets, third) == _text_of(offsets, third - 2)]
+    third = third[doc[third] == doc[third - 2]]
     return {
         "repeat_run_share": per_text(third) / chars,
         "upper_share": upper / np.maximum(upper + lower, 1.0),
@@ -761,7 +774,7 @@ class CommentSpamModel(BaseEstimator):
         arr = _to_arrow(texts)
         normalised = _normalise_arrow(arr)
         blocks, scales = ngram_blocks(normalised, self.n_features)
-        shape = _shape_matrix(arr, normalised).astype(np.float64)
+        shape = _shape_matrix(arr, normalised, words_per_text(blocks, len(texts))).astype(np.float64)
         margin = linear_ngram_margin(blocks, scales, self.coef_, len(texts))
         margin += shape @ self.coef_[self.n_features:].astype(np.float64) + self.intercept_
         return np.column_stack([shape, margin])
