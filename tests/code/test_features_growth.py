@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from authfit.features.growth import FEATURES, GrowthSettings, daily_matrix, growth_features
+from authfit.features.growth import FEATURES, GrowthSettings, _row_nanmedian, daily_matrix, growth_features
 from authfit.validate import coerce_table
 
 AS_OF = pd.Timestamp("2025-12-31", tz="UTC")
@@ -223,3 +228,13 @@ def test_empty_history_gives_empty_frame() -> None:
     hist = typed(pd.DataFrame({"account_id": [], "date": [], "follower_count": []}), "follower_history")
     out = growth_features(hist, None, AS_OF)
     assert out.empty and list(out.columns) == [f.name for f in FEATURES]
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(0, 6), st.integers(0, 9)),
+              elements=st.one_of(st.just(np.nan), st.just(np.inf), st.floats(-1e6, 1e6))))
+def test_row_nanmedian_equals_numpy(values: np.ndarray) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmedian(values, axis=1) if values.shape[1] else np.full(values.shape[0], np.nan)
+    np.testing.assert_allclose(_row_nanmedian(values), expected, rtol=1e-12, equal_nan=True)

@@ -155,9 +155,16 @@ def daily_matrix(
 
 
 def _row_nanmedian(values: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(values, axis=1) if values.shape[1] else np.full(values.shape[0], np.nan)
+    """np.nanmedian(values, axis=1), NaN for rows without values, from one sort (NaN sorts last): numpy's
+    own goes through masked arrays for rows this short and is ~10x slower."""
+    n_valid = (~np.isnan(values)).sum(axis=1)
+    if not values.shape[1]:
+        return np.full(values.shape[0], np.nan)
+    ordered = np.sort(values, axis=1)
+    rows = np.arange(values.shape[0])
+    low, high = np.maximum((n_valid - 1) // 2, 0), n_valid // 2
+    middle = (ordered[rows, low] + ordered[rows, np.minimum(high, values.shape[1] - 1)]) / 2.0
+    return np.where(n_valid > 0, middle, np.nan)
 
 
 def _last_valid(matrix: np.ndarray) -> np.ndarray:
