@@ -181,12 +181,16 @@ def _texts_with_chars(arr: pa.Array, chars: str) -> np.ndarray:
     first_byte[[code[0] for code in encoded]] = True
     at = np.flatnonzero(first_byte[data])
     padded = np.concatenate([data, np.zeros(3, dtype=np.uint8)])  # zeros never equal a continuation byte
+    # the bytes from each candidate, packed big-endian into one integer: gathered once, then each
+    # character is one comparison of its leading bytes
+    width = max(len(code) for code in encoded)
+    window = np.zeros(len(at), dtype=np.uint32)
+    for k in range(width):
+        window = (window << np.uint32(8)) | padded[at + k]
     hit = np.zeros(len(at), dtype=bool)
     for code in encoded:
-        same = padded[at] == code[0]
-        for k in range(1, len(code)):
-            same &= padded[at + k] == code[k]
-        hit |= same
+        shift = np.uint32(8 * (width - len(code)))
+        hit |= (window >> shift) == np.uint32(int.from_bytes(code, "big"))
     return _texts_at(offsets, at[hit])
 
 
