@@ -180,6 +180,21 @@ def test_two_fits_are_identical_whatever_the_global_random_state() -> None:
     np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
 
 
+def test_unpickled_and_loaded_models_build_their_tables_before_any_fork(trained, tmp_path: Path) -> None:
+    """Forked feature workers inherit what the parent built; a table first built inside a worker is
+    built again in every worker of every transform (~0.2 s each)."""
+    from authfit.features import comment_text as ct
+
+    model, _, _ = trained
+    ct._nfkd_inert_table.cache_clear()
+    pickle.loads(pickle.dumps(model))
+    assert ct._nfkd_inert_table.cache_info().currsize == 1
+    ct._nfkd_inert_table.cache_clear()
+    model.save(tmp_path)
+    CommentSpamModel.load(tmp_path)
+    assert ct._nfkd_inert_table.cache_info().currsize == 1
+
+
 def test_model_rejects_bad_labels_and_kinds() -> None:
     texts = pd.Series(["a", "b", "c"], dtype="str")
     with pytest.raises(ValueError, match="0/1"):

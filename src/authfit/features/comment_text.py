@@ -695,7 +695,7 @@ class CommentSpamModel(BaseEstimator):
             oof_score = _oof(lambda tr, te: _logit_of(self._fit_booster(stacked[tr], y[tr]), stacked[te]),
                              folds, len(y))
             self.booster_ = self._fit_booster(stacked, y)
-            self._paths()
+        self._prepare_for_workers()
         self.calibrator_ = Calibrator(method="platt").fit(expit(oof_score), y)
         return self
 
@@ -752,8 +752,8 @@ class CommentSpamModel(BaseEstimator):
             raise ValueError(f"{directory}: linear weights do not match n_features={model.n_features}")
         if model.kind == "stacked":
             model.booster_ = lgb.Booster(model_file=str(directory / _BOOSTER_FILE))
-            model._paths()
         model.calibrator_ = Calibrator.from_dict(meta["calibrator"])
+        model._prepare_for_workers()
         return model
 
     def _featurize(self, texts: pd.Series) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -799,7 +799,14 @@ class CommentSpamModel(BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
-        if "booster_" in self.__dict__:
+        if "calibrator_" in self.__dict__:
+            self._prepare_for_workers()
+
+    def _prepare_for_workers(self) -> None:
+        """Build the per-process tables scoring needs now, in the process that fits, loads or unpickles the
+        model, so that forked chunk workers inherit them instead of each building them again."""
+        _nfkd_inert_table()
+        if self.kind == "stacked":
             self._paths()
 
     def _fit_booster(self, features: np.ndarray, y: np.ndarray) -> lgb.Booster:
