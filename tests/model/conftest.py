@@ -1,14 +1,23 @@
-"""One small trained model set, shared by the behaviour tests (training takes tens of seconds)."""
+"""One small trained model set, shared by the behaviour tests (training takes tens of seconds).
+
+Under pytest-xdist (`make test` runs two workers) the set is trained once per run, not once per worker: the
+first worker to need it trains it into the run's shared temporary folder, under a lock, and the others load
+what it wrote. The set is only ever read by the tests (a test that alters a bundle alters a copy)."""
 
 from __future__ import annotations
 
+import os
+import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from filelock import FileLock
 
 from authfit.config import load_settings
-from authfit.features.build import FeatureSettings
+from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.simulate import SimulationSettings, write_world
 from authfit.training.pipeline import train_all
 from authfit.training.settings import RealDataSettings, TrainSettings
@@ -28,14 +37,46 @@ def small_train_settings(world: Path, root: Path) -> TrainSettings:
                                    "project_dir": root, "real_data": real, "modeling": modeling})
 
 
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory) -> SimpleNamespace:
-    root = tmp_path_factory.mktemp("trained")
+@contextmanager
+def recording_campaign_features() -> Iterator[list]:
+    """Keep what every `FeatureBuilder.campaign_features` call returns (the conversion training set)."""
+    recorded = []
+    original = FeatureBuilder.campaign_features
+
+    def record(self, tables, all_pairs=False):
+        recorded.append(original(self, tables, all_pairs))
+        return recorded[-1]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(FeatureBuilder, "campaign_features", record)
+        yield recorded
+
+
+def train_small_set(root: Path) -> SimpleNamespace:
+    """The set, and its influencer x campaign feature rows: one transform per campaign start, about a
+    third of the training time, which a test retraining the same models with another engine can reuse."""
     world = root / "world"
     write_world(load_settings(Path("configs/simulate.yaml"), SimulationSettings), 300, TRAIN_SEED, world)
     settings = small_train_settings(world, root)
-    summary = train_all(settings, load_settings(Path("configs/features.yaml"), FeatureSettings))
-    return SimpleNamespace(root=root, world=world, models=root / "models", summary=summary, settings=settings)
+    with recording_campaign_features() as recorded:
+        summary = train_all(settings, load_settings(Path("configs/features.yaml"), FeatureSettings))
+    (campaign_features,) = recorded  # the conversion set, built once
+    return SimpleNamespace(root=root, world=world, models=root / "models", summary=summary, settings=settings,
+                           campaign_features=campaign_features)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> SimpleNamespace:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return train_small_set(tmp_path_factory.mktemp("trained"))
+    # the workers' temporary folders share this run's parent folder (a new one every run)
+    root = tmp_path_factory.getbasetemp().parent / "trained"
+    saved = root / "trained.pickle"
+    with FileLock(str(root) + ".lock"):
+        if not saved.exists():
+            root.mkdir()
+            saved.write_bytes(pickle.dumps(train_small_set(root)))
+    return pickle.loads(saved.read_bytes())
 
 
 @pytest.fixture(scope="session")

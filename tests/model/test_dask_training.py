@@ -27,6 +27,7 @@ from sklearn.datasets import make_classification
 from sklearn.metrics import roc_auc_score
 
 from authfit.config import load_settings
+from authfit.features.build import FeatureBuilder
 from authfit.modeling.bundle import load_bundle, new_version, resolve_model_set, write_latest
 from authfit.modeling.dask_lgbm import DaskTrainer, open_trainer
 from authfit.modeling.lgbm import LgbmParams, fit_binary_cv, fit_count_cv
@@ -46,6 +47,14 @@ FAST = LgbmParams(n_estimators=60, early_stopping_rounds=8, num_leaves=7, min_ch
 def _cluster(n_workers: int):
     return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                     dashboard_address=None)
+
+
+@pytest.fixture(scope="module")
+def two_workers():
+    """One LocalCluster of two worker processes for the module's two-worker trainings (a start costs ~8 s
+    on this machine); lightgbm.dask sets up its network afresh on every fit."""
+    with _cluster(2) as cluster:
+        yield cluster
 
 
 def _trees(booster) -> str:
@@ -75,20 +84,41 @@ def test_one_worker_gives_the_local_engines_boosters_tree_for_tree():
         assert _trees(dask.booster) == _trees(local.booster)
 
 
+def _one_campaign(tables: dict[str, pd.DataFrame], campaign: str) -> dict[str, pd.DataFrame]:
+    return {**tables, **{name: tables[name].loc[tables[name]["campaign_id"] == campaign]
+                         for name in ("campaigns", "outcomes")}}
+
+
 @pytest.fixture(scope="module")
-def dask_trained(trained, tmp_path_factory):
+def dask_trained(trained, two_workers, tmp_path_factory):
     """The conftest's influencer models retrained with engine dask on a LocalCluster of two processes, by
     the pipeline's own step, from the same fitted feature builder; the set is completed with the local
-    account and comment bundles (those always train locally), so `Scorer.load` reads it like any other."""
+    account and comment bundles (those always train locally), so `Scorer.load` reads it like any other.
+    The conversion set's feature rows do not depend on the engine: they are the ones the local training
+    built (one feature transform per campaign start, ~25 s), once one campaign's rows are checked to be
+    what this builder gives."""
     from authfit import Scorer
 
     root = tmp_path_factory.mktemp("dask-trained")
     settings = trained.settings.model_copy(update={"models_dir": root / "models", "project_dir": root})
     summary = TrainingSummary(version=new_version())
-    with _cluster(2) as cluster, open_trainer(EngineSettings(kind="dask", scheduler=cluster.scheduler_address)
-                                              ) as trainer:
-        train_influencer_models(Scorer.load(trained.models / "latest").builder,
-                                load_contract_tables(trained.world).tables, settings, summary, trainer)
+    builder = Scorer.load(trained.models / "latest").builder
+    tables = load_contract_tables(trained.world).tables
+    recorded = trained.campaign_features
+    first = tables["outcomes"]["campaign_id"].iloc[0]
+    pd.testing.assert_frame_equal(builder.campaign_features(_one_campaign(tables, first)),
+                                  recorded.loc[[first]])
+    original = FeatureBuilder.campaign_features
+
+    def reuse(self, given, all_pairs=False):
+        if self is builder and given is tables and not all_pairs:
+            return recorded
+        return original(self, given, all_pairs)
+
+    with pytest.MonkeyPatch.context() as mp, open_trainer(
+            EngineSettings(kind="dask", scheduler=two_workers.scheduler_address)) as trainer:
+        mp.setattr(FeatureBuilder, "campaign_features", reuse)
+        train_influencer_models(builder, tables, settings, summary, trainer)
     for name in (ACCOUNT_MODEL, COMMENT_MODEL):
         if name in trained.summary.bundles:
             local = trained.summary.bundles[name]
@@ -155,11 +185,16 @@ def readme_dask_train_command() -> list[str]:
     return shlex.split(lines[0])
 
 
-def test_the_readmes_dask_train_command_trains_on_a_cluster(tmp_path):
+def test_the_readmes_dask_train_command_trains_on_a_cluster(two_workers, tmp_path):
     """As written in the README, with its config cut down (no real sources, 3 folds, 150 rounds, no MLflow)
-    and its placeholder scheduler replaced by a LocalCluster's."""
+    and its placeholder scheduler replaced by a LocalCluster's. The world has 12 campaigns, not 40: the
+    conversion set is one feature transform per campaign start, most of the run's time, and the command's
+    path is the same."""
     world = tmp_path / "world"
-    write_world(load_settings(Path("configs/simulate.yaml"), SimulationSettings), 150, 5, world)
+    simulation = load_settings(Path("configs/simulate.yaml"), SimulationSettings)
+    campaigns = simulation.campaigns.model_copy(update={"n_campaigns": 12})
+    simulation = simulation.model_copy(update={"campaigns": campaigns})
+    write_world(simulation, 150, 5, world)
     base = small_train_settings(world, tmp_path)
     lgbm = base.modeling.lgbm.model_copy(update={"n_estimators": 150})
     modeling = base.modeling.model_copy(update={"lgbm": lgbm})
@@ -170,11 +205,10 @@ def test_the_readmes_dask_train_command_trains_on_a_cluster(tmp_path):
     config.write_text(yaml.safe_dump(small.model_dump(mode="json")), encoding="utf-8")
     words = readme_dask_train_command()
     assert words[words.index("--config") + 1] == "configs/train.yaml"
-    with _cluster(2) as cluster:
-        places = {"configs/train.yaml": str(config), "tcp://HOST:8786": cluster.scheduler_address}
-        args = [places.get(word, word) for word in words[1:]]
-        result = subprocess.run([str(Path(sys.executable).parent / "authfit"), *args], capture_output=True,
-                                text=True, timeout=600, check=False)
+    places = {"configs/train.yaml": str(config), "tcp://HOST:8786": two_workers.scheduler_address}
+    args = [places.get(word, word) for word in words[1:]]
+    result = subprocess.run([str(Path(sys.executable).parent / "authfit"), *args], capture_output=True,
+                            text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "fitted in" in result.stdout and "(engine dask)" in result.stdout, result.stdout
     assert "Finding random open ports" not in result.stdout + result.stderr  # lightgbm.dask's per-fit chatter
