@@ -94,8 +94,9 @@ _SPACE = 32
 
 
 def normalise_comment_text(texts: pd.Series) -> pd.Series:
-    """Compatibility-decomposed (NFKD, so "𝐟𝐫𝐞𝐞" is "free" and "é" is "e" plus its accent), lower-cased, invisible characters and
-    apostrophes dropped, other punctuation turned into spaces, whitespace collapsed and trimmed.
+    """Compatibility-decomposed (NFKD, so "𝐟𝐫𝐞𝐞" is "free" and "é" is "e" plus its accent), lower-cased,
+    invisible characters and apostrophes dropped, other punctuation turned into spaces, whitespace collapsed
+    and trimmed.
     Emoji, currency signs, @ and # stay. Missing texts become "". "Don't   MISS this!!! 🔥" -> "dont miss
     this 🔥".
     """

@@ -414,8 +414,8 @@ def _spam_features(frame: _Frame, codes: np.ndarray, uniques: pd.Series, scorer:
 
 
 def comment_pattern_features(posts: pd.DataFrame, comments: pd.DataFrame,
-                             comment_scorer: CommentScorer | None,
-                             settings: CommentFeatureSettings, captions: Tokens | None = None) -> pd.DataFrame:
+                             comment_scorer: CommentScorer | None, settings: CommentFeatureSettings,
+                             captions: Tokens | None = None) -> pd.DataFrame:
     """Comment-pattern features, one row per account that has posts (index "account_id").
 
     Inputs are typed `posts` and `comments` tables (see authfit.schema), already restricted to the as-of
