@@ -10,6 +10,9 @@ DEMO_INFLUENCERS ?= 1500
 DEMO_SEED ?= 7
 DEMO_CAMPAIGN ?= cmp_0000
 DEMO_BUDGET ?= 20000
+# pytest-xdist processes for `make test`, one per core of the 2-core CI machine; 0 runs in this process.
+# Each test file stays on one worker (--dist loadfile), so a module's fixtures are built once.
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-all bench-features lock clean bench-load reliability-report cli-reference notebooks demo-report bench-scoring benchmark
@@ -36,7 +39,7 @@ demo: $(STAMP)  ## end to end on a synthetic world: simulate, validate, train, s
 		--budget $(DEMO_BUDGET) --max-per-niche 3 --min-authenticity 60 --out results/demo-shortlist.csv
 
 test: $(STAMP)  ## run the test suite (real-data tests skip with a reason when the data sets are absent)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile
 
 test-all: $(STAMP)  ## run every test, slow ones included
 	$(BIN)/python -m pytest
