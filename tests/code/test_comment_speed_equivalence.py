@@ -147,6 +147,18 @@ def old_tokenise(texts: pd.Series) -> tx.Tokens:
 
 @settings(max_examples=60, deadline=None)
 @given(TEXTS)
+def test_scoring_path_word_counts_equal_the_shape_features_own(values: list[str | None]) -> None:
+    """The scorer hands `_shape_matrix` the word counts of its word n-grams; they must equal the counts
+    the shape features take from the normalised text's spaces when called alone."""
+    arr = _arrow(values)
+    normalised = ct._normalise_arrow(arr)
+    blocks, _ = ct.ngram_blocks(normalised, 2**10)
+    np.testing.assert_array_equal(ct._shape_matrix(arr, normalised, ct.words_per_text(blocks, len(arr))),
+                                  ct._shape_matrix(arr, normalised))
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
 def test_normalisation_equals_the_old_regex_chain(values: list[str | None]) -> None:
     arr = _arrow(values)
     assert ct._normalise_arrow(arr).to_pylist() == old_normalise(arr).to_pylist()
