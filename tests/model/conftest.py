@@ -84,3 +84,11 @@ def scorer(trained):
     from authfit import Scorer
 
     return Scorer.load(trained.models / "latest")
+
+
+@pytest.fixture
+def needs_account_model(scorer) -> None:
+    """Skips tests of account scoring when the set has no account model: it is trained on the real
+    labelled data sets, so without $AUTHFIT_DATASETS there is none."""
+    if scorer.account is None:
+        pytest.skip("the model set has no account model (it is trained on the real data sets in $AUTHFIT_DATASETS)")

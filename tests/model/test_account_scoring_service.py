@@ -21,10 +21,7 @@ from authfit.serve.batching import AccountBatcher
 from authfit.serve.schemas import AccountsRequest, ServiceSettings, accounts_frame
 
 
-@pytest.fixture(autouse=True)
-def _needs_account_model(scorer):
-    if scorer.account is None:
-        pytest.skip("the model set has no account model (it is trained on the real data sets in $AUTHFIT_DATASETS)")
+pytestmark = pytest.mark.usefixtures("needs_account_model")
 
 
 def _requests(n: int, seed: int = 3) -> list[list[dict]]:

@@ -121,6 +121,7 @@ def test_oversized_body_is_refused_before_parsing_even_without_content_length(cl
         assert response.status_code == 413
 
 
+@pytest.mark.usefixtures("needs_account_model")
 def test_request_cannot_choose_a_model_path_or_uri(client):
     for field in ("model", "model_uri", "path"):
         body = {"accounts": [{"follower_id": "x"}], field: "/etc/passwd"}

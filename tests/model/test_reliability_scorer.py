@@ -49,6 +49,7 @@ def test_feature_builder_gives_one_row_per_valid_account_never_infinite(scorer, 
         assert not np.isinf(features.to_numpy(dtype=float)).any()
 
 
+@pytest.mark.usefixtures("needs_account_model")
 @BUDGET
 @given(profiles=raw_table("audience", max_rows=8))
 def test_account_scores_are_finite_probabilities(scorer, profiles):
