@@ -31,6 +31,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from authfit.features import byte_kernels
 from authfit.features.text import replace_where_found
 from authfit.modeling.calibration import Calibrator
 from authfit.modeling.split_groups import PathScoreCache, predict_raw_grouped, split_points
@@ -238,7 +239,7 @@ def comment_shape_features(texts: pd.Series, normalised: pd.Series | None = None
 def _shape_matrix(arr: pa.Array, normalised: pa.Array | None = None, n_words: np.ndarray | None = None
                   ) -> np.ndarray:
     """`comment_shape_features` as a float32 matrix, from Arrow arrays (no DataFrame on the scoring path).
-    `n_words`: the normalised texts' word counts, when the caller has them (see `words_per_text`)."""
+    `n_words`: the normalised texts' word counts, when the caller has them (see `ngram_margin`)."""
     raw = replace_where_found(arr, _INVISIBLE, "", found=_texts_with_chars(arr, _INVISIBLE_CHARS))
     normalised = _normalise_arrow(raw) if normalised is None else normalised
     n_chars = _np(pc.utf8_length(raw))
@@ -313,13 +314,6 @@ def ngram_blocks(normalised: pd.Series, n_features: int = 2**18, word_ngrams: tu
     return blocks, {family: 1.0 / np.sqrt(np.maximum(counts[family], 1.0)) for family in families}
 
 
-def words_per_text(blocks: list[NgramBlock], n_rows: int) -> np.ndarray:
-    """Words per text, from the word unigram block of `ngram_blocks` (zeros when it made none)."""
-    unigrams = [block for block in blocks if block.family == "words" and block.size == 1]
-    rows = unigrams[0].rows if unigrams else np.zeros(0, dtype=np.int64)
-    return np.bincount(rows, minlength=n_rows).astype(np.float64)
-
-
 def _block_counts(block: NgramBlock, offsets: np.ndarray) -> np.ndarray:
     """N-grams per text in one block; character blocks are counted from text lengths, not bytes."""
     n_rows = len(offsets) - 1
@@ -343,20 +337,16 @@ def hash_comment_ngrams(normalised: pd.Series, n_features: int = 2**18,
                         len(_to_arrow(normalised)))
 
 
-def linear_ngram_margin(blocks: list[NgramBlock], scales: dict[str, np.ndarray], coef: np.ndarray,
-                        n_rows: int) -> np.ndarray:
-    """Per text, the sum of `coef[column] * weight` over its n-grams, without building a matrix."""
-    margin = np.zeros(n_rows)
-    coef = coef.astype(np.float64)  # once, not once per block (float32 -> float64 is exact)
-    for family, scale in scales.items():
-        total = np.zeros(n_rows)
-        for block in (b for b in blocks if b.family == family):
-            values = coef[block.cols]
-            if block.keep is not None:
-                values[~block.keep] = 0.0
-            total += np.bincount(block.rows, weights=values, minlength=n_rows)
-        margin += total * scale
-    return margin
+def ngram_margin(normalised: pa.Array, coef: np.ndarray, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per text of already normalised texts: the sum of `coef[column] * weight` over the n-grams
+    `ngram_blocks` makes with its default sizes (the linear model's n-gram part, without building a
+    matrix), and the number of words. One compiled pass over the bytes (`byte_kernels.ngram_margin`)."""
+    _check_power_of_two(n_features)
+    if not 2 <= n_features <= 2**32:
+        raise ValueError(f"n_features must be between 2 and 2**32 for scoring, got {n_features}")
+    data, offsets = _utf8_buffer(_to_arrow(normalised))
+    return byte_kernels.ngram_margin(data, offsets, np.ascontiguousarray(coef[:n_features], dtype=np.float32),
+                                     n_features.bit_length() - 1, True, True, 3, 4, _SALT_WORD)
 
 
 def hashed_to_csr(hashed: HashedNgrams, n_columns: int, extra: np.ndarray | None = None) -> sp.csr_matrix:
@@ -551,41 +541,21 @@ def _phrase_flags(normalised: pa.Array) -> dict[str, np.ndarray]:
 
 
 def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
-    """Shares of characters and counts of markers per text, from the UTF-8 bytes (see _BYTE_SHARES).
-
-    The single-byte classes are one bincount of (text, class) over a 256-entry class table; emoji,
-    styled letters and triple runs are rare, so they are counted from the positions of their candidates.
-    """
+    """Shares of characters and counts of markers per text, from the UTF-8 bytes (see _BYTE_SHARES):
+    byte classes from a 256-entry table, emoji and styled letters by their lead bytes, and runs of three,
+    counted in one compiled pass (`byte_kernels.byte_statistics`)."""
     data, offsets = _utf8_buffer(raw)
-    n_rows = len(offsets) - 1
-    # The text of every byte, once: a lookup is cheaper than a binary search per position wanted below.
-    doc = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
-    # (text, class) keys from a uint8 class lookup: an int64 lookup table wrote 8 bytes a byte
-    key = doc * _N_BYTE_CLASSES
-    key += _BYTE_CLASS[data]
-    classes = np.bincount(key, minlength=n_rows * _N_BYTE_CLASSES)
-    classes = classes.reshape(n_rows, _N_BYTE_CLASSES).astype(np.float64)
-
-    def per_text(positions: np.ndarray) -> np.ndarray:
-        return np.bincount(doc[positions], minlength=n_rows).astype(np.float64)
-
+    counts, emoji, styled, triples = byte_kernels.byte_statistics(data, offsets, _BYTE_CLASS, _N_BYTE_CLASSES)
+    classes = counts.astype(np.float64)
     chars = np.maximum(n_chars, 1.0)
     upper, lower, digit = classes[:, 1], classes[:, 2], classes[:, 3]
     mentions, hashtags, exclamations = classes[:, 5], classes[:, 6], classes[:, 7]
-    lead = np.flatnonzero((data[:-1] == 0xF0) | (data[:-1] == 0xE2))
-    first, second = data[lead], data[lead + 1]
-    emoji = ((first == 0xF0) & (second == 0x9F)) | ((first == 0xE2) & (second >= 0x98) & (second <= 0x9E))
-    styled = ((first == 0xF0) & (second == 0x9D)) | ((first == 0xE2) & ((second == 0x92) | (second == 0x93)))
-    # Same byte three times running ("soooo", "!!!!"), within one text; counted at the third byte.
-    same = data[1:] == data[:-1]
-    third = np.flatnonzero(same[1:] & same[:-1]) + 2
-    third = third[doc[third] == doc[third - 2]]
     return {
-        "repeat_run_share": per_text(third) / chars,
+        "repeat_run_share": triples / chars,
         "upper_share": upper / np.maximum(upper + lower, 1.0),
         "digit_share": digit / chars,
-        "emoji_share": per_text(lead[emoji]) / chars,
-        "styled_share": per_text(lead[styled]) / chars,
+        "emoji_share": emoji / chars,
+        "styled_share": styled / chars,
         "punctuation_share": classes[:, 4:].sum(axis=1) / chars,
         "log_mentions": np.log1p(mentions),
         "log_hashtags": np.log1p(hashtags),
@@ -778,9 +748,8 @@ class CommentSpamModel(BaseEstimator):
         """Per text the shape features and then the linear margin (the stacked booster's columns)."""
         arr = _to_arrow(texts)
         normalised = _normalise_arrow(arr)
-        blocks, scales = ngram_blocks(normalised, self.n_features)
-        shape = _shape_matrix(arr, normalised, words_per_text(blocks, len(texts))).astype(np.float64)
-        margin = linear_ngram_margin(blocks, scales, self.coef_, len(texts))
+        margin, n_words = ngram_margin(normalised, self.coef_, self.n_features)
+        shape = _shape_matrix(arr, normalised, n_words).astype(np.float64)
         margin += shape @ self.coef_[self.n_features:].astype(np.float64) + self.intercept_
         return np.column_stack([shape, margin])
 
