@@ -135,3 +135,11 @@ def byte_statistics(data: np.ndarray, offsets: np.ndarray, byte_class: np.ndarra
                 elif second == 0x92 or second == 0x93:
                     styled[row] += 1
     return classes, emoji, styled, triples
+
+
+def compile_kernels() -> None:
+    """Compile (or load from the cache) both kernels now, in this process: forked workers then inherit
+    the machine code instead of each compiling it on its first chunk."""
+    data, offsets = np.frombuffer(b"ab c", dtype=np.uint8), np.array([0, 4], dtype=np.int64)
+    ngram_margin(data, offsets, np.zeros(2, dtype=np.float32), 1, True, True, 3, 4, 0)
+    byte_statistics(data, offsets, np.zeros(256, dtype=np.uint8), 1)

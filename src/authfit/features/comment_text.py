@@ -776,6 +776,7 @@ class CommentSpamModel(BaseEstimator):
         """Build the per-process tables scoring needs now, in the process that fits, loads or unpickles the
         model, so that forked chunk workers inherit them instead of each building them again."""
         _nfkd_inert_table()
+        byte_kernels.compile_kernels()
         if self.kind == "stacked":
             self._paths()
 
