@@ -68,6 +68,43 @@ def test_daily_matrix_uses_a_snapshot_before_the_window_to_interpolate_into_it()
     assert matrix[0, 0] == pytest.approx(100.0)
 
 
+def reference_daily_matrix(history: pd.DataFrame, accounts: pd.Index, n_days: int) -> np.ndarray:
+    """The grid cell by cell: the last snapshot of the day, else the line between the nearest snapshots
+    before and after the day (on the day numbers of `AS_OF`'s grid), else NaN."""
+    first_day = AS_OF.normalize() - pd.Timedelta(days=n_days - 1)
+    out = np.full((len(accounts), n_days), np.nan)
+    for row, account in enumerate(accounts):
+        mine = history[(history["account_id"] == account) & history["follower_count"].notna()]
+        days = ((mine["date"] - first_day) // pd.Timedelta(days=1)).to_numpy()
+        values = mine["follower_count"].to_numpy(dtype=float)
+        for cell in range(n_days):
+            if (days == cell).any():
+                out[row, cell] = values[days == cell][-1]
+            elif (days < cell).any() and (days > cell).any():
+                before = np.flatnonzero(days == days[days < cell].max())[-1]
+                after = np.flatnonzero(days == days[days > cell].min())[0]
+                share = (cell - days[before]) / (days[after] - days[before])
+                out[row, cell] = values[before] + (values[after] - values[before]) * share
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(-15, 25), st.integers(0, 86_399),
+                          st.one_of(st.none(), st.integers(0, 10_000))), max_size=30))
+def test_daily_matrix_equals_a_cell_by_cell_reference(snapshots: list[tuple]) -> None:
+    """Random order, several snapshots a day, snapshots before the grid and after as_of, missing counts."""
+    n_days = 11
+    first_day = AS_OF.normalize() - pd.Timedelta(days=n_days - 1)
+    history = pd.DataFrame({
+        "account_id": pd.Series([s[0] for s in snapshots], dtype="str"),
+        "date": pd.to_datetime([first_day + pd.Timedelta(days=s[1], seconds=s[2]) for s in snapshots], utc=True),
+        "follower_count": pd.Series([np.nan if s[3] is None else s[3] for s in snapshots], dtype=float),
+    })
+    accounts = pd.Index(["a", "b", "zz"])
+    np.testing.assert_allclose(daily_matrix(history, "follower_count", accounts, AS_OF, n_days),
+                               reference_daily_matrix(history, accounts, n_days), rtol=1e-12)
+
+
 def test_growth_rates_match_a_linear_series() -> None:
     dates = pd.date_range("2025-06-01", "2025-12-31", freq="D", tz="UTC")
     hist = history_frame({"a": (dates, steady(dates, 1000.0, 10.0, 0.0), None)})

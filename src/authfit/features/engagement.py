@@ -10,6 +10,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
 from authfit.features.asof import as_utc
+from authfit.features.keys import positions_in
 from authfit.features.registry import FeatureSpec
 
 FAMILY = "engagement"
@@ -148,7 +149,7 @@ def recent_posts(
     followers), `rate` and `recent` (among the latest max_posts) columns added to a copy."""
     as_of = as_utc(as_of)
     start = as_of - pd.Timedelta(days=settings.window_days)
-    codes = followers.index.get_indexer(posts["account_id"])
+    codes = positions_in(posts["account_id"], followers.index)
     inside = ((posts["posted_at"] <= as_of) & (posts["posted_at"] > start)).to_numpy() & (codes >= 0)
     frame = posts.loc[inside, ["posted_at", "like_count", "comment_count", "is_sponsored"]]
     frame = frame.assign(code=codes[inside])

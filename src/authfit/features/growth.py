@@ -11,18 +11,18 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from numpy.lib.stride_tricks import sliding_window_view
 from pydantic import BaseModel, ConfigDict, Field
 
 from authfit.features.asof import as_utc
+from authfit.features.keys import positions_in
 from authfit.features.registry import FeatureSpec
 
 FAMILY = "growth"
 GROWTH_WINDOWS: tuple[int, ...] = (7, 30, 90)
 # Robust z of a normal sample: MAD * 1.4826 estimates the standard deviation.
 _MAD_TO_SD = 1.4826
-_KEY_SHIFT = np.int64(2**32)
-_DAY_OFFSET = np.int64(2**31)
 
 
 class GrowthSettings(BaseModel):
@@ -127,31 +127,46 @@ def daily_matrix(
     history: pd.DataFrame, column: str, accounts: pd.Index, as_of: pd.Timestamp, n_days: int
 ) -> np.ndarray:
     """(len(accounts), n_days) values of `column` linearly interpolated per account onto the days ending at
-    as_of; NaN outside each account's first..last snapshot."""
+    as_of; NaN outside each account's first..last snapshot. Of several snapshots on one day the last wins."""
     frame = history.loc[history[column].notna(), ["account_id", "date", column]]
-    acc = accounts.get_indexer(frame["account_id"]).astype(np.int64)
+    acc = positions_in(frame["account_id"], accounts)
     start = as_of.normalize() - pd.Timedelta(days=n_days - 1)
     day = ((frame["date"] - start) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
     keep = acc >= 0
-    keys = acc[keep] * _KEY_SHIFT + day[keep] + _DAY_OFFSET
-    order = np.argsort(keys, kind="stable")
-    keys, days, acc_s = keys[order], day[keep][order], acc[keep][order]
+    order = np.lexsort((day[keep], acc[keep]))  # stable: same-day snapshots keep their input order
+    acc, day = acc[keep][order], day[keep][order]
     vals = frame[column].to_numpy(dtype=np.float64)[keep][order]
-    grid_acc = np.repeat(np.arange(len(accounts), dtype=np.int64), n_days)
-    grid_day = np.tile(np.arange(n_days, dtype=np.int64), len(accounts))
-    right = np.searchsorted(keys, grid_acc * _KEY_SHIFT + grid_day + _DAY_OFFSET, side="right")
-    left = right - 1
-    m = len(keys)
-    if not m:
-        return np.full((len(accounts), n_days), np.nan)
-    li, ri = np.clip(left, 0, m - 1), np.clip(right, 0, m - 1)
-    left_ok = (left >= 0) & (acc_s[li] == grid_acc)
-    right_ok = (right < m) & (acc_s[ri] == grid_acc)
-    exact = left_ok & (days[li] == grid_day)
-    span = np.where(right_ok & left_ok, days[ri] - days[li], 1).astype(np.float64)
-    interp = vals[li] + (vals[ri] - vals[li]) * (grid_day - days[li]) / span
-    out = np.where(exact, vals[li], np.where(left_ok & right_ok, interp, np.nan))
-    return out.reshape(len(accounts), n_days)
+    return interpolate_daily(acc, day, vals, len(accounts), n_days)
+
+
+@njit(cache=True, nogil=True)
+def interpolate_daily(acc: np.ndarray, day: np.ndarray, values: np.ndarray, n_accounts: int, n_days: int
+                      ) -> np.ndarray:
+    """The daily grid of snapshots sorted by (account row, day): a cell takes the value of the account's
+    last snapshot on that day, else the linear interpolation between its last snapshot before the day and
+    its first one after it (either may lie outside the grid), else NaN. One pass per account with a
+    moving pointer, where a binary search per cell cost ten times as much."""
+    out = np.full((n_accounts, n_days), np.nan)
+    first, m = 0, len(acc)
+    while first < m:
+        end = first
+        while end < m and acc[end] == acc[first]:
+            end += 1
+        row, k = acc[first], first
+        for grid_day in range(n_days):
+            while k < end and day[k] <= grid_day:
+                k += 1
+            left = k - 1
+            if left < first:
+                continue
+            if day[left] == grid_day:
+                out[row, grid_day] = values[left]
+            elif k < end:
+                span = np.float64(day[k] - day[left])
+                step = (values[k] - values[left]) * np.float64(grid_day - day[left])
+                out[row, grid_day] = values[left] + step / span
+        first = end
+    return out
 
 
 def _row_nanmedian(values: np.ndarray) -> np.ndarray:
@@ -328,7 +343,7 @@ def post_days(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(account row, grid day, like count) of every post of a known account at or before as_of."""
     posts = posts.loc[posts["posted_at"] <= as_of]
-    rows = accounts.get_indexer(posts["account_id"])
+    rows = positions_in(posts["account_id"], accounts)
     start = as_of.normalize() - pd.Timedelta(days=n_days - 1)
     days = ((posts["posted_at"] - start) // pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
     keep = rows >= 0
@@ -415,7 +430,7 @@ def engagement_steps(
         return {name: np.full(n_rows, np.nan) for name in names}
     posts = posts.loc[posts["posted_at"] <= as_of].sort_values("posted_at", kind="stable")
     rows, days, likes = post_days(posts, accounts, as_of, n_days)
-    known = accounts.get_indexer(posts["account_id"]) >= 0  # the rows post_days keeps
+    known = positions_in(posts["account_id"], accounts) >= 0  # the rows post_days keeps
     comments = posts["comment_count"].to_numpy(dtype=np.float64)[known]
     inside = (days >= 0) & (days < n_days)
     with np.errstate(divide="ignore", invalid="ignore"):
