@@ -137,9 +137,82 @@ def byte_statistics(data: np.ndarray, offsets: np.ndarray, byte_class: np.ndarra
     return classes, emoji, styled, triples
 
 
+@njit(cache=True, nogil=True)
+def texts_holding(data: np.ndarray, offsets: np.ndarray, first_byte: np.ndarray, patterns: np.ndarray,
+                  lengths: np.ndarray) -> np.ndarray:
+    """Per text, whether any of the byte strings `patterns` (each packed big-endian into a uint64 of
+    `lengths` bytes, at most 8) occurs in it; `first_byte` flags their first bytes, so most positions
+    cost one table lookup."""
+    n_rows = len(offsets) - 1
+    found = np.zeros(n_rows, dtype=np.bool_)
+    for row in range(n_rows):
+        low, high = offsets[row], offsets[row + 1]
+        for j in range(low, high):
+            if not first_byte[data[j]]:
+                continue
+            for p in range(len(patterns)):
+                size = lengths[p]
+                if j + size > high:
+                    continue
+                packed = np.uint64(0)
+                for k in range(size):
+                    packed = (packed << np.uint64(8)) | np.uint64(data[j + k])
+                if packed == patterns[p]:
+                    found[row] = True
+                    break
+            if found[row]:
+                break
+    return found
+
+
+@njit(cache=True, nogil=True)
+def texts_with_odd_whitespace(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per text, whether RE2's `\\s{2,}|[^\\S ]` matches: two whitespace bytes in a row, or whitespace
+    other than a space (RE2's \\s is ASCII: tab, newline, form feed, carriage return, space)."""
+    n_rows = len(offsets) - 1
+    found = np.zeros(n_rows, dtype=np.bool_)
+    for row in range(n_rows):
+        previous_space = False
+        for j in range(offsets[row], offsets[row + 1]):
+            byte = data[j]
+            space = byte == 32 or byte == 9 or byte == 10 or byte == 12 or byte == 13
+            if space and (byte != 32 or previous_space):
+                found[row] = True
+                break
+            previous_space = space
+    return found
+
+
+@njit(cache=True, nogil=True)
+def texts_not_inert(data: np.ndarray, offsets: np.ndarray, inert: np.ndarray) -> np.ndarray:
+    """Per text, whether it holds a code point that `inert` (indexed by code point) does not flag, or
+    one beyond the table; ASCII bytes are inert, other code points are decoded from their lead byte."""
+    n_rows = len(offsets) - 1
+    found = np.zeros(n_rows, dtype=np.bool_)
+    for row in range(n_rows):
+        high = offsets[row + 1]
+        for j in range(offsets[row], high):
+            lead = np.int64(data[j])
+            if lead < 0xC0:
+                continue
+            size = 2 + (lead >= 0xE0) + (lead >= 0xF0)
+            point = lead & (0x1F if size == 2 else (0x0F if size == 3 else 0x07))
+            for k in range(1, size):
+                following = np.int64(data[j + k]) if j + k < high else 0
+                point = (point << 6) | (following & 0x3F)
+            if point >= len(inert) or not inert[point]:
+                found[row] = True
+                break
+    return found
+
+
 def compile_kernels() -> None:
-    """Compile (or load from the cache) both kernels now, in this process: forked workers then inherit
+    """Compile (or load from the cache) the kernels now, in this process: forked workers then inherit
     the machine code instead of each compiling it on its first chunk."""
     data, offsets = np.frombuffer(b"ab c", dtype=np.uint8), np.array([0, 4], dtype=np.int64)
     ngram_margin(data, offsets, np.zeros(2, dtype=np.float32), 1, True, True, 3, 4, 0)
     byte_statistics(data, offsets, np.zeros(256, dtype=np.uint8), 1)
+    texts_holding(data, offsets, np.zeros(256, dtype=np.bool_), np.zeros(1, dtype=np.uint64),
+                  np.ones(1, dtype=np.int64))
+    texts_with_odd_whitespace(data, offsets)
+    texts_not_inert(data, offsets, np.ones(1, dtype=np.bool_))

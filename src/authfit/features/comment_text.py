@@ -42,9 +42,6 @@ _INVISIBLE = r"[\x{200B}-\x{200F}\x{2060}\x{FEFF}\x{FE0E}\x{FE0F}]"
 _APOSTROPHES = r"['\x{2018}\x{2019}`\x{00B4}]"
 _INVISIBLE_CHARS = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\ufe0e\ufe0f"  # the same sets, spelled out
 _APOSTROPHE_CHARS = "'\u2018\u2019`\u00b4"
-# RE2's \s is ASCII only: [\t\n\f\r ].
-_RE2_SPACE = np.zeros(256, dtype=bool)
-_RE2_SPACE[[9, 10, 12, 13, 32]] = True
 # Letters, numbers, marks, symbols (emoji, currency), @, # and whitespace survive; everything else is
 # punctuation whose variants ("!!", "...", "?!") should not make two comments look different.
 _PUNCTUATION = r"[^\pL\pN\pM\p{So}\p{Sc}@#\s]+"
@@ -143,19 +140,7 @@ def _texts_not_inert(arr: pa.Array) -> np.ndarray:
     """Per text, whether it holds a code point that NFKD could change (see `_nfkd_inert_table`), decoded
     from the UTF-8 lead bytes only: ASCII is inert, and comments hold few other characters."""
     data, offsets = _utf8_buffer(arr)
-    lead = np.flatnonzero(data >= 0xC0)
-    padded = np.concatenate([data, np.zeros(3, dtype=np.uint8)])
-    first = padded[lead].astype(np.int64)
-    size = 2 + (first >= 0xE0) + (first >= 0xF0)
-    point = first & np.where(size == 2, 0x1F, np.where(size == 3, 0x0F, 0x07))
-    for k in range(1, 4):
-        more = size > k
-        point = np.where(more, (point << 6) | (padded[lead + k].astype(np.int64) & 0x3F), point)
-    table = _nfkd_inert_table()
-    inert = np.zeros(len(point), dtype=bool)
-    small = point < len(table)
-    inert[small] = table[point[small]]
-    return _texts_at(offsets, lead[~inert])
+    return byte_kernels.texts_not_inert(data, offsets, _nfkd_inert_table())
 
 
 def nfkd_where_needed(arr: pa.Array) -> pa.Array:
@@ -173,50 +158,32 @@ def nfkd_where_needed(arr: pa.Array) -> pa.Array:
 
 
 def _texts_with_chars(arr: pa.Array, chars: str) -> np.ndarray:
-    """Per text, whether it holds any of `chars`, read off the UTF-8 bytes: only positions holding one of
-    their first bytes are compared further (in comments a few, so this is several times faster than an RE2
-    match over every text). A multi-byte character's first byte is never a continuation byte, and a
-    character never spans two texts, so this is exact."""
+    """Per text, whether it holds any of `chars`, read off the UTF-8 bytes (several times faster than an
+    RE2 match over every text). A character never spans two texts, so this is exact."""
     data, offsets = _utf8_buffer(arr)
+    patterns, lengths, first_byte = _byte_patterns(chars)
+    return byte_kernels.texts_holding(data, offsets, first_byte, patterns, lengths)
+
+
+@lru_cache(maxsize=16)
+def _byte_patterns(chars: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The UTF-8 encodings of `chars` packed big-endian, their lengths, and a table of their first bytes."""
     encoded = [char.encode("utf-8") for char in chars]
-    first_byte = np.zeros(256, dtype=bool)
+    first_byte = np.zeros(256, dtype=np.bool_)
     first_byte[[code[0] for code in encoded]] = True
-    at = np.flatnonzero(first_byte[data])
-    padded = np.concatenate([data, np.zeros(3, dtype=np.uint8)])  # zeros never equal a continuation byte
-    # the bytes from each candidate, packed big-endian into one integer: gathered once, then each
-    # character is one comparison of its leading bytes
-    width = max(len(code) for code in encoded)
-    window = np.zeros(len(at), dtype=np.uint32)
-    for k in range(width):
-        window = (window << np.uint32(8)) | padded[at + k]
-    hit = np.zeros(len(at), dtype=bool)
-    for code in encoded:
-        shift = np.uint32(8 * (width - len(code)))
-        hit |= (window >> shift) == np.uint32(int.from_bytes(code, "big"))
-    return _texts_at(offsets, at[hit])
+    patterns = np.array([int.from_bytes(code, "big") for code in encoded], dtype=np.uint64)
+    return patterns, np.array([len(code) for code in encoded], dtype=np.int64), first_byte
 
 
 def _texts_with_odd_whitespace(arr: pa.Array) -> np.ndarray:
     """Per text, whether `\\s{2,}|[^\\S ]` (RE2, ASCII whitespace) occurs in it, from the bytes."""
     data, offsets = _utf8_buffer(arr)
-    space = _RE2_SPACE[data]
-    pair = np.zeros(len(data), dtype=bool)  # this byte and the one before it are whitespace, in one text
-    pair[1:] = space[1:] & space[:-1]
-    starts = offsets[1:-1]
-    pair[starts[starts < len(data)]] = False
-    return _texts_at(offsets, np.flatnonzero(pair | (space & (data != _SPACE))))
+    return byte_kernels.texts_with_odd_whitespace(data, offsets)
 
 
 def _text_of(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """The text each byte position lies in (empty texts hold none)."""
     return np.searchsorted(offsets, positions, side="right") - 1
-
-
-def _texts_at(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Per text, whether any of the byte `positions` lies in it."""
-    found = np.zeros(len(offsets) - 1, dtype=bool)
-    found[_text_of(offsets, positions)] = True
-    return found
 
 
 def _count_byte(arr: pa.Array, byte: int) -> np.ndarray:
