@@ -163,6 +163,17 @@ def test_normalisation_equals_the_old_regex_chain(values: list[str | None]) -> N
     assert ct._normalise_arrow(arr).to_pylist() == old_normalise(arr).to_pylist()
 
 
+def test_normalisation_equals_the_regex_chain_for_every_code_point() -> None:
+    """The code point table behind the normaliser against RE2's own Unicode classes, exhaustively: every
+    code point below the table's end alone, between letters, and next to whitespace and punctuation,
+    plus a few beyond it (sent to the regexes)."""
+    points = [p for p in range(ct._INERT_TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + [0x20000, 0x2F800, 0xE0041]
+    chars = [chr(p) for p in points]
+    values = chars + [f"a{c}b" for c in chars] + [f" {c}!x\t" for c in chars] + [f"x'{c}" for c in chars]
+    arr = _arrow(values)
+    assert ct._normalise_arrow(arr).to_pylist() == old_normalise(arr).to_pylist()
+
+
 @settings(max_examples=60, deadline=None)
 @given(TEXTS)
 def test_byte_statistics_equal_the_old_per_mask_counts(values: list[str | None]) -> None:

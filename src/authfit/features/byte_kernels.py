@@ -206,6 +206,52 @@ def texts_not_inert(data: np.ndarray, offsets: np.ndarray, inert: np.ndarray) ->
     return found
 
 
+# Classes of `join_kept_runs`' table, per code point.
+UNKNOWN, KEPT, SEPARATOR, DROPPED = 0, 1, 2, 3
+
+
+@njit(cache=True, nogil=True)
+def join_kept_runs(data: np.ndarray, offsets: np.ndarray, classes: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each text as its runs of KEPT code points joined by single spaces: SEPARATOR code points (and
+    ASCII whitespace, which the table should class so) split runs, DROPPED ones vanish without splitting.
+    Returns the new UTF-8 bytes, their offsets, and per text whether it holds a code point the table
+    calls UNKNOWN or lies beyond it (such texts come back empty, for the caller to redo another way)."""
+    n_rows = len(offsets) - 1
+    out = np.empty(len(data), dtype=np.uint8)
+    out_offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    unknown = np.zeros(n_rows, dtype=np.bool_)
+    size_out = 0
+    for row in range(n_rows):
+        row_start = size_out
+        pending_space = False
+        j, high = offsets[row], offsets[row + 1]
+        while j < high:
+            lead = np.int64(data[j])
+            size = 1 if lead < 0xC0 else 2 + (lead >= 0xE0) + (lead >= 0xF0)
+            point = lead if size == 1 else lead & (0x1F if size == 2 else (0x0F if size == 3 else 0x07))
+            for k in range(1, size):
+                point = (point << 6) | (np.int64(data[j + k]) & 0x3F) if j + k < high else point << 6
+            kind = classes[point] if point < len(classes) else UNKNOWN
+            if kind == UNKNOWN:
+                unknown[row] = True
+                size_out = row_start
+                break
+            if kind == KEPT:
+                if pending_space and size_out > row_start:
+                    out[size_out] = 32
+                    size_out += 1
+                pending_space = False
+                for k in range(size):
+                    out[size_out] = data[j + k]
+                    size_out += 1
+            elif kind == SEPARATOR:
+                pending_space = True
+            j += size
+        out_offsets[row + 1] = size_out
+    return out, out_offsets, unknown
+
+
 def compile_kernels() -> None:
     """Compile (or load from the cache) the kernels now, in this process: forked workers then inherit
     the machine code instead of each compiling it on its first chunk."""
@@ -216,3 +262,4 @@ def compile_kernels() -> None:
                   np.ones(1, dtype=np.int64))
     texts_with_odd_whitespace(data, offsets)
     texts_not_inert(data, offsets, np.ones(1, dtype=np.bool_))
+    join_kept_runs(data, offsets, np.ones(1, dtype=np.uint8))

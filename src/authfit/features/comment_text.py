@@ -106,15 +106,41 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
 
 def _normalise_arrow(arr: pa.Array) -> pa.Array:
     arr = pc.utf8_lower(nfkd_where_needed(arr))
-    arr = replace_where_found(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "",
-                              found=_texts_with_chars(arr, _INVISIBLE_CHARS + _APOSTROPHE_CHARS))
-    # The whitespace around a punctuation run goes into the same single space, so only texts with runs of
-    # whitespace of their own (or tabs, newlines) need the second pass; the result is the same as turning
-    # punctuation into spaces and then collapsing every whitespace run.
-    arr = pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " ")
-    arr = pc.utf8_trim_whitespace(arr)
-    # Only runs and non-space whitespace need replacing; matching every single space costs 5x more.
-    return replace_where_found(arr, r"\s{2,}|[^\S ]", " ", found=_texts_with_odd_whitespace(arr))
+    data, offsets = _utf8_buffer(arr)
+    out, out_offsets, unknown = byte_kernels.join_kept_runs(data, offsets, _normalisation_classes())
+    joined = pa.Array.from_buffers(pa.large_string(), len(arr),
+                                   [None, pa.py_buffer(out_offsets), pa.py_buffer(out)])
+    if not unknown.any():
+        return joined
+    mask = pa.array(unknown, type=pa.bool_())
+    return pc.replace_with_mask(joined, mask, _normalise_lowered_by_regex(pc.filter(arr, mask)))
+
+
+def _normalise_lowered_by_regex(arr: pa.Array) -> pa.Array:
+    """What `join_kept_runs` does, by RE2 regexes: for texts holding characters this Python's Unicode
+    tables do not know (RE2's may be newer)."""
+    arr = pc.replace_substring_regex(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " "))
+    return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
+
+
+@lru_cache(maxsize=1)
+def _normalisation_classes() -> np.ndarray:
+    """Per code point below `_INERT_TABLE_SIZE`, its class in the normalised text (byte_kernels): kept
+    (letters, numbers, marks, symbols, currency, @, #), dropped (invisible characters, apostrophes),
+    unknown (unassigned here), else a separator: punctuation and whitespace become one space between
+    runs of kept characters, which is what `_PUNCTUATION` replaced by a space, trimmed and collapsed, gave.
+    Built once per process, on first use."""
+    classes = np.full(_INERT_TABLE_SIZE, byte_kernels.SEPARATOR, dtype=np.uint8)
+    for point in range(_INERT_TABLE_SIZE):
+        category = unicodedata.category(chr(point))
+        if category == "Cn":
+            classes[point] = byte_kernels.UNKNOWN
+        elif category[0] in "LNM" or category in ("So", "Sc"):
+            classes[point] = byte_kernels.KEPT
+    classes[[ord("@"), ord("#")]] = byte_kernels.KEPT
+    classes[[ord(char) for char in _INVISIBLE_CHARS + _APOSTROPHE_CHARS]] = byte_kernels.DROPPED
+    return classes
 
 
 # Code points below this bound are classified by `_nfkd_inert_table`; any above (the rare supplementary
@@ -743,6 +769,7 @@ class CommentSpamModel(BaseEstimator):
         """Build the per-process tables scoring needs now, in the process that fits, loads or unpickles the
         model, so that forked chunk workers inherit them instead of each building them again."""
         _nfkd_inert_table()
+        _normalisation_classes()
         byte_kernels.compile_kernels()
         if self.kind == "stacked":
             self._paths()
