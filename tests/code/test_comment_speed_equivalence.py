@@ -71,7 +71,7 @@ def test_comment_normalisation_decomposes_whatever_the_pyarrow_release() -> None
 
 
 def old_byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
-    data, offsets = ct._utf8_buffer(raw)
+    data, offsets = ct.utf8_buffer(raw)
     n_rows = len(offsets) - 1
     doc = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
 
@@ -190,7 +190,7 @@ def test_byte_statistics_equal_the_old_per_mask_counts(values: list[str | None])
 def test_ngram_blocks_equal_the_old_searchsorted_and_bytewise_ones(values: list[str | None]) -> None:
     normalised = ct._normalise_arrow(_arrow(values))
     blocks, _ = ct.ngram_blocks(normalised, 2**10)
-    data, offsets = ct._utf8_buffer(normalised)
+    data, offsets = ct.utf8_buffer(normalised)
     old = old_ngram_blocks(data, offsets, 2**10)
     assert [(b.family, b.size) for b in blocks] == [(b.family, b.size) for b in old]
     for new_block, old_block in zip(blocks, old):
@@ -270,10 +270,36 @@ def test_cached_powers_give_the_old_prefix_hashes_as_the_cache_grows() -> None:
 @given(TEXTS)
 def test_tokenise_equals_the_old_full_replace(values: list[str | None]) -> None:
     texts = pd.Series(values, dtype="str")
-    new, old = tx.tokenise(texts), old_tokenise(texts)
+    _assert_same_tokens(tx.tokenise(texts), old_tokenise(texts))
+
+
+def old_caption_tokens(captions: pd.Series) -> tx.Tokens:
+    arr = pc.replace_substring_regex(pc.utf8_lower(tx._to_arrow(captions)), tx._CAPTION_PUNCTUATION, " ")
+    return tx._split_hashtags(tx._encode(arr, len(captions)))
+
+
+def _assert_same_tokens(new: tx.Tokens, old: tx.Tokens) -> None:
     np.testing.assert_array_equal(new.rows, old.rows)
     np.testing.assert_array_equal(new.codes, old.codes)
     assert new.vocab.tolist() == old.vocab.tolist()
+
+
+def test_tokenisers_equal_their_regexes_for_every_code_point() -> None:
+    """The code point tables behind both tokenisers against RE2's Unicode classes, exhaustively, in the
+    contexts where the mention rule and the punctuation runs interact ("!@ann" keeps "ann", "@ann" not)."""
+    points = [p for p in range(tx.TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + [0x20000, 0x2F800, 0xE0041]
+    chars = [chr(p) for p in points]
+    contexts = ("{}", "a{}b", "@{}x", "!{}@ab", "{}@ab.c d", "x@{}", "\u200d{}@ab #{}tag")
+    texts = pd.Series([context.format(c, c) for context in contexts for c in chars], dtype="str")
+    _assert_same_tokens(tx.tokenise(texts), old_tokenise(texts))
+    _assert_same_tokens(tx.caption_tokens(texts), old_caption_tokens(texts))
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
+def test_caption_tokens_equal_the_old_full_replace(values: list[str | None]) -> None:
+    texts = pd.Series(values, dtype="str")
+    _assert_same_tokens(tx.caption_tokens(texts), old_caption_tokens(texts))
 
 
 @settings(max_examples=60, deadline=None)

@@ -192,18 +192,41 @@ def texts_not_inert(data: np.ndarray, offsets: np.ndarray, inert: np.ndarray) ->
     for row in range(n_rows):
         high = offsets[row + 1]
         for j in range(offsets[row], high):
-            lead = np.int64(data[j])
-            if lead < 0xC0:
+            if data[j] < 0xC0:
                 continue
-            size = 2 + (lead >= 0xE0) + (lead >= 0xF0)
-            point = lead & (0x1F if size == 2 else (0x0F if size == 3 else 0x07))
-            for k in range(1, size):
-                following = np.int64(data[j + k]) if j + k < high else 0
-                point = (point << 6) | (following & 0x3F)
+            point = _code_point(data, j, high)[0]
             if point >= len(inert) or not inert[point]:
                 found[row] = True
                 break
     return found
+
+
+@njit(cache=True, nogil=True)
+def _code_point(data: np.ndarray, j: int, high: int) -> tuple[int, int]:
+    """The code point whose UTF-8 encoding starts at byte j (< high, the end of its text), and its size."""
+    lead = np.int64(data[j])
+    size = 1 if lead < 0xC0 else 2 + (lead >= 0xE0) + (lead >= 0xF0)
+    point = lead if size == 1 else lead & (0x1F if size == 2 else (0x0F if size == 3 else 0x07))
+    for k in range(1, size):
+        point = (point << 6) | (np.int64(data[j + k]) & 0x3F) if j + k < high else point << 6
+    return point, size
+
+
+@njit(cache=True, nogil=True)
+def _rewrite_buffers(n_bytes: int, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Output bytes (never more than the input's), offsets and unknown flags of a rewriting kernel."""
+    return (np.empty(n_bytes, dtype=np.uint8), np.zeros(n_rows + 1, dtype=np.int64),
+            np.zeros(n_rows, dtype=np.bool_))
+
+
+@njit(cache=True, nogil=True)
+def _append(out: np.ndarray, size_out: int, space_first: bool, data: np.ndarray, j: int, size: int) -> int:
+    """Write a space (if `space_first`) and data[j:j + size] at out[size_out:]; the new output size."""
+    if space_first:
+        out[size_out] = 32
+        size_out += 1
+    out[size_out:size_out + size] = data[j:j + size]
+    return size_out + size
 
 
 # Classes of `join_kept_runs`' table, per code point.
@@ -218,38 +241,86 @@ def join_kept_runs(data: np.ndarray, offsets: np.ndarray, classes: np.ndarray
     Returns the new UTF-8 bytes, their offsets, and per text whether it holds a code point the table
     calls UNKNOWN or lies beyond it (such texts come back empty, for the caller to redo another way)."""
     n_rows = len(offsets) - 1
-    out = np.empty(len(data), dtype=np.uint8)
-    out_offsets = np.zeros(n_rows + 1, dtype=np.int64)
-    unknown = np.zeros(n_rows, dtype=np.bool_)
+    out, out_offsets, unknown = _rewrite_buffers(len(data), n_rows)
     size_out = 0
     for row in range(n_rows):
         row_start = size_out
         pending_space = False
         j, high = offsets[row], offsets[row + 1]
         while j < high:
-            lead = np.int64(data[j])
-            size = 1 if lead < 0xC0 else 2 + (lead >= 0xE0) + (lead >= 0xF0)
-            point = lead if size == 1 else lead & (0x1F if size == 2 else (0x0F if size == 3 else 0x07))
-            for k in range(1, size):
-                point = (point << 6) | (np.int64(data[j + k]) & 0x3F) if j + k < high else point << 6
+            point, size = _code_point(data, j, high)
             kind = classes[point] if point < len(classes) else UNKNOWN
             if kind == UNKNOWN:
                 unknown[row] = True
                 size_out = row_start
                 break
             if kind == KEPT:
-                if pending_space and size_out > row_start:
-                    out[size_out] = 32
-                    size_out += 1
+                size_out = _append(out, size_out, pending_space and size_out > row_start, data, j, size)
                 pending_space = False
-                for k in range(size):
-                    out[size_out] = data[j + k]
-                    size_out += 1
             elif kind == SEPARATOR:
                 pending_space = True
             j += size
         out_offsets[row + 1] = size_out
     return out, out_offsets, unknown
+
+
+# Bits of `join_token_runs`' table, per code point.
+TOKEN_KNOWN, TOKEN_KEPT, TOKEN_MENTION, TOKEN_SINGLE, TOKEN_RUN = 1, 2, 4, 8, 16
+
+
+@njit(cache=True, nogil=True)
+def join_token_runs(data: np.ndarray, offsets: np.ndarray, table: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tokens the regex `SINGLE|@MENTION+|RUN+`, replaced by spaces, leaves: each text as its KEPT
+    runs joined by single spaces. Scanned as RE2 scans (leftmost first, alternatives in order): a SINGLE
+    code point goes alone; "@" followed by MENTION code points goes with all of them, unless it lies
+    inside a RUN, which swallows it; a RUN goes whole. Returns bytes, offsets and the texts holding a
+    code point the table does not KNOW (they come back empty, for the caller to redo by the regex)."""
+    n_rows = len(offsets) - 1
+    out, out_offsets, unknown = _rewrite_buffers(len(data), n_rows)
+    size_out = 0
+    for row in range(n_rows):
+        row_start = size_out
+        pending_space, in_run, in_mention = False, False, False
+        j, high = offsets[row], offsets[row + 1]
+        while j < high:
+            point, size = _code_point(data, j, high)
+            bits = table[point] if point < len(table) else 0
+            if not bits & TOKEN_KNOWN:
+                unknown[row] = True
+                size_out = row_start
+                break
+            replaced = True
+            if in_mention and bits & TOKEN_MENTION:
+                pass
+            elif in_run and bits & TOKEN_RUN:
+                in_mention = False
+            else:
+                in_run = in_mention = False
+                if bits & TOKEN_SINGLE:
+                    pass
+                elif point == 64 and _next_is_mention(data, j + 1, high, table):
+                    in_mention = True
+                elif bits & TOKEN_RUN:
+                    in_run = True
+                else:
+                    replaced = False
+            if replaced or not bits & TOKEN_KEPT:
+                pending_space = True
+            else:
+                size_out = _append(out, size_out, pending_space and size_out > row_start, data, j, size)
+                pending_space = False
+            j += size
+        out_offsets[row + 1] = size_out
+    return out, out_offsets, unknown
+
+
+@njit(cache=True, nogil=True)
+def _next_is_mention(data: np.ndarray, j: int, high: int, table: np.ndarray) -> bool:
+    if j >= high:
+        return False
+    point = _code_point(data, j, high)[0]
+    return point < len(table) and (table[point] & TOKEN_MENTION) != 0
 
 
 def compile_kernels() -> None:
@@ -263,3 +334,4 @@ def compile_kernels() -> None:
     texts_with_odd_whitespace(data, offsets)
     texts_not_inert(data, offsets, np.ones(1, dtype=np.bool_))
     join_kept_runs(data, offsets, np.ones(1, dtype=np.uint8))
+    join_token_runs(data, offsets, np.ones(1, dtype=np.uint8))

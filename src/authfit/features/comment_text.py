@@ -32,6 +32,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from authfit.features import byte_kernels
+from authfit.features.arrow_text import utf8_buffer
 from authfit.features.text import replace_where_found
 from authfit.modeling.calibration import Calibrator
 from authfit.modeling.split_groups import PathScoreCache, predict_raw_grouped, split_points
@@ -106,7 +107,7 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
 
 def _normalise_arrow(arr: pa.Array) -> pa.Array:
     arr = pc.utf8_lower(nfkd_where_needed(arr))
-    data, offsets = _utf8_buffer(arr)
+    data, offsets = utf8_buffer(arr)
     out, out_offsets, unknown = byte_kernels.join_kept_runs(data, offsets, _normalisation_classes())
     joined = pa.Array.from_buffers(pa.large_string(), len(arr),
                                    [None, pa.py_buffer(out_offsets), pa.py_buffer(out)])
@@ -165,7 +166,7 @@ def _nfkd_inert_table() -> np.ndarray:
 def _texts_not_inert(arr: pa.Array) -> np.ndarray:
     """Per text, whether it holds a code point that NFKD could change (see `_nfkd_inert_table`), decoded
     from the UTF-8 lead bytes only: ASCII is inert, and comments hold few other characters."""
-    data, offsets = _utf8_buffer(arr)
+    data, offsets = utf8_buffer(arr)
     return byte_kernels.texts_not_inert(data, offsets, _nfkd_inert_table())
 
 
@@ -186,7 +187,7 @@ def nfkd_where_needed(arr: pa.Array) -> pa.Array:
 def _texts_with_chars(arr: pa.Array, chars: str) -> np.ndarray:
     """Per text, whether it holds any of `chars`, read off the UTF-8 bytes (several times faster than an
     RE2 match over every text). A character never spans two texts, so this is exact."""
-    data, offsets = _utf8_buffer(arr)
+    data, offsets = utf8_buffer(arr)
     patterns, lengths, first_byte = _byte_patterns(chars)
     return byte_kernels.texts_holding(data, offsets, first_byte, patterns, lengths)
 
@@ -203,7 +204,7 @@ def _byte_patterns(chars: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _texts_with_odd_whitespace(arr: pa.Array) -> np.ndarray:
     """Per text, whether `\\s{2,}|[^\\S ]` (RE2, ASCII whitespace) occurs in it, from the bytes."""
-    data, offsets = _utf8_buffer(arr)
+    data, offsets = utf8_buffer(arr)
     return byte_kernels.texts_with_odd_whitespace(data, offsets)
 
 
@@ -214,7 +215,7 @@ def _text_of(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 def _count_byte(arr: pa.Array, byte: int) -> np.ndarray:
     """Occurrences of one ASCII byte per text (what `count_substring` gives for a one-byte pattern)."""
-    data, offsets = _utf8_buffer(arr)
+    data, offsets = utf8_buffer(arr)
     texts = _text_of(offsets, np.flatnonzero(data == byte))
     return np.bincount(texts, minlength=len(offsets) - 1).astype(np.float64)
 
@@ -294,7 +295,7 @@ def ngram_blocks(normalised: pd.Series, n_features: int = 2**18, word_ngrams: tu
     repeats, so a linear score summed on the fly equals the sparse-matrix product.
     """
     _check_power_of_two(n_features)
-    data, offsets = _utf8_buffer(_to_arrow(normalised))
+    data, offsets = utf8_buffer(_to_arrow(normalised))
     doc_of_byte = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
     blocks = _word_blocks(data, offsets, doc_of_byte, word_ngrams, n_features)
     if char_ngrams is not None:
@@ -337,7 +338,7 @@ def ngram_margin(normalised: pa.Array, coef: np.ndarray, n_features: int) -> tup
     _check_power_of_two(n_features)
     if not 2 <= n_features <= 2**32:
         raise ValueError(f"n_features must be between 2 and 2**32 for scoring, got {n_features}")
-    data, offsets = _utf8_buffer(_to_arrow(normalised))
+    data, offsets = utf8_buffer(_to_arrow(normalised))
     return byte_kernels.ngram_margin(data, offsets, np.ascontiguousarray(coef[:n_features], dtype=np.float32),
                                      n_features.bit_length() - 1, True, True, 3, 4, _SALT_WORD)
 
@@ -537,7 +538,7 @@ def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
     """Shares of characters and counts of markers per text, from the UTF-8 bytes (see _BYTE_SHARES):
     byte classes from a 256-entry table, emoji and styled letters by their lead bytes, and runs of three,
     counted in one compiled pass (`byte_kernels.byte_statistics`)."""
-    data, offsets = _utf8_buffer(raw)
+    data, offsets = utf8_buffer(raw)
     counts, emoji, styled, triples = byte_kernels.byte_statistics(data, offsets, _BYTE_CLASS, _N_BYTE_CLASSES)
     classes = counts.astype(np.float64)
     chars = np.maximum(n_chars, 1.0)
@@ -554,19 +555,6 @@ def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
         "log_hashtags": np.log1p(hashtags),
         "log_exclamations": np.log1p(exclamations),
     }
-
-
-def _utf8_buffer(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The bytes and int64 offsets of a large_string array, relative to its first text."""
-    arr = pc.fill_null(arr.cast(pa.large_string()), "")
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    _, offsets_buffer, data_buffer = arr.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
-    if data_buffer is None:
-        return np.zeros(0, dtype=np.uint8), offsets - offsets[0]
-    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]: offsets[-1]]
-    return data, offsets - offsets[0]
 
 
 def _to_arrow(texts) -> pa.Array:

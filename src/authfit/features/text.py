@@ -8,12 +8,17 @@ repeated letters) run once per distinct token, also vectorised, and are mapped b
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from authfit.features import byte_kernels
+from authfit.features.arrow_text import utf8_buffer
 
 # Become spaces: variation selectors, zero-width joiners and skin tones (they make "❤️" differ from "❤"),
 # @mentions (so "@ann nice" and "@bob nice" are one template) and punctuation. Emoji (\p{So}) stay. RE2's
@@ -150,7 +155,7 @@ def replace_where_found(arr: pa.Array, pattern: str, replacement: str,
 
 def tokenise(texts: pd.Series) -> Tokens:
     """Word and emoji tokens of comment-like texts (as `normalise_text` splits them), on one vocabulary."""
-    arr = replace_where_found(pc.utf8_lower(_to_arrow(texts)), _PUNCTUATION, " ")
+    arr = _replace_by_spaces(pc.utf8_lower(_to_arrow(texts)), _token_tables()[0], _PUNCTUATION)
     return _split_symbols(_encode(arr, len(texts)))
 
 
@@ -159,8 +164,57 @@ def caption_tokens(captions: pd.Series) -> Tokens:
 
     Emoji and punctuation separate tokens and are dropped; one-character words are dropped.
     """
-    arr = pc.replace_substring_regex(pc.utf8_lower(_to_arrow(captions)), _CAPTION_PUNCTUATION, " ")
+    arr = _replace_by_spaces(pc.utf8_lower(_to_arrow(captions)), _token_tables()[1], _CAPTION_PUNCTUATION)
     return _split_hashtags(_encode(arr, len(captions)))
+
+
+def _replace_by_spaces(arr: pa.Array, table: np.ndarray, pattern: str) -> pa.Array:
+    """Texts whose whitespace-separated tokens are those `replace_substring_regex(arr, pattern, " ")`
+    leaves, from one compiled pass (`byte_kernels.join_token_runs`); texts holding characters the table
+    does not know go through the regex itself."""
+    data, offsets = utf8_buffer(arr)
+    out, out_offsets, unknown = byte_kernels.join_token_runs(data, offsets, table)
+    joined = pa.Array.from_buffers(pa.large_string(), len(arr), [None, pa.py_buffer(out_offsets), pa.py_buffer(out)])
+    if not unknown.any():
+        return joined
+    mask = pa.array(unknown, type=pa.bool_())
+    return pc.replace_with_mask(joined, mask, pc.replace_substring_regex(pc.filter(arr, mask), pattern, " "))
+
+
+# Code points below this bound are classed by `_token_tables`; texts holding others take the regexes.
+TABLE_SIZE = 0x20000
+_RE2_SPACES = (9, 10, 12, 13, 32)
+
+
+@lru_cache(maxsize=1)
+def _token_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per code point below TABLE_SIZE, the `join_token_runs` bits that emulate `_PUNCTUATION` (comments)
+    and `_CAPTION_PUNCTUATION` (captions), from this Python's Unicode tables (unassigned code points are
+    not KNOWN). Built once per process, on first use."""
+    comments = np.zeros(TABLE_SIZE, dtype=np.uint8)
+    captions = np.zeros(TABLE_SIZE, dtype=np.uint8)
+    known, kept, mention = byte_kernels.TOKEN_KNOWN, byte_kernels.TOKEN_KEPT, byte_kernels.TOKEN_MENTION
+    for point in range(TABLE_SIZE):
+        category = unicodedata.category(chr(point))
+        if category == "Cn":
+            continue
+        word = category[0] in "LNM" or point == 95  # \pL \pN \pM and "_"
+        name = category[0] in "LN" or point in (95, 46)  # what may follow "@" in a mention
+        space = point in _RE2_SPACES
+        comments[point] = known | (mention if name else 0) | (
+            kept if word or category == "So" else (0 if space else byte_kernels.TOKEN_RUN))
+        captions[point] = known | (mention if name else 0) | (
+            kept if word or point == 35 else (0 if space else byte_kernels.TOKEN_RUN))
+    # variation selectors, zero-width joiner and skin tones: each becomes a space on its own
+    singles = [0xFE0E, 0xFE0F, 0x200D, *range(0x1F3FB, 0x1F400)]
+    comments[singles] = (comments[singles] & ~np.uint8(kept)) | byte_kernels.TOKEN_SINGLE
+    return comments, captions
+
+
+def build_tables() -> None:
+    """Build the per-process tokeniser tables now (~0.1 s): before forking chunk workers, so that they
+    inherit them instead of each building its own."""
+    _token_tables()
 
 
 def stack_tokens(first: Tokens, second: Tokens) -> Tokens:
