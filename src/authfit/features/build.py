@@ -59,7 +59,7 @@ class FeatureSettings(BaseModel):
     as_of: datetime | None = Field(
         None, description="features use data at or before this time; None = latest"
     )
-    chunk_size: int = Field(500, ge=1, description="accounts transformed together")
+    chunk_size: int = Field(1000, ge=1, description="accounts transformed together")
     n_jobs: int = Field(1, description="chunks transformed at once in forked processes; -1 = one per core")
     growth: GrowthSettings = GrowthSettings()
     engagement: EngagementSettings = EngagementSettings()
