@@ -1,13 +1,14 @@
 """Comment text as features for comment-spam scoring: hashed word and character n-grams plus cheap shape
-features, computed over whole columns (Arrow compute kernels and numpy), with no Python loop per comment.
+features, computed over whole columns (Arrow compute kernels, numpy, and compiled kernels that read each
+text's bytes once, `byte_kernels`), with no Python loop per comment.
 
 The n-gram hashing is this module's own, not sklearn's HashingVectorizer, because the latter tokenises one
 text at a time in Python (~150k texts/s/core for words alone). Here every n-gram of a chunk of texts is
 hashed at once on the UTF-8 byte buffer Arrow already holds: character (byte) n-grams of up to 4 bytes
 packed into a uint32 and hashed multiplicatively, words and word bigrams with prefix sums of a polynomial
 hash. Hashes are pure functions of the bytes (fixed constants, no per-process salt), so features are
-identical across runs and machines and there is no vocabulary to fit or store. Measured on 500k synthetic
-comments (benchmarks/comments.py): about 300k comments per CPU-second end to end, scoring included.
+identical across runs and machines and there is no vocabulary to fit or store. Training builds the sparse
+matrix from those blocks; scoring sums the linear margin in one compiled pass (`ngram_margin`) instead.
 """
 
 from __future__ import annotations

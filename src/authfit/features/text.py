@@ -1,7 +1,9 @@
 """Fast, column-wise text normalisation and tokenisation for comments and captions.
 
-The per-text work runs in Arrow compute kernels (one capture-free RE2 regex, a whitespace split and a
-dictionary encode over whole columns), so there is no Python loop per text. Tokens come back as integer
+The per-text work runs over whole columns, so there is no Python loop per text: one compiled pass turns
+punctuation, mentions and emoji modifiers into spaces as the RE2 patterns below would (`byte_kernels`, from
+per code point tables; texts with characters the tables do not know take the regex), then Arrow splits on
+whitespace and dictionary-encodes. Tokens come back as integer
 codes into a vocabulary; the finer rules (splitting emoji off words, duplicating hashtags, collapsing
 repeated letters) run once per distinct token, also vectorised, and are mapped back through the codes.
 """
