@@ -153,7 +153,8 @@ def test_scoring_path_word_counts_equal_the_shape_features_own(values: list[str 
     arr = _arrow(values)
     normalised = ct._normalise_arrow(arr)
     _, n_words = ct.ngram_margin(normalised, np.zeros(2**10, dtype=np.float32), 2**10)
-    np.testing.assert_array_equal(ct._shape_matrix(arr, normalised, n_words), ct._shape_matrix(arr, normalised))
+    np.testing.assert_array_equal(ct._shape_matrix(arr, normalised, n_words),
+                                  ct._shape_matrix(arr, normalised))
 
 
 @settings(max_examples=60, deadline=None)
@@ -167,7 +168,8 @@ def test_normalisation_equals_the_regex_chain_for_every_code_point() -> None:
     """The code point table behind the normaliser against RE2's own Unicode classes, exhaustively: every
     code point below the table's end alone, between letters, and next to whitespace and punctuation,
     plus a few beyond it (sent to the regexes)."""
-    points = [p for p in range(ct._INERT_TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + [0x20000, 0x2F800, 0xE0041]
+    beyond = [0x20000, 0x2F800, 0xE0041]
+    points = [p for p in range(ct._INERT_TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + beyond
     chars = [chr(p) for p in points]
     values = chars + [f"a{c}b" for c in chars] + [f" {c}!x\t" for c in chars] + [f"x'{c}" for c in chars]
     arr = _arrow(values)
@@ -287,7 +289,8 @@ def _assert_same_tokens(new: tx.Tokens, old: tx.Tokens) -> None:
 def test_tokenisers_equal_their_regexes_for_every_code_point() -> None:
     """The code point tables behind both tokenisers against RE2's Unicode classes, exhaustively, in the
     contexts where the mention rule and the punctuation runs interact ("!@ann" keeps "ann", "@ann" not)."""
-    points = [p for p in range(tx.TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + [0x20000, 0x2F800, 0xE0041]
+    beyond = [0x20000, 0x2F800, 0xE0041]
+    points = [p for p in range(tx.TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + beyond
     chars = [chr(p) for p in points]
     contexts = ("{}", "a{}b", "@{}x", "!{}@ab", "{}@ab.c d", "x@{}", "\u200d{}@ab #{}tag")
     texts = pd.Series([context.format(c, c) for context in contexts for c in chars], dtype="str")

@@ -97,7 +97,8 @@ def test_daily_matrix_equals_a_cell_by_cell_reference(snapshots: list[tuple]) ->
     first_day = AS_OF.normalize() - pd.Timedelta(days=n_days - 1)
     history = pd.DataFrame({
         "account_id": pd.Series([s[0] for s in snapshots], dtype="str"),
-        "date": pd.to_datetime([first_day + pd.Timedelta(days=s[1], seconds=s[2]) for s in snapshots], utc=True),
+        "date": pd.to_datetime([first_day + pd.Timedelta(days=s[1], seconds=s[2]) for s in snapshots],
+                               utc=True),
         "follower_count": pd.Series([np.nan if s[3] is None else s[3] for s in snapshots], dtype=float),
     })
     accounts = pd.Index(["a", "b", "zz"])

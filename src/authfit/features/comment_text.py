@@ -33,7 +33,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from authfit.features import byte_kernels
-from authfit.features.arrow_text import utf8_buffer
+from authfit.features.arrow_text import string_array, utf8_buffer
 from authfit.features.text import replace_where_found
 from authfit.modeling.calibration import Calibrator
 from authfit.modeling.split_groups import PathScoreCache, predict_raw_grouped, split_points
@@ -110,8 +110,7 @@ def _normalise_arrow(arr: pa.Array) -> pa.Array:
     arr = pc.utf8_lower(nfkd_where_needed(arr))
     data, offsets = utf8_buffer(arr)
     out, out_offsets, unknown = byte_kernels.join_kept_runs(data, offsets, _normalisation_classes())
-    joined = pa.Array.from_buffers(pa.large_string(), len(arr),
-                                   [None, pa.py_buffer(out_offsets), pa.py_buffer(out)])
+    joined = string_array(out, out_offsets)
     if not unknown.any():
         return joined
     mask = pa.array(unknown, type=pa.bool_())

@@ -3,9 +3,9 @@
 The per-text work runs over whole columns, so there is no Python loop per text: one compiled pass turns
 punctuation, mentions and emoji modifiers into spaces as the RE2 patterns below would (`byte_kernels`, from
 per code point tables; texts with characters the tables do not know take the regex), then Arrow splits on
-whitespace and dictionary-encodes. Tokens come back as integer
-codes into a vocabulary; the finer rules (splitting emoji off words, duplicating hashtags, collapsing
-repeated letters) run once per distinct token, also vectorised, and are mapped back through the codes.
+whitespace and dictionary-encodes. Tokens come back as integer codes into a vocabulary; the finer rules
+(splitting emoji off words, duplicating hashtags, collapsing repeated letters) run once per distinct token,
+also vectorised, and are mapped back through the codes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from authfit.features import byte_kernels
-from authfit.features.arrow_text import utf8_buffer
+from authfit.features.arrow_text import string_array, utf8_buffer
 
 # Become spaces: variation selectors, zero-width joiners and skin tones (they make "❤️" differ from "❤"),
 # @mentions (so "@ann nice" and "@bob nice" are one template) and punctuation. Emoji (\p{So}) stay. RE2's
@@ -176,7 +176,7 @@ def _replace_by_spaces(arr: pa.Array, table: np.ndarray, pattern: str) -> pa.Arr
     does not know go through the regex itself."""
     data, offsets = utf8_buffer(arr)
     out, out_offsets, unknown = byte_kernels.join_token_runs(data, offsets, table)
-    joined = pa.Array.from_buffers(pa.large_string(), len(arr), [None, pa.py_buffer(out_offsets), pa.py_buffer(out)])
+    joined = string_array(out, out_offsets)
     if not unknown.any():
         return joined
     mask = pa.array(unknown, type=pa.bool_())
