@@ -20,6 +20,7 @@ from authfit.features import comments as cm
 from authfit.features import text as tx
 from authfit.features.build import _positions_by_chunk, split_by_accounts, take_rows
 from authfit.features.topics import TopicModel
+from authfit.features.unicode_tables import TABLE_SIZE
 
 # Whitespace of several kinds, punctuation next to it, apostrophes, invisible characters, mentions,
 # hashtags, emoji with variation selectors and skin tones, styled letters (NFKC), combining marks.
@@ -169,7 +170,7 @@ def test_normalisation_equals_the_regex_chain_for_every_code_point() -> None:
     code point below the table's end alone, between letters, and next to whitespace and punctuation,
     plus a few beyond it (sent to the regexes)."""
     beyond = [0x20000, 0x2F800, 0xE0041]
-    points = [p for p in range(ct._INERT_TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + beyond
+    points = [p for p in range(TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + beyond
     chars = [chr(p) for p in points]
     values = chars + [f"a{c}b" for c in chars] + [f" {c}!x\t" for c in chars] + [f"x'{c}" for c in chars]
     arr = _arrow(values)
@@ -290,7 +291,7 @@ def test_tokenisers_equal_their_regexes_for_every_code_point() -> None:
     """The code point tables behind both tokenisers against RE2's Unicode classes, exhaustively, in the
     contexts where the mention rule and the punctuation runs interact ("!@ann" keeps "ann", "@ann" not)."""
     beyond = [0x20000, 0x2F800, 0xE0041]
-    points = [p for p in range(tx.TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + beyond
+    points = [p for p in range(TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + beyond
     chars = [chr(p) for p in points]
     contexts = ("{}", "a{}b", "@{}x", "!{}@ab", "{}@ab.c d", "x@{}", "\u200d{}@ab #{}tag")
     texts = pd.Series([context.format(c, c) for context in contexts for c in chars], dtype="str")

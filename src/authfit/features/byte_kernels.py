@@ -18,13 +18,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_P = np.uint64(0x100000001B3)
-_MIX = np.uint64(0x9E3779B97F4A7C15)
+# Hash constants, shared with the numpy hashing in `comment_text`: an odd multiplier for the polynomial
+# word hash (so it is invertible mod 2**64), Fibonacci-hash multipliers whose top bits become the column,
+# and one salt per n-gram family so "ab c" as a character 4-gram and as a word bigram land apart.
+WORD_POLYNOMIAL = 0x100000001B3
+WORD_MIX = 0x9E3779B97F4A7C15
+WORD_SALT = 0x51ED27
+CHAR_SALT = 0xC0FFEE
+CHAR_MIX = 0x9E3779B1
+_P = np.uint64(WORD_POLYNOMIAL)
+_MIX = np.uint64(WORD_MIX)
 _SHIFT_31 = np.uint64(31)
 # Character n-gram columns are uint32 arithmetic in numpy; numba widens integers to 64 bits, so the
 # product is masked back to 32 bits (the operands are below 2**32, so nothing else differs).
-_SALT_CHAR = np.uint64(0xC0FFEE)
-_MIX32 = np.uint64(0x9E3779B1)
+_SALT_CHAR = np.uint64(CHAR_SALT)
+_MIX32 = np.uint64(CHAR_MIX)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _SPACE = np.uint8(32)
 

@@ -35,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted
 from authfit.features import byte_kernels
 from authfit.features.arrow_text import string_array, utf8_buffer
 from authfit.features.text import replace_where_found
+from authfit.features.unicode_tables import categories, major_classes
 from authfit.modeling.calibration import Calibrator
 from authfit.modeling.split_groups import PathScoreCache, predict_raw_grouped, split_points
 
@@ -82,14 +83,12 @@ SHAPE_FEATURES: tuple[str, ...] = (
     "log_chars", "log_words", "repeat_run_share", *_BYTE_SHARES, "log_links", *_BYTE_COUNTS, *_PHRASES,
 )
 
-# Hash constants: an odd multiplier for the polynomial (so it is invertible mod 2**64), a Fibonacci-hash
-# multiplier whose top bits become the column, and one salt per n-gram family so "ab c" as a character
-# 4-gram and as a word bigram land in different columns.
-_P = np.uint64(0x100000001B3)
-_P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_SALT_WORD = 0x51ED27
-_SALT_CHAR = 0xC0FFEE
+# Hash constants: one set for this numpy hashing and the compiled scoring kernel (see byte_kernels).
+_P = np.uint64(byte_kernels.WORD_POLYNOMIAL)
+_P_INV = np.uint64(pow(byte_kernels.WORD_POLYNOMIAL, -1, 2**64))
+_MIX = np.uint64(byte_kernels.WORD_MIX)
+_SALT_WORD = byte_kernels.WORD_SALT
+_SALT_CHAR = byte_kernels.CHAR_SALT
 _SPACE = 32
 
 
@@ -127,39 +126,31 @@ def _normalise_lowered_by_regex(arr: pa.Array) -> pa.Array:
 
 @lru_cache(maxsize=1)
 def _normalisation_classes() -> np.ndarray:
-    """Per code point below `_INERT_TABLE_SIZE`, its class in the normalised text (byte_kernels): kept
-    (letters, numbers, marks, symbols, currency, @, #), dropped (invisible characters, apostrophes),
-    unknown (unassigned here), else a separator: punctuation and whitespace become one space between
-    runs of kept characters, which is what `_PUNCTUATION` replaced by a space, trimmed and collapsed, gave.
+    """Per code point below TABLE_SIZE, its class in the normalised text (byte_kernels): kept (letters,
+    numbers, marks, symbols, currency, @, #), dropped (invisible characters, apostrophes), unknown
+    (unassigned here), else a separator: punctuation and whitespace become one space between runs of kept
+    characters, which is what `_PUNCTUATION` replaced by a space, trimmed and collapsed, gave.
     Built once per process, on first use."""
-    classes = np.full(_INERT_TABLE_SIZE, byte_kernels.SEPARATOR, dtype=np.uint8)
-    for point in range(_INERT_TABLE_SIZE):
-        category = unicodedata.category(chr(point))
-        if category == "Cn":
-            classes[point] = byte_kernels.UNKNOWN
-        elif category[0] in "LNM" or category in ("So", "Sc"):
-            classes[point] = byte_kernels.KEPT
+    category = categories()
+    kept = np.isin(major_classes(), ["L", "N", "M"]) | np.isin(category, ["So", "Sc"])
+    classes = np.where(kept, byte_kernels.KEPT, byte_kernels.SEPARATOR).astype(np.uint8)
+    classes[category == "Cn"] = byte_kernels.UNKNOWN
     classes[[ord("@"), ord("#")]] = byte_kernels.KEPT
     classes[[ord(char) for char in _INVISIBLE_CHARS + _APOSTROPHE_CHARS]] = byte_kernels.DROPPED
     return classes
 
 
-# Code points below this bound are classified by `_nfkd_inert_table`; any above (the rare supplementary
-# ideographic planes, where compatibility ideographs do decompose) send their text to the normaliser.
-_INERT_TABLE_SIZE = 0x20000
-
-
 @lru_cache(maxsize=1)
 def _nfkd_inert_table() -> np.ndarray:
-    """Per code point below `_INERT_TABLE_SIZE`: True when no text can be changed by NFKD because of it:
-    it is assigned (in this Python's Unicode tables; arrow's may be newer), NFKD maps it to itself, and it
-    is a starter (combining class 0, so no reordering of marks around it). A text of inert code points
-    only is its own NFKD form. Built once per process, on first use (~0.2 s)."""
-    inert = np.zeros(_INERT_TABLE_SIZE, dtype=bool)
-    for point in range(_INERT_TABLE_SIZE):
+    """Per code point below TABLE_SIZE: True when no text can be changed by NFKD because of it: it is
+    assigned (in this Python's Unicode tables; arrow's may be newer), NFKD maps it to itself, and it is a
+    starter (combining class 0, so no reordering of marks around it). A text of inert code points only is
+    its own NFKD form; texts with code points beyond the table go to the normaliser (the rare supplementary
+    ideographic planes, where compatibility ideographs do decompose). Built once per process, on first use."""
+    inert = categories() != "Cn"
+    for point in np.flatnonzero(inert).tolist():
         char = chr(point)
-        inert[point] = (unicodedata.category(char) != "Cn" and unicodedata.combining(char) == 0
-                        and unicodedata.normalize("NFKD", char) == char)
+        inert[point] = unicodedata.combining(char) == 0 and unicodedata.normalize("NFKD", char) == char
     return inert
 
 
@@ -519,7 +510,7 @@ def _to_column(value: np.ndarray, salt: int, n_features: int) -> np.ndarray:
 
 def _to_column32(packed: np.ndarray, n_features: int) -> np.ndarray:
     bits = int(n_features).bit_length() - 1
-    mixed = (packed ^ np.uint32(_SALT_CHAR)) * np.uint32(0x9E3779B1)
+    mixed = (packed ^ np.uint32(_SALT_CHAR)) * np.uint32(byte_kernels.CHAR_MIX)
     return (mixed >> np.uint32(32 - bits)).astype(np.int64) if bits else np.zeros(len(packed), np.int64)
 
 

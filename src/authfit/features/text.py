@@ -10,7 +10,6 @@ also vectorised, and are mapped back through the codes.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,6 +20,7 @@ import pyarrow.compute as pc
 
 from authfit.features import byte_kernels
 from authfit.features.arrow_text import string_array, utf8_buffer
+from authfit.features.unicode_tables import TABLE_SIZE, categories, major_classes
 
 # Become spaces: variation selectors, zero-width joiners and skin tones (they make "❤️" differ from "❤"),
 # @mentions (so "@ann nice" and "@bob nice" are one template) and punctuation. Emoji (\p{So}) stay. RE2's
@@ -183,9 +183,7 @@ def _replace_by_spaces(arr: pa.Array, table: np.ndarray, pattern: str) -> pa.Arr
     return pc.replace_with_mask(joined, mask, pc.replace_substring_regex(pc.filter(arr, mask), pattern, " "))
 
 
-# Code points below this bound are classed by `_token_tables`; texts holding others take the regexes.
-TABLE_SIZE = 0x20000
-_RE2_SPACES = (9, 10, 12, 13, 32)
+_RE2_SPACES = [9, 10, 12, 13, 32]
 
 
 @lru_cache(maxsize=1)
@@ -193,23 +191,22 @@ def _token_tables() -> tuple[np.ndarray, np.ndarray]:
     """Per code point below TABLE_SIZE, the `join_token_runs` bits that emulate `_PUNCTUATION` (comments)
     and `_CAPTION_PUNCTUATION` (captions), from this Python's Unicode tables (unassigned code points are
     not KNOWN). Built once per process, on first use."""
-    comments = np.zeros(TABLE_SIZE, dtype=np.uint8)
-    captions = np.zeros(TABLE_SIZE, dtype=np.uint8)
-    known, kept, mention = byte_kernels.TOKEN_KNOWN, byte_kernels.TOKEN_KEPT, byte_kernels.TOKEN_MENTION
-    for point in range(TABLE_SIZE):
-        category = unicodedata.category(chr(point))
-        if category == "Cn":
-            continue
-        word = category[0] in "LNM" or point == 95  # \pL \pN \pM and "_"
-        name = category[0] in "LN" or point in (95, 46)  # what may follow "@" in a mention
-        space = point in _RE2_SPACES
-        comments[point] = known | (mention if name else 0) | (
-            kept if word or category == "So" else (0 if space else byte_kernels.TOKEN_RUN))
-        captions[point] = known | (mention if name else 0) | (
-            kept if word or point == 35 else (0 if space else byte_kernels.TOKEN_RUN))
+    category, major = categories(), major_classes()
+    points = np.arange(TABLE_SIZE)
+    known = category != "Cn"
+    word = np.isin(major, ["L", "N", "M"]) | (points == 95)  # \pL \pN \pM and "_"
+    name = np.isin(major, ["L", "N"]) | np.isin(points, [95, 46])  # what may follow "@" in a mention
+    space = np.isin(points, _RE2_SPACES)
+
+    def table(kept: np.ndarray) -> np.ndarray:
+        bits = np.where(kept, byte_kernels.TOKEN_KEPT, np.where(space, 0, byte_kernels.TOKEN_RUN))
+        bits = bits | np.where(name, byte_kernels.TOKEN_MENTION, 0) | byte_kernels.TOKEN_KNOWN
+        return np.where(known, bits, 0).astype(np.uint8)
+
+    comments, captions = table(word | (category == "So")), table(word | (points == 35))
     # variation selectors, zero-width joiner and skin tones: each becomes a space on its own
     singles = [0xFE0E, 0xFE0F, 0x200D, *range(0x1F3FB, 0x1F400)]
-    comments[singles] = (comments[singles] & ~np.uint8(kept)) | byte_kernels.TOKEN_SINGLE
+    comments[singles] = (comments[singles] & ~np.uint8(byte_kernels.TOKEN_KEPT)) | byte_kernels.TOKEN_SINGLE
     return comments, captions
 
 
