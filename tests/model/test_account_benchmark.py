@@ -38,6 +38,39 @@ def test_specificity_threshold_and_roc_sensitivity() -> None:
     assert bench.sensitivity_at_specificity(y, p, 0.963) == pytest.approx(0.9)
 
 
+def test_macro_f1_at_cuts_matches_sklearn_at_every_cut() -> None:
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 60)
+    p = np.round(rng.random(60), 1)  # ties, as tree models give
+    cuts = np.r_[-1.0, np.unique(p), 2.0]
+    expected = [f1_score(y, (p > c).astype(int), average="macro", zero_division=0.0) for c in cuts]
+    np.testing.assert_allclose(bench.macro_f1_at_cuts(y, p, cuts), expected)
+
+
+def test_oracle_shared_cut_bounds_every_single_cut_and_no_more() -> None:
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 200)
+    p = np.clip(0.3 * y + rng.random(200) * 0.7, 0, 1)
+    folds = np.arange(200) % 5
+    predictions = pd.DataFrame({"fold": folds, "row": np.arange(200), "p": p})
+    ceiling, cut = bench.oracle_shared_cut(predictions, y)
+
+    def fold_mean(c: float) -> float:
+        return float(np.mean([f1_score(y[folds == k], (p[folds == k] > c).astype(int), average="macro")
+                              for k in range(5)]))
+
+    assert ceiling.mean() == pytest.approx(fold_mean(cut))
+    assert all(ceiling.mean() >= fold_mean(c) - 1e-12 for c in np.linspace(0, 1, 41))
+    # each fold may prefer its own cut, so one shared cut scores at most the folds' own optima
+    own_best = np.mean([bench.macro_f1_at_cuts(y[folds == k], p[folds == k], np.unique(p)).max()
+                        for k in range(5)])
+    assert ceiling.mean() <= own_best + 1e-12
+
+
 def test_cv_splits_keep_groups_together_and_cover_every_row_once_per_repeat() -> None:
     y = np.tile([0, 1], 30)
     groups = np.repeat(np.arange(20), 3)
