@@ -4,9 +4,9 @@ Every number is cross-validated with folds grouped by `account_key` (so duplicat
 both sides) and stratified by label. Decision thresholds are chosen inside the training fold, from
 out-of-fold predictions of an inner split (3-fold, 5-fold for the blends), never on the test fold; the one
 row that uses test labels, instafake's `macro_f1_oracle_shared_cut`, is a ceiling named as such, not a result.
-Class imbalance is handled with LightGBM's balanced class weights; nothing is oversampled. The model is a small
-LightGBM (shallow trees, few bins) on `account_profile_features` plus the source's `extra_*` columns, and for
-instafake fake-v1.0 and srf2017 a blend (`blend_fitter`).
+Class imbalance is handled with LightGBM's balanced class weights; nothing is oversampled. The model is a
+small LightGBM (shallow trees, few bins) on `account_profile_features` plus the source's `extra_*` columns,
+and for instafake fake-v1.0 and srf2017 a blend (`blend_fitter`).
 """
 
 from __future__ import annotations
