@@ -23,7 +23,8 @@ class RealDataSettings(BaseModel):
     account_sources: list[str] = Field(default_factory=list)
     comment_sources: list[str] = Field(default_factory=list)
     max_rows_per_source: int = Field(
-        2500, ge=100, description="stratified cap per source, so one large source does not set the model alone")
+        2500, ge=100, description="about this many rows per source (a random share of larger ones), so one "
+                                  "large source does not set the model alone")
     seed: int = 0
     transfer_matrix: bool = Field(
         False, description="also compute the cross-source transfer matrix (~25 s, all sources) and add its "
