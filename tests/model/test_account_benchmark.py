@@ -208,3 +208,14 @@ def test_fake_account_sources_transfer_to_each_other() -> None:
     assert matrix.loc[bench.SAME_CONCEPT, la.INSTAFAKE_FAKE] > 0.85
     rows = bench.transfer_rows(matrix)
     assert len(rows) == 3 * 2 + 3 * 2 and all(r["dataset"].startswith("transfer:") for r in rows)
+
+
+@pytest.mark.realdata
+def test_purba_subclass_rows_show_which_fakes_transfer() -> None:
+    for source in (la.PURBA2020, la.INSTAFAKE_FAKE, la.SRF2017, la.KAGGLE, la.CRESCI2015):
+        _require(la.SOURCE_FOLDERS[source])
+    rows = {r["task"]: r["value"] for r in bench.subclass_transfer_rows()}
+    assert set(rows) == {f"held out, real vs {c}" for c in ("active_fake", "inactive_fake", "spammer")}
+    # empty, inactive fakes look like the other sources' fake followers; busy spammers do not
+    assert rows["held out, real vs inactive_fake"] > 0.9
+    assert rows["held out, real vs inactive_fake"] > rows["held out, real vs spammer"] + 0.1
