@@ -116,14 +116,20 @@ def best_threshold(y: np.ndarray, p: np.ndarray, metric: str = "macro_f1") -> fl
     tp = np.cumsum(ys)
     fp = np.arange(1, len(ys) + 1) - tp
     fn, tn = ys.sum() - tp, (len(ys) - ys.sum()) - fp
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f1_pos = np.nan_to_num(2 * tp / (2 * tp + fp + fn))
-        f1_neg = np.nan_to_num(2 * tn / (2 * tn + fp + fn))
+    f1_pos, f1_neg = _f1_of_both_classes(tp, fp, fn, tn)
     score = {"f1": f1_pos, "macro_f1": (f1_pos + f1_neg) / 2, "accuracy": (tp + tn) / len(ys)}[metric]
     boundary = np.r_[ps[:-1] > ps[1:], True]  # only cut between different scores
     k = int(np.argmax(np.where(boundary, score, -np.inf)))
     below = ps[k + 1] if k + 1 < len(ps) else ps[k] - 1e-9
     return float((ps[k] + below) / 2)
+
+
+def _f1_of_both_classes(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, tn: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """F1 of the positive and of the negative class from confusion counts (0 where a class is empty and
+    never predicted, as sklearn's `zero_division=0`)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.nan_to_num(2 * tp / (2 * tp + fp + fn)), np.nan_to_num(2 * tn / (2 * tn + fp + fn))
 
 
 def specificity_threshold(y: np.ndarray, p: np.ndarray, specificity: float) -> float:
@@ -249,10 +255,7 @@ def macro_f1_at_cuts(y: np.ndarray, p: np.ndarray, cuts: np.ndarray) -> np.ndarr
     fakes, reals = np.sort(p[y == 1]), np.sort(p[y == 0])
     tp = len(fakes) - np.searchsorted(fakes, cuts, side="right")
     fp = len(reals) - np.searchsorted(reals, cuts, side="right")
-    fn, tn = len(fakes) - tp, len(reals) - fp
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f1_fake = np.nan_to_num(2 * tp / (2 * tp + fp + fn))
-        f1_real = np.nan_to_num(2 * tn / (2 * tn + fn + fp))
+    f1_fake, f1_real = _f1_of_both_classes(tp, fp, len(fakes) - tp, len(reals) - fp)
     return (f1_fake + f1_real) / 2
 
 
@@ -470,19 +473,25 @@ def _balanced_source_weights(sources: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (1.0 / cells.map(cells.value_counts())).to_numpy(dtype="float64")
 
 
-def _transfer_auc(train: list[tuple[str, pd.DataFrame, np.ndarray]], test: tuple[pd.DataFrame, np.ndarray],
-                  seed: int) -> float:
-    """Fit on the (pooled) training sources, on the features the test source also has; AUC on the test."""
-    x_test, y_test = test
+def _transfer_scores(train: list[tuple[str, pd.DataFrame, np.ndarray]], x_test: pd.DataFrame, seed: int
+                     ) -> np.ndarray | None:
+    """Fit on the (pooled) training sources, on the features the test source also has; P(fake) of the test
+    rows (None when no feature is shared)."""
     columns = shared_columns(x_test, *[x for _, x, _ in train])
     if not columns:
-        return float("nan")
+        return None
     x_train = pd.concat([x[columns] for _, x, _ in train], ignore_index=True)
     y_train = np.concatenate([y for _, _, y in train])
     names = np.concatenate([np.full(len(y), name) for name, _, y in train])
     weights = _balanced_source_weights(names, y_train)  # these already balance classes: no class_weight
-    p = _fit_predict(x_train, y_train, x_test[columns], seed, TRANSFER_PARAMS, weights)
-    return float(roc_auc_score(y_test, p))
+    return _fit_predict(x_train, y_train, x_test[columns], seed, TRANSFER_PARAMS, weights)
+
+
+def _transfer_auc(train: list[tuple[str, pd.DataFrame, np.ndarray]], test: tuple[pd.DataFrame, np.ndarray],
+                  seed: int) -> float:
+    x_test, y_test = test
+    p = _transfer_scores(train, x_test, seed)
+    return float("nan") if p is None else float(roc_auc_score(y_test, p))
 
 
 def transfer_matrix(root: Path | None = None, seed: int = 0,
@@ -520,8 +529,9 @@ def transfer_rows(matrix: pd.DataFrame) -> list[dict[str, object]]:
 def subclass_transfer_rows(root: Path | None = None, seed: int = 0, held_out: str = la.PURBA2020
                            ) -> list[dict[str, object]]:
     """Leave-one-source-out AUC on `held_out` for each of its fake subclasses (`label_detail`) against its
-    real accounts: the same-concept others pooled train one model, as in `transfer_matrix`. purba2020's
-    fakes are a mix (inactive and active fakes, spammers), and one pooled AUC hides which kind is missed."""
+    real accounts, from the one model of `transfer_matrix`'s same-concept row (the other sources of its
+    concept pooled). purba2020's fakes are a mix (inactive and active fakes, spammers), and one pooled AUC
+    hides which kind is missed."""
     accounts, x_test, y_test, _ = _source_data(held_out, root)
     pool = [s for s in TRANSFER_SOURCES if s != held_out and CONCEPTS.get(s) == CONCEPTS.get(held_out)]
     train = [(s, *_source_data(s, root)[1:3]) for s in pool]
@@ -529,12 +539,18 @@ def subclass_transfer_rows(root: Path | None = None, seed: int = 0, held_out: st
     protocol = f"leave-one-source-out: train on {', '.join(pool)} pooled (equal weight per source and " \
                f"class), test on the real accounts of {held_out} and one of its fake subclasses; " \
                "single fit, no spread"
+    p = _transfer_scores(train, x_test, seed)
     rows = []
     for subclass in sorted(set(detail[y_test == 1])):
         keep = (y_test == 0) | (detail == subclass)
-        auc = _transfer_auc(train, (x_test[keep], y_test[keep]), seed)
+        auc = float("nan") if p is None else float(roc_auc_score(y_test[keep], p[keep]))
         rows.append(row(held_out, f"held out, real vs {subclass}", "roc_auc", auc, protocol))
     return rows
+
+
+def transfer_part_rows(root: Path | None = None, seed: int = 0) -> list[dict[str, object]]:
+    """The transfer matrix's rows and the per-subclass rows of purba2020."""
+    return [*transfer_rows(transfer_matrix(root, seed)), *subclass_transfer_rows(root, seed)]
 
 
 def account_benchmark_rows(root: Path | None = None, repeats: int = 5, folds: int = 10, seed: int = 0,
@@ -544,5 +560,4 @@ def account_benchmark_rows(root: Path | None = None, repeats: int = 5, folds: in
     builders = (instafake_fake_rows, instafake_automated_rows, srf2017_rows, kaggle_rows, purba_rows,
                 twitter_rows)
     rows = [r for build in builders for r in build(root, plan)]
-    return rows + (transfer_rows(transfer_matrix(root, seed)) + subclass_transfer_rows(root, seed)
-                   if transfer else [])
+    return rows + (transfer_part_rows(root, seed) if transfer else [])

@@ -394,16 +394,14 @@ class PartInputs:
 
 def part_runner(inputs: PartInputs) -> PartRunner:
     """The runner of the real parts: account and comment benchmarks, transfer matrix, simulated worlds."""
-    from authfit.benchmarks.accounts import (account_benchmark_rows, subclass_transfer_rows, transfer_matrix,
-                                             transfer_rows)
+    from authfit.benchmarks.accounts import account_benchmark_rows, transfer_part_rows
     from authfit.benchmarks.comments import comment_benchmark_rows
     from authfit.benchmarks.simulated import run_simulated_benchmark
 
     root = inputs.datasets_root
     builders: dict[str, PartRunner] = {
         "accounts": lambda _, p: account_benchmark_rows(root, p.repeats, p.folds, p.seed, transfer=False),
-        "transfer": lambda _, p: [*transfer_rows(transfer_matrix(root, p.seed)),
-                                  *subclass_transfer_rows(root, p.seed)],
+        "transfer": lambda _, p: transfer_part_rows(root, p.seed),
         "comments": lambda _, p: comment_benchmark_rows(root, p.repeats, p.folds, p.seed),
         "simulated": lambda _, p: run_simulated_benchmark(p.simulated, inputs.simulation, inputs.train,
                                                           inputs.features, inputs.workdir / "simulated"),
