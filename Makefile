@@ -53,8 +53,8 @@ lock: $(STAMP)  ## refresh requirements.lock from the current environment
 clean:  ## remove generated worlds, results and the virtualenv
 	rm -rf $(VENV) $(DEMO_WORLD) $(DEMO_CANDIDATES) results mlruns.db mlartifacts models/*/ models/latest.json
 
-cli-reference: $(STAMP)  ## regenerate the README's CLI reference from --help
-	$(BIN)/python -m authfit.report.cli_reference --readme README.md
+cli-reference: $(STAMP)  ## regenerate docs/cli.md from each command's --help
+	$(BIN)/python -m authfit.report.cli_reference --doc docs/cli.md
 
 notebooks: $(STAMP)  ## run the notebooks top to bottom (also part of make test)
 	$(BIN)/python -m pytest tests/docs/test_notebooks.py -q
@@ -72,9 +72,9 @@ LOAD_MODEL ?= models/latest
 bench-load: $(STAMP)  ## HTTP load test: >= 20,000 requests at authfit serve -> results/bench-load.json
 	$(BIN)/python -m authfit.reliability.loadtest --model $(LOAD_MODEL) --out results/bench-load.json
 
-reliability-report: $(STAMP)  ## rerun the reliability tests (slow ones too) and regenerate README "## Reliability"
+reliability-report: $(STAMP)  ## rerun the reliability tests (slow ones too) and regenerate docs/reliability.md
 	mkdir -p results && rm -f results/reliability-cases.jsonl
 	AUTHFIT_RELIABILITY_LOG=$(CURDIR)/results/reliability-cases.jsonl $(BIN)/python -m pytest -q \
 		tests/reliability tests/model/test_reliability_scorer.py tests/model/test_reliability_http.py \
 		tests/model/test_reliability_faults.py
-	$(BIN)/python -m authfit.reliability.report --readme README.md
+	$(BIN)/python -m authfit.reliability.report --doc docs/reliability.md

@@ -1,2 +1,2 @@
 """Reliability tooling: adversarial input strategies for the property tests, the load benchmark, and the
-README "Reliability" report regenerated from measured JSON in results/."""
+the "Reliability" report (docs/reliability.md) regenerated from measured JSON in results/."""
