@@ -45,7 +45,7 @@ test-all: $(STAMP)  ## run every test, slow ones included
 	$(BIN)/python -m pytest
 
 bench-features: $(STAMP)  ## feature pipeline throughput -> results/bench-features.json
-	$(BIN)/python -m authfit.features.bench --out results/bench-features.json
+	$(BIN)/python -m authfit_bench.features_speed --out results/bench-features.json
 
 lock: $(STAMP)  ## refresh requirements.lock from the current environment
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^authfit' > requirements.lock
@@ -54,7 +54,7 @@ clean:  ## remove generated worlds, results and the virtualenv
 	rm -rf $(VENV) $(DEMO_WORLD) $(DEMO_CANDIDATES) results mlruns.db mlartifacts models/*/ models/latest.json
 
 cli-reference: $(STAMP)  ## regenerate docs/cli.md from each command's --help
-	$(BIN)/python -m authfit.report.cli_reference --doc docs/cli.md
+	$(BIN)/python -m authfit_bench.cli_reference --doc docs/cli.md
 
 notebooks: $(STAMP)  ## run the notebooks top to bottom (also part of make test)
 	$(BIN)/python -m pytest tests/docs/test_notebooks.py -q
@@ -63,18 +63,18 @@ demo-report: $(STAMP)  ## HTML audit of the demo shortlist (after make demo) -> 
 	$(BIN)/authfit report --scores results/demo-shortlist.csv --data $(DEMO_CANDIDATES) --out results/demo-report.html
 
 bench-scoring: $(STAMP)  ## scoring speed: Scorer vs Booster, raw influencers/s, RSS, service and mlflow serve latency -> results/bench-scoring.json
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m authfit.scoring.bench --out results/bench-scoring.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m authfit_bench.scoring_speed --out results/bench-scoring.json
 
 benchmark: $(STAMP)  ## real-data + simulated benchmark (10-fold x5; ~20 min on 2 cores) -> results/benchmark.{json,md}
 	$(BIN)/authfit benchmark --out results
 
 LOAD_MODEL ?= models/latest
 bench-load: $(STAMP)  ## HTTP load test: >= 20,000 requests at authfit serve -> results/bench-load.json
-	$(BIN)/python -m authfit.reliability.loadtest --model $(LOAD_MODEL) --out results/bench-load.json
+	$(BIN)/python -m authfit_bench.loadtest --model $(LOAD_MODEL) --out results/bench-load.json
 
 reliability-report: $(STAMP)  ## rerun the reliability tests (slow ones too) and regenerate docs/reliability.md
 	mkdir -p results && rm -f results/reliability-cases.jsonl
 	AUTHFIT_RELIABILITY_LOG=$(CURDIR)/results/reliability-cases.jsonl $(BIN)/python -m pytest -q \
 		tests/reliability tests/model/test_reliability_scorer.py tests/model/test_reliability_http.py \
 		tests/model/test_reliability_faults.py
-	$(BIN)/python -m authfit.reliability.report --doc docs/reliability.md
+	$(BIN)/python -m authfit_bench.reliability_report --doc docs/reliability.md

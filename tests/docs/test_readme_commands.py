@@ -155,7 +155,7 @@ def test_every_command_is_checked():
 
 
 def test_cli_reference_is_up_to_date():
-    from authfit.report.cli_reference import END, START, render_reference
+    from authfit_bench.cli_reference import END, START, render_reference
 
     text = Path("docs/cli.md").read_text(encoding="utf-8")
     current = text[text.index(START):text.index(END) + len(END)]

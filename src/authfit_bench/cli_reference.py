@@ -1,7 +1,7 @@
 """The CLI reference (docs/cli.md), generated from each command's `--help`, so it cannot drift from the code.
 
-    python -m authfit.report.cli_reference            # rewrite the block in docs/cli.md
-    python -m authfit.report.cli_reference --check    # exit 1 when the block is out of date
+    python -m authfit_bench.cli_reference            # rewrite the block in docs/cli.md
+    python -m authfit_bench.cli_reference --check    # exit 1 when the block is out of date
 """
 
 from __future__ import annotations
