@@ -226,6 +226,10 @@ def _print_realism_report(world: Path) -> None:
 
     tables = validate_tables(read_raw_tables(world)).tables
     typer.echo(realism_markdown(realism_report(tables, root)))
+    from authfit.realism import fraud_checks, fraud_markdown, fraud_samples, real_fraud_tables
+
+    typer.echo("\nFraud-relevant statistics against their bounds:\n")
+    typer.echo(fraud_markdown(fraud_checks(fraud_samples(tables), fraud_samples(real_fraud_tables(root)))))
 
 
 @app.command()

@@ -97,7 +97,8 @@ def test_rogan_gladen_inverts_the_flag_rates() -> None:
 
 def test_planted_markdown_shows_targets_from_the_rows() -> None:
     rows = [row(pl.GROWTH_DATASET, "growth features, LightGBM, steps >= 10%", "min_roc_auc", 0.947, "p"),
-            row(pl.GROWTH_DATASET, "growth features, LightGBM, untouched real series", "flagged_share", 0.03, "p"),
+            row(pl.GROWTH_DATASET, "growth features, LightGBM, untouched real series", "flagged_share", 0.03,
+                "p"),
             row(pl.COMMENT_DATASET, "bot share per post, x", "share_within_0.05", 0.91, "q"),
             row("srf2017", "other part", "roc_auc", 0.9, "r")]
     text = pl.planted_markdown(rows)

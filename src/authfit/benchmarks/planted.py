@@ -141,7 +141,8 @@ def yearly_windows(history: pd.DataFrame, n_windows: int, min_points: int) -> pd
     parts = []
     for k in range(n_windows):
         shift = pd.Timedelta(days=365 * k)
-        inside = (history["date"] > as_of - shift - pd.Timedelta(days=365)) & (history["date"] <= as_of - shift)
+        end = as_of - shift
+        inside = (history["date"] > end - pd.Timedelta(days=365)) & (history["date"] <= end)
         part = history.loc[inside]
         parts.append(part.assign(source_account=part["account_id"], account_id=part["account_id"] + f"~{k}",
                                  date=part["date"] + shift))
@@ -251,7 +252,8 @@ def detector_rows(name: str, choice_score: pd.Series, choice: pd.DataFrame, scor
     planted = shown["step"] > 0.0
     recall = flagged[planted].groupby([shown.loc[planted, "step"], shown.loc[planted, "purge"]]).mean()
     return ([row(GROWTH_DATASET, label[key], "roc_auc", auc, protocol) for key, auc in aucs.items()]
-            + [row(GROWTH_DATASET, label[key], "recall_at_flag", value, protocol) for key, value in recall.items()]
+            + [row(GROWTH_DATASET, label[key], "recall_at_flag", value, protocol)
+               for key, value in recall.items()]
             + [row(GROWTH_DATASET, f"{name}, steps >= {TARGET_STEP:.0%}", "min_roc_auc",
                    float(_large_steps(aucs).min()), protocol),
                row(GROWTH_DATASET, f"{name}, untouched real series", "flagged_share",
@@ -265,8 +267,9 @@ def growth_rows(history: pd.DataFrame, plan: GrowthPlan, seed: int) -> list[dict
     report = halves(scores["source_account"], seed)
     choice, shown = scores.loc[~report], scores.loc[report]
     protocol = (f"{int((shown['step'] == 0).sum())} untouched one-year windows of "
-                f"{shown['source_account'].nunique()} report-half accounts vs one planted copy of each per step "
-                f"and purge; detector and flag chosen on the {choice['source_account'].nunique()} other accounts")
+                f"{shown['source_account'].nunique()} report-half accounts vs one planted copy of each per "
+                f"step and purge; detector and flag chosen on the {choice['source_account'].nunique()} other "
+                "accounts")
     feature, sign = single_feature_detector(choice)
     choice_oof, shown_family = family_detector(choice, shown, seed)
     return (detector_rows(feature, sign * choice[feature].fillna(-np.inf * sign), choice,
@@ -323,7 +326,8 @@ def _bot_texts(kinds: np.ndarray, post_codes: np.ndarray, rng: np.random.Generat
     n = len(kinds)
     mixed = kinds == "mixed"
     kinds = np.where(mixed, rng.choice(np.asarray(BOT_KINDS[:4], dtype=object), n), kinds)
-    generic = pd.Series(rng.choice(_GENERIC, n), dtype="str") + pd.Series(rng.choice(_SUFFIXES, n), dtype="str")
+    generic = (pd.Series(rng.choice(_GENERIC, n), dtype="str")
+               + pd.Series(rng.choice(_SUFFIXES, n), dtype="str"))
     handles = "grow.fast" + pd.Series(rng.integers(0, 5_000, n).astype(str), dtype="str")
     pieces = pd.Series(rng.choice(_PROMO, n), dtype="str").str.split("{h}", n=1, regex=False)
     promo = pieces.str[0] + handles + pieces.str[1].fillna("")
@@ -347,13 +351,15 @@ def plant_comments(posts: pd.DataFrame, comments: pd.DataFrame, plan: pd.DataFra
     bots = pd.DataFrame({
         "comment_id": "planted_" + pd.Series(np.arange(len(owner)).astype(str), dtype="str"),
         "post_id": plan["copy_id"].to_numpy()[owner],
-        "commenter_id": "planted_bot_" + pd.Series(rng.integers(0, 20_000, len(owner)).astype(str), dtype="str"),
+        "commenter_id": "planted_bot_" + pd.Series(rng.integers(0, 20_000, len(owner)).astype(str),
+                                                   dtype="str"),
         "created_at": pd.Series(posted) + pd.to_timedelta(delays, unit="s"),
         "text": _bot_texts(plan["kind"].to_numpy()[owner], owner, rng),
         "planted": True})
     real = real.assign(post_id=real["copy_id"], planted=False).drop(columns="copy_id")
     planted_posts = plan[["post_id", "copy_id"]].merge(posts, on="post_id")
-    planted_posts = planted_posts.assign(post_id=planted_posts["copy_id"], account_id=planted_posts["copy_id"])
+    copy_id = planted_posts["copy_id"]
+    planted_posts = planted_posts.assign(post_id=copy_id, account_id=copy_id)
     return planted_posts.drop(columns="copy_id"), pd.concat([real, bots], ignore_index=True)
 
 
@@ -363,7 +369,8 @@ def _bot_delays(comments: pd.DataFrame, posts: pd.DataFrame, plan: pd.DataFrame,
     posted = comments["post_id"].map(posts.set_index("post_id")["posted_at"])
     real_delay = (comments["created_at"] - posted).dt.total_seconds().to_numpy()
     order = np.argsort(comments["post_id"].to_numpy(), kind="stable")
-    ids, start, count = np.unique(comments["post_id"].to_numpy()[order], return_index=True, return_counts=True)
+    ids, start, count = np.unique(comments["post_id"].to_numpy()[order], return_index=True,
+                                  return_counts=True)
     where = np.searchsorted(ids, plan["post_id"].to_numpy()[owner])
     pick = order[start[where] + np.floor(rng.random(len(owner)) * count[where]).astype(int)]
     own = np.maximum(real_delay[pick] + rng.normal(0.0, 60.0, len(owner)), 1.0)
@@ -427,8 +434,9 @@ def comment_rows(posts: pd.DataFrame, comments: pd.DataFrame, scorer: Callable[[
                                                   .predict(shown[list(FEATURE_NAMES)]), index=shown.index)
         .clip(0.0, 1.0),
     }
-    protocol = (f"{len(shown)} report-half posts of {posts.loc[report, 'account_id'].nunique()} accounts, each "
-                f">= {plan.min_comments} real comments, one planted version each (shares {list(plan.shares)}); "
+    protocol = (f"{len(shown)} report-half posts of {posts.loc[report, 'account_id'].nunique()} accounts, "
+                f"each >= {plan.min_comments} real comments, one planted version each (shares "
+                f"{list(plan.shares)}); "
                 f"everything fitted on {plan.choice_copies} versions of {int((~report).sum())} choice-half "
                 f"posts; model flags {false_rate:.3f} of real and {true_rate:.3f} of planted comments there")
     rows = []
@@ -457,8 +465,10 @@ def planted_markdown(rows: Sequence[dict[str, object]]) -> str:
     from authfit.benchmarks.report import clean_row, meets_target, target_of
 
     lines = ["# Planted fraud on real backgrounds", "",
-             "Generated from `benchmark.json` by `authfit.benchmarks.planted.planted_markdown`; do not edit by "
-             "hand. What is planted and how it is measured: the docstring of `authfit/benchmarks/planted.py`.",
+             "Generated from `benchmark.json` by `authfit.benchmarks.planted.planted_markdown` (`python -m "
+             "authfit.benchmarks.planted results/benchmark.json docs/planted-benchmark.md`); do not edit by "
+             "hand. What is planted and how it is measured: the docstring of "
+             "`authfit/benchmarks/planted.py`.",
              ""]
     for dataset in (GROWTH_DATASET, COMMENT_DATASET):
         part = [clean_row(r) for r in rows if r["dataset"] == dataset]
