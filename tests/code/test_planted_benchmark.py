@@ -106,3 +106,33 @@ def test_planted_markdown_shows_targets_from_the_rows() -> None:
     assert "| flagged_share | 0.030 | ≤ 0.05 met |" in text
     assert "| share_within_0.05 | 0.910 | ≥ 0.90 met |" in text
     assert "srf2017" not in text
+
+
+def test_planted_part_is_keyed_by_its_sizes_and_the_comment_sources(tmp_path) -> None:
+    from authfit.benchmarks import report
+    from authfit.features.build import FeatureSettings
+    from authfit.simulate import SimulationSettings
+    from authfit.training.settings import TrainSettings
+
+    train = TrainSettings()
+    other = train.model_copy(update={"real_data": train.real_data.model_copy(
+        update={"comment_sources": ["uci-youtube-spam"]})})
+    inputs = [report.PartInputs(tmp_path, SimulationSettings(), t, FeatureSettings(), tmp_path)
+              for t in (train, other)]
+    assert inputs[0].fingerprint("planted") != inputs[1].fingerprint("planted")
+    assert inputs[0].fingerprint("accounts") == inputs[1].fingerprint("accounts")
+    quick, full = report.BenchmarkPlan.quick(), report.BenchmarkPlan()
+    assert quick.fingerprint("planted") != full.fingerprint("planted")
+    assert quick.planted == pl.PlantedBenchmark.quick()
+
+
+def test_worst_over_seeds_keeps_the_worst_value_in_each_direction() -> None:
+    runs = [[row(pl.GROWTH_DATASET, "d", "min_roc_auc", 0.96, "split 0"),
+             row(pl.GROWTH_DATASET, "d", "flagged_share", 0.02, "split 0")],
+            [row(pl.GROWTH_DATASET, "d", "min_roc_auc", 0.94, "split 1"),
+             row(pl.GROWTH_DATASET, "d", "flagged_share", 0.04, "split 1")]]
+    merged = {r["metric"]: r for r in pl.worst_over_seeds(runs, [0, 1])}
+    assert merged["min_roc_auc"]["value"] == pytest.approx(0.94)
+    assert merged["flagged_share"]["value"] == pytest.approx(0.04)  # lower is better: worst = highest
+    assert merged["min_roc_auc"]["spread"] == pytest.approx(np.std([0.96, 0.94], ddof=1))
+    assert merged["min_roc_auc"]["protocol"].startswith("split 0 [worst of seeds [0, 1]")
