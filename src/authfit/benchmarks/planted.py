@@ -109,7 +109,7 @@ class PlantedBenchmark(BaseModel):
 
     @classmethod
     def quick(cls) -> PlantedBenchmark:
-        return cls(comments=CommentPlan(posts=1_500, step=25, choice_copies=3))
+        return cls(growth=GrowthPlan(windows=2), comments=CommentPlan(posts=1_500, step=25, choice_copies=3))
 
 
 def run_planted_benchmark(plan: PlantedBenchmark, root: Path | None, comment_sources: Sequence[str],
@@ -484,6 +484,23 @@ def comment_rows(posts: pd.DataFrame, comments: pd.DataFrame, scorer: Callable[[
                      float(value), protocol) for kind, value in per_kind.items()]
         rows.append(row(COMMENT_DATASET, f"bot share per post, {name}, worst bot kind",
                         f"min_share_within_{WITHIN}", float(per_kind.min()), protocol))
+    return rows + unseen_kind_rows(choice, shown, seed, protocol)
+
+
+def unseen_kind_rows(choice: pd.DataFrame, shown: pd.DataFrame, seed: int, protocol: str
+                     ) -> list[dict[str, object]]:
+    """The regression fitted without one bot kind (nor the mixed posts, which hold it), on the report
+    posts planted with that kind: does it find bots it was not shown?"""
+    rows = []
+    for kind in BOT_KINDS[:4]:
+        fit = choice.loc[~choice["kind"].isin([kind, "mixed"])]
+        test = shown.loc[(shown["kind"] == kind) & (shown["share"] > 0.0)]
+        estimate = np.clip(share_regression(fit, fit["true_share"], seed).predict(test[list(FEATURE_NAMES)]),
+                           0.0, 1.0)
+        within = np.abs(estimate - test["true_share"].to_numpy()) <= WITHIN + 1e-9
+        rows.append(row(COMMENT_DATASET, f"bot share per post, comment features, regression, {kind} bots "
+                        "unseen in the fit", f"unseen_kind_share_within_{WITHIN}", float(within.mean()),
+                        protocol))
     return rows
 
 
