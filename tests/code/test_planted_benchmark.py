@@ -102,9 +102,9 @@ def test_planted_markdown_shows_targets_from_the_rows() -> None:
             row(pl.COMMENT_DATASET, "bot share per post, x", "share_within_0.05", 0.91, "q"),
             row("srf2017", "other part", "roc_auc", 0.9, "r")]
     text = pl.planted_markdown(rows)
-    assert "| growth features, LightGBM, steps >= 10% | min_roc_auc | 0.947 | ≥ 0.95 MISSED |" in text
-    assert "| flagged_share | 0.030 | ≤ 0.05 met |" in text
-    assert "| share_within_0.05 | 0.910 | ≥ 0.90 met |" in text
+    assert "| growth features, LightGBM, steps >= 10% | min_roc_auc | 0.947 |  | ≥ 0.95 MISSED |" in text
+    assert "| flagged_share | 0.030 |  | ≤ 0.05 met |" in text
+    assert "| share_within_0.05 | 0.910 |  | ≥ 0.90 met |" in text
     assert "srf2017" not in text
 
 

@@ -515,19 +515,20 @@ def planted_markdown(rows: Sequence[dict[str, object]]) -> str:
              "Generated from `benchmark.json` by `authfit.benchmarks.planted.planted_markdown` (`python -m "
              "authfit.benchmarks.planted results/benchmark.json docs/planted-benchmark.md`); do not edit by "
              "hand. What is planted and how it is measured: the docstring of "
-             "`authfit/benchmarks/planted.py`.",
+             "`authfit/benchmarks/planted.py`. Value: the worst over the seeds; spread: their standard "
+             "deviation.",
              ""]
     for dataset in (GROWTH_DATASET, COMMENT_DATASET):
         part = [clean_row(r) for r in rows if r["dataset"] == dataset]
         if not part:
             continue
-        lines += [f"## {dataset}", "", "| task | metric | value | target |", "|---|---|---|---|"]
+        lines += [f"## {dataset}", "", "| task | metric | value | spread | target |", "|---|---|---|---|---|"]
         for r in part:
             target, met = target_of(r), meets_target(r)
             shown = "" if target is None else (f"{'≥' if target[1] else '≤'} {target[0]:.2f} "
                                                f"{'met' if met else 'MISSED'}")
-            value = "" if r["value"] is None else f"{r['value']:.3f}"
-            lines.append(f"| {r['task']} | {r['metric']} | {value} | {shown} |")
+            value, spread = ("" if r[k] is None else f"{r[k]:.3f}" for k in ("value", "spread"))
+            lines.append(f"| {r['task']} | {r['metric']} | {value} | {spread} | {shown} |")
         protocols = list(dict.fromkeys(str(r["protocol"]) for r in part))
         lines += ["", "Protocol: " + " / ".join(protocols), ""]
     return "\n".join(lines)
