@@ -31,6 +31,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from authfit.benchmarks.accounts import ALL_OTHERS, ROW_KEYS, SAME_CONCEPT
+from authfit.benchmarks.audience import AudienceBenchmark
 from authfit.benchmarks.planted import COMMENT_DATASET, GROWTH_DATASET, PlantedBenchmark
 from authfit.benchmarks.simulated import SimulatedBenchmark
 from authfit.datasets.paths import DatasetMissingError, datasets_root
@@ -39,13 +40,14 @@ from authfit.simulate import SimulationSettings
 from authfit.training.settings import TrainSettings
 
 log = logging.getLogger(__name__)
-PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated", "planted")
+PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated", "planted", "audience")
 # The module each part's numbers come from; it and every authfit module it imports, however indirectly,
 # are in the key of a saved part, so a changed model or feature reruns the part instead of reusing stale rows.
 PART_MODULES: dict[str, str] = {
     "accounts": "authfit.benchmarks.accounts", "transfer": "authfit.benchmarks.accounts",
     "comments": "authfit.benchmarks.comments", "simulated": "authfit.benchmarks.simulated",
     "planted": "authfit.benchmarks.planted",
+    "audience": "authfit.benchmarks.audience",
 }
 TRANSFER_PREFIX = "transfer:"
 # The issue's targets, keyed by (dataset, task or None for every task, metric): (threshold, higher is better).
@@ -78,6 +80,7 @@ class BenchmarkPlan(BaseModel):
     parts: tuple[str, ...] = PARTS
     simulated: SimulatedBenchmark = SimulatedBenchmark()
     planted: PlantedBenchmark = PlantedBenchmark()
+    audience: AudienceBenchmark = AudienceBenchmark()
 
     @field_validator("parts")
     @classmethod
@@ -92,7 +95,7 @@ class BenchmarkPlan(BaseModel):
         """The CI-sized plan: one repeat of 3 folds, small worlds."""
         return cls(repeats=1, folds=3, parts=parts,
                    simulated=SimulatedBenchmark(train_influencers=400, test_influencers=300),
-                   planted=PlantedBenchmark.quick())
+                   planted=PlantedBenchmark.quick(), audience=AudienceBenchmark.quick())
 
     def fingerprint(self, part: str) -> dict[str, object]:
         """The settings a saved part depends on, and the digest of its code (see `PART_MODULES`); a saved
@@ -104,6 +107,8 @@ class BenchmarkPlan(BaseModel):
             return {"seed": self.seed, **code}
         if part == "planted":
             return {"planted": self.planted.model_dump(), **code}
+        if part == "audience":
+            return {"audience": self.audience.model_dump(), **code}
         return {"repeats": self.repeats, "folds": self.folds, "seed": self.seed, **code}
 
 
@@ -403,12 +408,15 @@ class PartInputs:
         if part == "planted":  # it trains the comment model the product's way, from the training config
             return root | {"comment_sources": list(self.train.real_data.comment_sources),
                            "seed": self.train.modeling.cv.seed}
+        if part == "audience":  # it trains the account model the product's way, from the training config
+            return root | {"train": json.loads(self.train.model_dump_json())}
         return root
 
 
 def part_runner(inputs: PartInputs) -> PartRunner:
     """The runner of the real parts: account and comment benchmarks, transfer matrix, simulated worlds."""
     from authfit.benchmarks.accounts import account_benchmark_rows, transfer_part_rows
+    from authfit.benchmarks.audience import audience_rows
     from authfit.benchmarks.comments import comment_benchmark_rows
     from authfit.benchmarks.planted import run_planted_benchmark
     from authfit.benchmarks.simulated import run_simulated_benchmark
@@ -422,6 +430,7 @@ def part_runner(inputs: PartInputs) -> PartRunner:
                                                           inputs.features, inputs.workdir / "simulated"),
         "planted": lambda _, p: run_planted_benchmark(p.planted, root, inputs.train.real_data.comment_sources,
                                                       inputs.train.modeling.cv.seed),
+        "audience": lambda _, p: audience_rows(inputs.train, p.audience, root),
     }
 
     return lambda part, plan: builders[part](part, plan)

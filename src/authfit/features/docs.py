@@ -95,8 +95,8 @@ _CONFIG_HEADER = """\
 # as_of: features use data at or before this UTC time; null = the latest time in the data.
 # chunk_size / n_jobs: accounts transformed together / chunks in parallel threads (speed and memory only).
 # growth: daily follower grid and robust spike detection; engagement: recent-post window, tiers, benchmark;
-# audience: fake threshold, Wilson coverage, mass-follow limit; comments/content/topics: comment patterns,
-# content features and the NMF topic model.
+# audience: interval coverage, mass-follow limit (the fake threshold travels with the account model);
+# comments/content/topics: comment patterns, content features and the NMF topic model.
 """
 
 

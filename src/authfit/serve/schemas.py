@@ -124,9 +124,13 @@ class InfluencerScore(BaseModel):
     fake_engagement_probability: float
     fake_engagement_flag: bool
     authenticity_score: float
-    fake_follower_share: float | None
-    fake_follower_share_lo: float | None
-    fake_follower_share_hi: float | None
+    fake_follower_share: float | None = Field(
+        description="estimated share of fake followers in the audience sample (null without a sample)")
+    fake_follower_share_lo: float | None = Field(
+        description="lower end of the 95% interval of fake_follower_share. The interval allows for the "
+                    "sample's size and for the account model erring differently on this audience than on "
+                    "the labelled accounts it was tested on, so it can be wide")
+    fake_follower_share_hi: float | None = Field(description="upper end of that 95% interval")
     reachability: float | None
     engagement_rate: float | None
     engagement_rate_vs_benchmark: float | None
