@@ -66,3 +66,18 @@ def test_draw_samples_hits_the_asked_shares_and_sizes() -> None:
     sizes = np.bincount(codes)
     assert sizes.min() >= 50 and sizes.max() <= 60 and truth.max() <= 0.7
     assert np.allclose(np.bincount(codes, weights=y[rows]) / sizes, truth)
+
+
+def test_random_effects_interval_widens_when_sources_disagree() -> None:
+    rng = np.random.default_rng(2)
+    y = (rng.random(6000) < 0.4).astype(int)
+    base = np.where(y == 1, 0.7, 0.3) + rng.normal(0, 0.1, len(y))
+    sources = np.repeat(np.array(["a", "b", "c"]), 2000)
+    # source c's fakes look real: its residuals sit far from a's and b's
+    p = np.clip(np.where((sources == "c") & (y == 1), base - 0.3, base), 0.01, 0.99)
+    envelope = measure_rates(y, p, sources, 0.5, "emq", "normal", SampleShape(count=100))
+    predictive = envelope.model_copy(update={"spread": "t"})
+    codes = np.repeat(np.arange(10), 100)
+    _, lo_e, hi_e = envelope.estimate(codes, p[:1000], 0.95)
+    _, lo_t, hi_t = predictive.estimate(codes, p[:1000], 0.95)
+    assert ((hi_t - lo_t) >= (hi_e - lo_e) - 1e-9).all()

@@ -6,10 +6,13 @@ out-of-source rates, one pair per labelled source, measured on predictions of mo
 source (leave-one-source-out), at the same threshold the followers are flagged at. The estimate adjusts the
 apparent share with the typical rates (adjusted classify-and-count, ACC; or its probabilistic form, PACC,
 with mean probabilities instead of flags); the interval draws both the sample (a Beta posterior of the
-apparent share) and the rates of a new source (a normal on the logit scale with the sources' mean and
-spread, widened for the few sources it is estimated from), so a population unlike every training source
-widens the interval instead of silently biasing it. EMQ (Saerens-Latinne-Decaestecker) is here as the
-third method the benchmark compares; it gives a point estimate only.
+apparent share) and the rates of a new source (a normal or Student t on the logit scale with the sources'
+mean and spread, widened for the few sources it is estimated from), so a population unlike every training
+source widens the interval instead of silently biasing it. EMQ (Saerens-Latinne-Decaestecker) re-weights the
+probabilities to the sample's own prior; its bias and interval come from its residuals on samples drawn
+from each training source's out-of-source probabilities: the sources' mean median residual is subtracted,
+and the interval is either the widest of the sources' residual ranges (`spread` normal) or a random-effects
+prediction for one more source (`spread` t).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.special import expit, logit
-from scipy.stats import beta
+from scipy.stats import beta, norm
+from scipy.stats import t as student_t
 
 Method = Literal["acc", "pacc", "emq"]
 Spread = Literal["normal", "t"]
@@ -103,12 +107,29 @@ class ErrorRates(BaseModel):
         levels = np.asarray(self.residual_levels)
         at = [np.apply_along_axis(lambda q: np.interp(level, levels, q), 2, table)
               for level in ((1 - confidence) / 2, (1 + confidence) / 2)]
+        k = table.shape[0]
         if confidence == 0.0:  # the sources' mean median residual: the estimate's bias correction
             low = high = at[0].mean(axis=0)
+        elif self.spread == "t" and k > 1:
+            low, high = self._predictive_bounds(table, levels, confidence)
         else:
             low, high = at[0].min(axis=0), at[1].max(axis=0)
         bins = np.clip(np.searchsorted(self.residual_edges, estimate, side="right") - 1, 0, table.shape[1] - 1)
         return low[bins], high[bins]
+
+    @staticmethod
+    def _predictive_bounds(table: np.ndarray, levels: np.ndarray, confidence: float
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """Random-effects bounds per bin: the sources' median residuals as draws of a new source's bias
+        (mean, spread tau), the within-source spread from each source's 2.5-97.5% range, and a Student t
+        with k - 1 degrees of freedom: mean +- t * sqrt(tau^2 (1 + 1/k) + within^2)."""
+        k = table.shape[0]
+        at = lambda level: np.apply_along_axis(lambda q: np.interp(level, levels, q), 2, table)  # noqa: E731
+        medians = at(0.5)
+        within = ((at(0.975) - at(0.025)) / (2 * norm.ppf(0.975))) ** 2
+        half = student_t.ppf((1 + confidence) / 2, k - 1) * np.sqrt(
+            medians.var(axis=0, ddof=1) * (1 + 1 / k) + within.mean(axis=0))
+        return medians.mean(axis=0) - half, medians.mean(axis=0) + half
 
     def centre(self) -> tuple[float, float]:
         """The typical source's (tpr, fpr): the mean of the sources' logits."""

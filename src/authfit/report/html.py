@@ -106,10 +106,9 @@ def _comment_section(data: AuditData, account: str) -> str:
 
 
 FAKE_SHARE_MEANING = (
-    "The interval allows for the follower sample being small and for the account model erring differently "
-    "on this audience than on the labelled accounts it was tested on; on real audiences held out by source "
-    "it held the true share in most cases, so a wide interval means the sample or the model cannot tell "
-    "more, not that the audience is unusual.")
+    "The interval allows for the follower sample being small and for the account model erring on this "
+    "audience as differently as it did on labelled sources it had never seen; a wide interval means the "
+    "data cannot say more, not that the audience is unusual.")
 
 
 def _fake_share_section(data: AuditData, account: str) -> str:
