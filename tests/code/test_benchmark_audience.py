@@ -50,9 +50,10 @@ def test_choice_is_by_worst_source_not_mean() -> None:
 
 
 def test_markdown_marks_missed_targets() -> None:
+    share = {"mae": 0.2, "bias": 0.1, "coverage_90": 0.9, "coverage_95": 0.95, "width_95": 0.5}
     rows = [{"dataset": "kaggle", "task": "audience share", "metric": m, "value": v, "protocol": "p"}
-            for m, v in {"mae": 0.2, "bias": 0.1, "coverage_90": 0.9, "coverage_95": 0.95, "width_95": 0.5}.items()]
-    rows += [{"dataset": "kaggle", "task": "account verdict, held out", "metric": m, "value": 0.8, "protocol": "p"}
-             for m in ("balanced_accuracy", "sensitivity", "specificity", "roc_auc")]
+            for m, v in share.items()]
+    rows += [{"dataset": "kaggle", "task": "account verdict, held out", "metric": m, "value": 0.8,
+              "protocol": "p"} for m in ("balanced_accuracy", "sensitivity", "specificity", "roc_auc")]
     text = audience_markdown(rows)
     assert "| kaggle | 0.200 | <= 0.05 **missed** |" in text and "| kaggle | 0.800 |" in text

@@ -68,11 +68,13 @@ def test_fake_share_is_adjusted_and_flagged_at_the_rates_threshold() -> None:
     # one source: the adjustment is Rogan-Gladen's (p - fpr) / (tpr - fpr)
     assert out.loc["bought", "audience_fake_share_corrected"] == pytest.approx((0.6 - 0.05) / 0.8, abs=1e-6)
     assert out.loc["clean", "audience_fake_share_corrected"] == pytest.approx((0.1 - 0.05) / 0.8, abs=1e-6)
-    assert out.loc["bought", "audience_fake_share_corrected_lo"] < out.loc["bought", "audience_fake_share_corrected"]
+    bought = out.loc["bought"]
+    assert bought["audience_fake_share_corrected_lo"] < bought["audience_fake_share_corrected"]
     assert out.loc["clean", "audience_mass_follow_share"] == 0.0
     assert out.loc["bought", "audience_mass_follow_share"] == pytest.approx(0.6)
     # the same scores flagged at the rates' own threshold: nothing is fake at 0.95
-    strict = audience_features(audience_frame(samples), no_picture_scorer, rates.model_copy(update={"threshold": 0.95}))
+    strict_rates = rates.model_copy(update={"threshold": 0.95})
+    strict = audience_features(audience_frame(samples), no_picture_scorer, strict_rates)
     assert strict["audience_fake_share"].eq(0.0).all()
 
 
@@ -82,8 +84,8 @@ def test_sources_that_disagree_widen_the_interval() -> None:
     disagree = ErrorRates(sources=("x", "y", "z"), tpr=(0.5, 0.8, 0.95), fpr=(0.02, 0.05, 0.15))
     narrow = audience_features(audience_frame(samples), no_picture_scorer, agree).loc["a"]
     wide = audience_features(audience_frame(samples), no_picture_scorer, disagree).loc["a"]
-    width = lambda row: row["audience_fake_share_corrected_hi"] - row["audience_fake_share_corrected_lo"]  # noqa: E731
-    assert width(wide) > width(narrow) + 0.05
+    lo, hi = "audience_fake_share_corrected_lo", "audience_fake_share_corrected_hi"
+    assert wide[hi] - wide[lo] > narrow[hi] - narrow[lo] + 0.05
 
 
 def test_mass_follow_threshold_comes_from_settings() -> None:

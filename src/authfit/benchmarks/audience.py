@@ -108,7 +108,8 @@ def share_errors(estimate: pd.Series, lo: pd.Series | None, hi: pd.Series | None
     out = {"mae": float(error.abs().mean()), "bias": float(error.mean())}
     if lo is not None and hi is not None:
         lo, hi = lo.reindex(truth.index), hi.reindex(truth.index)
-        out |= {"coverage_95": float(((lo <= truth) & (truth <= hi)).mean()), "width_95": float((hi - lo).mean())}
+        out |= {"coverage_95": float(((lo <= truth) & (truth <= hi)).mean()),
+                "width_95": float((hi - lo).mean())}
     if lo90 is not None and hi90 is not None:
         lo90, hi90 = lo90.reindex(truth.index), hi90.reindex(truth.index)
         out["coverage_90"] = float(((lo90 <= truth) & (truth <= hi90)).mean())
@@ -147,8 +148,8 @@ def held_out_sets(held: HeldOut) -> dict[str, pd.DataFrame]:
     return sets
 
 
-def hold_out(source: str, data: pd.DataFrame, accounts: pd.DataFrame, fit: Callable[[pd.DataFrame], AccountScorer]
-             ) -> HeldOut:
+def hold_out(source: str, data: pd.DataFrame, accounts: pd.DataFrame,
+             fit: Callable[[pd.DataFrame], AccountScorer]) -> HeldOut:
     """Fit on every source but `source`, choose threshold and rates there out of source, score `source`."""
     train = data[data["source"] != source].reset_index(drop=True)
     y, sources = train["label"].to_numpy(dtype=float), train["source"].to_numpy()
@@ -178,9 +179,11 @@ def verdict_rows(name: str, held: HeldOut, accounts: pd.DataFrame) -> list[dict[
 
     p = held.p[accounts.index.to_numpy()]
     y = accounts["label"].to_numpy()
-    sensitivity, specificity = float((p[y == 1] >= held.threshold).mean()), float((p[y == 0] < held.threshold).mean())
+    sensitivity = float((p[y == 1] >= held.threshold).mean())
+    specificity = float((p[y == 0] < held.threshold).mean())
     protocol = f"account model fitted on the other sources; threshold {held.threshold:.2f} chosen for the " \
-               "best worst-source balanced accuracy of leave-one-source-out predictions within those sources " \
+               "best worst-source balanced accuracy of leave-one-source-out predictions within those " \
+               "sources " \
                "(the shipped rule, without the held-out source); single fit, no spread"
     values = {"balanced_accuracy": (sensitivity + specificity) / 2, "sensitivity": sensitivity,
               "specificity": specificity, "roc_auc": float(roc_auc_score(y, p))}
@@ -225,13 +228,13 @@ def audience_rows(train_settings: TrainSettings, plan: AudienceBenchmark, root: 
     return rows + share_rows(errors[0], chosen, plan)
 
 
-def share_rows(errors: dict[str, dict[str, dict[str, float]]], chosen: tuple[str, str], plan: AudienceBenchmark
-               ) -> list[dict[str, object]]:
+def share_rows(errors: dict[str, dict[str, dict[str, float]]], chosen: tuple[str, str],
+               plan: AudienceBenchmark) -> list[dict[str, object]]:
     key = name_of(chosen)
-    base = f"{plan.audiences} audiences per held-out set, sizes {plan.min_size}-{plan.max_size}, fake share " \
-           f"uniform 0-{plan.max_share}, seed {plan.seed}; account model fitted on the other sources; rates " \
-           "and threshold from leave-one-source-out predictions within those sources; through " \
-           "audience_features"
+    base = f"{plan.audiences} audiences per held-out set, sizes {plan.min_size}-{plan.max_size}, fake " \
+           f"share uniform 0-{plan.max_share}, seed {plan.seed}; account model fitted on the other " \
+           "sources; rates and threshold from leave-one-source-out predictions within those sources; " \
+           "through audience_features"
     rows = []
     for name, by_method in errors.items():
         for method, values in by_method.items():
@@ -266,7 +269,8 @@ def audience_markdown(rows: list[dict[str, object]]) -> str:
         cover = f"{r['coverage_95']:.2f}" + ("" if r["coverage_95"] >= COVERAGE_TARGET else " **missed**")
         lines.append(f"| {name} | {r['mae']:.3f} | {mark} | {r['bias']:+.3f} | {r['coverage_90']:.2f} | "
                      f"{cover} | {r['width_95']:.2f} |")
-    lines += ["", "Compared methods, worst held-out source (the five sources, not the purba2020 subclasses):", "",
+    lines += ["", "Compared methods, worst held-out source (the five sources, not the purba2020 subclasses):",
+              "",
               "| method | worst MAE | worst 95% coverage |", "|---|---|---|"]
     main = frame[frame["dataset"].isin(MAIN_SOURCES) & frame["task"].str.startswith(TASK)]
     for task, group in main.groupby("task"):
@@ -275,7 +279,8 @@ def audience_markdown(rows: list[dict[str, object]]) -> str:
         lines.append(f"| {task} | {by['mae'].max():.3f} | {coverage} |")
     lines += ["", f"Per-account verdict of the account model at its threshold (target balanced accuracy >= "
               f"{BALANCED_ACCURACY_TARGET} on instafake-fake, srf2017, kaggle, cresci2015):", "",
-              "| held out | balanced accuracy | sensitivity | specificity | ROC-AUC |", "|---|---|---|---|---|"]
+              "| held out | balanced accuracy | sensitivity | specificity | ROC-AUC |",
+              "|---|---|---|---|---|"]
     for name, r in verdict.iterrows():
         lines.append(f"| {name} | {r['balanced_accuracy']:.3f} | {r['sensitivity']:.3f} | "
                      f"{r['specificity']:.3f} | {r['roc_auc']:.3f} |")
@@ -292,8 +297,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     rows = json.loads(args.benchmark_json.read_text(encoding="utf-8"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(audience_markdown([r for r in rows if str(r["task"]).startswith((TASK, VERDICT_TASK))]),
-                        encoding="utf-8")
+    mine = [r for r in rows if str(r["task"]).startswith((TASK, VERDICT_TASK))]
+    args.out.write_text(audience_markdown(mine), encoding="utf-8")
 
 
 if __name__ == "__main__":

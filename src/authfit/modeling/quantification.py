@@ -49,7 +49,8 @@ class ErrorRates(BaseModel):
     fpr: tuple[float, ...] = (0.0,)
     spread: Spread = "normal"
     draws: int = Field(400, ge=50, description="bootstrap draws of the interval")
-    train_prior: float = Field(0.5, gt=0, lt=1, description="fake share the probabilities are calibrated at (emq)")
+    train_prior: float = Field(
+        0.5, gt=0, lt=1, description="fake share the probabilities are calibrated at (emq)")
     residual_edges: tuple[float, ...] = Field(
         RESIDUAL_EDGES, description="emq: bins of the estimate its out-of-source residuals are kept by")
     residual_levels: tuple[float, ...] = RESIDUAL_LEVELS
@@ -114,7 +115,8 @@ class ErrorRates(BaseModel):
             low, high = self._predictive_bounds(table, levels, confidence)
         else:
             low, high = at[0].min(axis=0), at[1].max(axis=0)
-        bins = np.clip(np.searchsorted(self.residual_edges, estimate, side="right") - 1, 0, table.shape[1] - 1)
+        bins = np.searchsorted(self.residual_edges, estimate, side="right") - 1
+        bins = np.clip(bins, 0, table.shape[1] - 1)
         return low[bins], high[bins]
 
     @staticmethod

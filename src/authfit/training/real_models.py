@@ -108,7 +108,8 @@ def out_of_source_metrics(data: pd.DataFrame, p_out: np.ndarray, threshold: floa
     for source in data["source"].unique():
         mask = (data["source"] == source).to_numpy()
         y, p = data["label"].to_numpy(dtype=float)[mask], p_out[mask]
-        sensitivity, specificity = float((p[y == 1] >= threshold).mean()), float((p[y == 0] < threshold).mean())
+        sensitivity = float((p[y == 1] >= threshold).mean())
+        specificity = float((p[y == 0] < threshold).mean())
         out |= {f"out_of_source_roc_auc_{source}": float(roc_auc_score(y, p)),
                 f"out_of_source_sensitivity_{source}": sensitivity,
                 f"out_of_source_specificity_{source}": specificity,
@@ -155,7 +156,8 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
     p_out = out_of_source(data, lambda part: fitted_scorer(fit_account(part, settings.modeling)))
     rates = share_estimator(data, p_out, settings.real_data.share_method, settings.real_data.share_spread)
     metrics = classification_metrics(y, fitted.oof, rates.threshold) | {"threshold": rates.threshold}
-    metrics |= _transfer_summary(fitted, y, data["source"]) | out_of_source_metrics(data, p_out, rates.threshold)
+    metrics |= _transfer_summary(fitted, y, data["source"])
+    metrics |= out_of_source_metrics(data, p_out, rates.threshold)
     fitted = replace(fitted, threshold=rates.threshold, metrics=metrics)
     fitted.extra.update({"error_rates": rates.model_dump(mode="json"),
                          "sources": data["source"].value_counts().to_dict(),
