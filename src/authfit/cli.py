@@ -26,8 +26,21 @@ log = logging.getLogger("authfit")
 DataDir = Annotated[Path, typer.Argument(help="Directory holding one CSV or Parquet file per contract table.")]
 
 
+# Loggers of libraries that log at DEBUG what no authfit user asks for (matplotlib's font search alone
+# prints hundreds of lines under -v).
+QUIET_ALWAYS = ("matplotlib", "PIL", "numba", "urllib3", "asyncio", "fsspec", "git", "filelock")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(message)s")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT,
+                        datefmt="%Y-%m-%d %H:%M:%S")
+    for noisy in QUIET_ALWAYS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Library warnings (pandas, numpy RuntimeWarning on an all-NaN column, ...) go through logging: shown
+    # with -v as timestamped lines, hidden otherwise, since the user cannot act on them.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING if verbose else logging.ERROR)
     if not verbose:  # MLflow's own chatter (DB migrations, download bars) drowns what the user needs to see
         for noisy in ("mlflow", "alembic", "distributed", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -50,9 +63,10 @@ def validate(
     now: Annotated[str | None, typer.Option(help="Reference time for 'in the future' checks (ISO 8601).")] = None,
 ) -> None:
     """Check every contract table in DATA; report each problem with its table, column and row."""
-    from authfit.io import read_raw_tables, write_atomic
+    from authfit.io import output_format, read_raw_tables, write_atomic
     from authfit.validate import summarise_problems, validate_tables
 
+    output_format(rejects)
     reference = pd.Timestamp(now, tz="UTC") if now else None
     result = validate_tables(read_raw_tables(data), now=reference)
     if not result.counts.empty:
@@ -65,7 +79,7 @@ def validate(
     typer.echo("\nproblems (example rows are 1-based data rows of each file):")
     typer.echo(summarise_problems(result.problems).to_string(index=False))
     write_atomic(result.rejects, rejects)
-    typer.echo(f"\n{len(result.rejects)} rejected rows written to {rejects}")
+    typer.echo(f"\n{rejected_summary(result.rejects)} written to {rejects}")
     raise typer.Exit(code=1)
 
 
@@ -74,7 +88,8 @@ def simulate(
     out: Annotated[Path, typer.Option(help="Directory to write the world's tables into.")] = Path("data/demo"),
     influencers: Annotated[int, typer.Option(min=1, help="Number of influencers.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same world.")] = 0,
-    config: Annotated[Path, typer.Option(help="Simulation parameters.")] = Path("configs/simulate.yaml"),
+    config: Annotated[Path | None, typer.Option(
+        help="Simulation parameters (default: the built-in ones, which configs/simulate.yaml lists).")] = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Influencers generated per chunk.")] = 2000,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
     realism_report: Annotated[bool, typer.Option("--realism-report", help="Compare with real data sets.")] = False,
@@ -83,7 +98,7 @@ def simulate(
     from authfit.config import load_settings
     from authfit.simulate import SimulationSettings, write_world
 
-    settings = load_settings(config, SimulationSettings)
+    settings = load_settings(config, SimulationSettings) if config is not None else SimulationSettings()
     summary = write_world(settings, influencers, seed, out, chunk_size=chunk_size, fmt=fmt)
     typer.echo(f"wrote {summary} to {out}")
     if realism_report:
@@ -150,11 +165,15 @@ def score(
     top: Annotated[int, typer.Option(help="Rows of the ranked table to print.")] = 10,
 ) -> None:
     """Score every influencer in DATA in resumable chunks; rejected rows go to OUT's rejects file."""
+    from authfit.io import output_format, require_directory
     from authfit.scoring.batch import print_ranked, score_directory
 
+    output_format(out)
+    require_directory(data)
     summary = score_directory(data, out, model, campaign=campaign, chunk_size=chunk_size, engine=engine,
                               scheduler=scheduler)
-    typer.echo(f"scored {summary.rows} rows into {summary.output} ({summary.rejected} rejected"
+    rejected = rejected_summary(pd.read_csv(summary.rejects)) if summary.rejects else "no input row rejected"
+    typer.echo(f"scored {summary.rows} influencers into {summary.output} ({rejected}"
                f"{', see ' + str(summary.rejects) if summary.rejects else ''}; {summary.resumed_chunks} chunks resumed)")
     typer.echo(print_ranked(summary.output, top))
 
@@ -170,11 +189,22 @@ def accounts_score(
     model: Annotated[str, typer.Option(help="models/latest or a models directory")] = "models/latest",
 ) -> None:
     """Fake probability, verdict and top reasons for each account row; any optional column may be absent."""
+    from authfit.io import output_format
     from authfit.scoring.batch import score_accounts_file
 
+    output_format(out)
     written, rejected = score_accounts_file(in_, out, model)
     typer.echo(f"scored {written} accounts into {out}" + (f"; {rejected} rejected rows in {rejected_path(out)}"
                                                            if rejected else ""))
+
+
+def rejected_summary(rejects: pd.DataFrame) -> str:
+    """'80 rejected input rows (comments 50, posts 30)': which tables the rejected rows came from, so a
+    count of comment rows is not read as a count of influencers."""
+    if "table" not in rejects or rejects.empty:
+        return f"{len(rejects)} rejected input rows"
+    counts = rejects["table"].value_counts()
+    return (f"{len(rejects)} rejected input rows (" + ", ".join(f"{t} {n}" for t, n in counts.items()) + ")")
 
 
 def rejected_path(out: Path) -> Path:
@@ -191,11 +221,17 @@ def shortlist(
     max_per_niche: Annotated[int | None, typer.Option(help="At most this many influencers per niche.")] = None,
     min_authenticity: Annotated[float | None, typer.Option(help="Authenticity score gate (0-100).")] = None,
     out: Annotated[Path, typer.Option(help="Where to write the chosen set.")] = Path("results/shortlist.csv"),
+    include_flagged: Annotated[bool, typer.Option(
+        "--include-flagged", help="Also consider influencers flagged for fake engagement (excluded by default).")
+    ] = False,
 ) -> None:
-    """Pick the influencers that maximise expected conversions within the budget (exact knapsack)."""
+    """Pick the influencers that maximise expected conversions within the budget (exact knapsack).
+    Influencers flagged for fake engagement are left out unless --include-flagged."""
+    from authfit.io import output_format
     from authfit.scoring.batch import run_shortlist
 
-    typer.echo(run_shortlist(scores, campaign, budget, max_per_niche, min_authenticity, out))
+    output_format(out)
+    typer.echo(run_shortlist(scores, campaign, budget, max_per_niche, min_authenticity, out, include_flagged))
 
 
 @app.command()

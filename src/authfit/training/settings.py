@@ -36,6 +36,8 @@ class TrainSettings(BaseModel):
 
     data: Path = Field(Path("data/demo"), description="directory of contract tables to train on")
     models_dir: Path = Path("models")
+    pretrained_dir: Path = Field(Path("models/pretrained"), description="shipped account and comment bundles, "
+                                 "used when no labelled source is found (`make pretrained` rebuilds them)")
     results_dir: Path = Path("results")
     features_config: Path = Path("configs/features.yaml")
     project_dir: Path = Field(Path("."), description="where the embedded MLflow store lives")
