@@ -70,3 +70,7 @@ def test_without_a_shipped_bundle_the_model_is_skipped_with_a_note(tmp_path):
     assert fall_back_to_pretrained(_settings(tmp_path, tmp_path / "none"), COMMENT_MODEL, "v1", summary,
                                    AccountModel) is None
     assert COMMENT_MODEL not in summary.bundles and "no pretrained bundle" in summary.notes[-1]
+
+
+def test_only_redistributable_sources_train_the_shipped_models():
+    assert all(s.redistributable for sources in PRETRAINED_SOURCES.values() for s in sources)

@@ -304,3 +304,28 @@ def test_audience_split_counts_suspicious_before_mass_followers():
     split = audience_split(audience, ["a", "b", "c"], builder)
     assert split.loc["a", ["suspicious", "mass_follower", "real"]].tolist() == [0.5, 0.25, 0.25]
     assert split.loc["b", "real"] == 1.0 and split.loc["a", "sample"] == 4 and np.isnan(split.loc["c", "sample"])
+
+
+def test_model_card_has_intended_use_training_data_limitations_and_out_of_source_results():
+    from authfit.modeling.bundle import BundleMetadata, render_model_card
+
+    meta = BundleMetadata(name="account-authenticity", version="v", task="binary", created_at="now",
+                          feature_set_version="f", data_fingerprint="x",
+                          metrics={"roc_auc": 0.9, "out_of_source_roc_auc_srf2017": 0.81,
+                                   "out_of_source_specificity_srf2017": 0.7, "out_of_source_roc_auc_kaggle": 0.66},
+                          extra={"sources": {"srf2017": 975, "mystery": 10}})
+    card = render_model_card(meta, ["f1"])
+    for section in ("## Intended use", "## Training data", "## Limitations", "## Out-of-source results"):
+        assert section in card
+    assert "| srf2017 | 975 | CC BY-SA 4.0 | SRF Data (2017)" in card and "| mystery | 10 | see SOURCE.txt |" in card
+    assert "| kaggle | 0.660 | nan |" in card and "| srf2017 | 0.810 | 0.700 |" in card
+    bare = render_model_card(meta.model_copy(update={"metrics": {"roc_auc": 0.9}, "extra": {}}), ["f1"])
+    assert "Not measured for this bundle" in bare and "fingerprint `x`" in bare
+
+
+def test_shipped_pretrained_cards_have_every_section():
+    from authfit.training.pretrained import pretrained_bundle
+
+    for name in ("account-authenticity", "comment-authenticity"):
+        card = (pretrained_bundle(Path("models/pretrained"), name) / "model_card.md").read_text(encoding="utf-8")
+        assert "## Intended use" in card and "## Out-of-source results" in card and "licence" in card

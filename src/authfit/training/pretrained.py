@@ -15,10 +15,10 @@ import logging
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from authfit.datasets.licences import LICENCES, SourceLicence
 from authfit.modeling.bundle import BundleError, load_bundle, resolve_model_path
 from authfit.training.settings import ACCOUNT_MODEL, COMMENT_MODEL, TrainSettings
 
@@ -28,34 +28,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SourceLicence:
-    source: str  # the labelled source name (authfit.datasets.labelled_*)
-    dataset: str  # the folder under $AUTHFIT_DATASETS
-    licence: str
-    citation: str
-    url: str
-
-
-# Only sets whose licence allows redistributing a model trained on them in an open-source project.
-# Left out: instafake-v1 (CC BY-NC 4.0: non-commercial only, and authfit may be used commercially) and
-# every set without a stated licence or for research use only (cresci2015, purba2020, kaggle, ...).
+# Only sets whose licence allows sharing a model trained on them in an open-source project
+# (`SourceLicence.redistributable`). Left out: instafake-v1 (CC BY-NC 4.0: non-commercial only, and authfit
+# may be used commercially) and every set without a stated licence or for research use only.
 PRETRAINED_SOURCES: dict[str, tuple[SourceLicence, ...]] = {
-    ACCOUNT_MODEL: (
-        SourceLicence("srf2017", "srf2017-labelled-followers", "CC BY-SA 4.0",
-                      "SRF Data (2017), \"Identifying a Large Number of Fake Followers on Instagram: A "
-                      "Statistical Learning Approach\"",
-                      "https://github.com/srfdata/2017-10-instagram-influencers"),
-    ),
-    COMMENT_MODEL: (
-        SourceLicence("uci-youtube-spam", "uci-youtube-spam", "CC BY 4.0",
-                      "Alberto, Lochter, Almeida (2015), \"TubeSpam: Comment Spam Filtering on YouTube\", "
-                      "IEEE ICMLA 2015",
-                      "https://archive.ics.uci.edu/dataset/380/youtube+spam+collection"),
-        SourceLicence("scamspot-ig-comments", "scamspot-ig-comments", "MIT, (c) 2023 Stefan Erben",
-                      "ScamSpot project (Stefan Erben, 2023), Instagram spam/scam comments",
-                      "https://github.com/ScamSpot/scamspot_ig-comment-scraper"),
-    ),
+    ACCOUNT_MODEL: (LICENCES["srf2017"],),
+    COMMENT_MODEL: (LICENCES["uci-youtube-spam"], LICENCES["scamspot-ig-comments"]),
 }
 
 
@@ -109,7 +87,28 @@ def pretrained_settings(settings: TrainSettings, models_dir: Path) -> TrainSetti
                                        "pretrained_dir": models_dir / "none"})
 
 
-def readme_text(bundles: dict[str, Path]) -> str:
+def transfer_auc(bundle_path: Path, sources: list[str]) -> dict[str, float]:
+    """ROC-AUC of the shipped account model on labelled sources it was not trained on (used as test data
+    only, nothing of them is shipped); a source that is absent is left out."""
+    from sklearn.metrics import roc_auc_score
+
+    from authfit.datasets.labelled_accounts import load_labelled_accounts
+    from authfit.datasets.paths import DatasetMissingError
+    from authfit.scoring.components import AccountModel
+
+    model = AccountModel(load_bundle(bundle_path))
+    out = {}
+    for source in sources:
+        try:
+            data = load_labelled_accounts(source)
+        except DatasetMissingError:
+            continue
+        if data["label"].nunique() == 2:
+            out[source] = float(roc_auc_score(data["label"], model.predict_proba(data)))
+    return out
+
+
+def readme_text(bundles: dict[str, Path], transfer: dict[str, float] | None = None) -> str:
     """models/pretrained/README.md: what is shipped, on which data, under which licences, how to rebuild."""
     lines = ["# Pretrained models", "",
              "Account and comment authenticity models shipped with authfit, so that `make demo`, the tests and "
@@ -133,6 +132,10 @@ def readme_text(bundles: dict[str, Path]) -> str:
                   for s in PRETRAINED_SOURCES[name]]
         shown = {k: round(v, 3) for k, v in meta.metrics.items() if k in ("roc_auc", "pr_auc", "f1", "ece")}
         lines += ["", f"Out-of-fold metrics: {shown}.", ""]
+        if name == ACCOUNT_MODEL and transfer:
+            lines += ["Out of source: ROC-AUC on labelled sets it was never trained on (used to test only; "
+                      "their licences do not allow shipping a model trained on them):", "",
+                      *(f"- {source}: {auc:.3f}" for source, auc in sorted(transfer.items())), ""]
     lines += ["A model trained on a CC BY-SA set is shared under the same terms: the account bundle carries "
               "the attribution above, and changes to it must be shared alike.", ""]
     return "\n".join(lines)
@@ -158,7 +161,10 @@ def build_pretrained(settings: TrainSettings, out: Path) -> dict[str, Path]:
             shutil.rmtree(out / name, ignore_errors=True)
             bundles[name] = out / name / summary.version
             shutil.move(str(staging / name), str(out / name))
-    (out / "README.md").write_text(readme_text(bundles), encoding="utf-8")
+    held_out = [s for s in settings.real_data.account_sources
+                if s not in {x.source for x in PRETRAINED_SOURCES[ACCOUNT_MODEL]}]
+    transfer = transfer_auc(bundles[ACCOUNT_MODEL], held_out)
+    (out / "README.md").write_text(readme_text(bundles, transfer), encoding="utf-8")
     return bundles
 
 
