@@ -280,6 +280,8 @@ def report(
     """Write a self-contained HTML audit (charts embedded) for one influencer or a shortlist."""
     from authfit.report import write_report
 
+    if not out.name.lower().endswith((".html", ".htm")):
+        raise typer.BadParameter(f"the report is HTML; name the file .html (got {out.name})", param_hint="--out")
     typer.echo(f"report written to {write_report(scores, data, out, model, account or None, top)}")
 
 

@@ -176,3 +176,31 @@ def test_training_says_which_class_is_short():
                        ) as caught:
         influencer_training_set(features, labels)
     assert "1 labels name no known influencer" in str(caught.value)
+
+
+def test_serve_prints_a_startup_line_with_its_url(monkeypatch, caplog):
+    import logging
+    from types import SimpleNamespace
+
+    import uvicorn
+
+    from authfit.scoring import scorer as scorer_module
+    from authfit.serve import run
+    from authfit.serve.schemas import ServiceSettings
+
+    monkeypatch.setattr(scorer_module.Scorer, "load", classmethod(lambda cls, where: SimpleNamespace(
+        model_version="v7")))
+    monkeypatch.setattr("authfit.serve.api.create_app", lambda holder, settings, api_key=None: object())
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    monkeypatch.setattr(run.signal, "signal", lambda *a: None)
+    caplog.set_level(logging.INFO, logger="authfit.serve.run")
+    run.serve(ServiceSettings(host="127.0.0.1", port=8123))
+    assert "serving model v7 at http://127.0.0.1:8123" in caplog.text
+    assert run.service_url("::1", 80) == "http://[::1]:80"
+
+
+def test_report_refuses_a_non_html_name(tmp_path):
+    result = runner.invoke(app, ["report", "--scores", str(tmp_path / "s.csv"), "--data", str(tmp_path),
+                                 "--out", str(tmp_path / "report.pdf")])
+    assert result.exit_code == 2 and "name the file .html" in result.output
+    assert not (tmp_path / "report.pdf").exists()
