@@ -12,6 +12,7 @@ import pandas as pd
 import typer
 
 if TYPE_CHECKING:
+    from authfit.features.build import FeatureSettings
     from authfit.training.settings import TrainSettings
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 log = logging.getLogger("authfit")
 
+DEFAULT_SIMULATE_CONFIG = Path("configs/simulate.yaml")
 DataDir = Annotated[Path, typer.Argument(help="Directory holding one CSV or Parquet file per contract table.")]
 
 
@@ -89,7 +91,8 @@ def simulate(
     influencers: Annotated[int, typer.Option(min=1, help="Number of influencers.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same world.")] = 0,
     config: Annotated[Path | None, typer.Option(
-        help="Simulation parameters (default: the built-in ones, which configs/simulate.yaml lists).")] = None,
+        help="Simulation parameters (default: configs/simulate.yaml when it exists here, else the built-in "
+             "parameters, which that file lists).")] = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Influencers generated per chunk.")] = 2000,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
     realism_report: Annotated[bool, typer.Option("--realism-report", help="Compare with real data sets.")] = False,
@@ -98,7 +101,10 @@ def simulate(
     from authfit.config import load_settings
     from authfit.simulate import SimulationSettings, write_world
 
+    if config is None and DEFAULT_SIMULATE_CONFIG.is_file():
+        config = DEFAULT_SIMULATE_CONFIG
     settings = load_settings(config, SimulationSettings) if config is not None else SimulationSettings()
+    log.info("simulation parameters: %s", config or "built-in (outside the repository: no configs/simulate.yaml)")
     summary = write_world(settings, influencers, seed, out, chunk_size=chunk_size, fmt=fmt)
     typer.echo(f"wrote {summary} to {out}")
     if realism_report:
@@ -116,7 +122,6 @@ def train(
 ) -> None:
     """Train the four models, write bundles under models/, log and register them in MLflow."""
     from authfit.config import load_settings
-    from authfit.features.build import FeatureSettings
     from authfit.training.pipeline import train_all
     from authfit.training.settings import TrainSettings
 
@@ -127,7 +132,7 @@ def train(
         quiet_lightgbm()
     if data is not None:
         settings = settings.model_copy(update={"data": data})
-    summary = train_all(settings, load_settings(settings.features_config, FeatureSettings))
+    summary = train_all(settings, feature_settings(settings, config))
     typer.echo(f"trained model set {summary.version}")
     for name, path in summary.bundles.items():
         shown = {k: round(v, 4) for k, v in summary.metrics.get(name, {}).items()
@@ -139,6 +144,20 @@ def train(
         typer.echo(f"  {name}: {path}  {shown}{alias}{timed}")
     for note in summary.notes:
         typer.echo(f"  note: {note}")
+
+
+def feature_settings(settings: TrainSettings, config: Path) -> FeatureSettings:
+    """The feature settings a training config names (`features_config`), or the built-in ones when it is
+    null; a missing file is said with the config that names it."""
+    from authfit.config import ConfigError, load_settings
+    from authfit.features.build import FeatureSettings
+
+    if settings.features_config is None:
+        return FeatureSettings()
+    if not settings.features_config.is_file():
+        raise ConfigError(f"features_config of {config} is {settings.features_config}, which does not exist: copy "
+                          "configs/features.yaml there, or set features_config: null for the built-in settings")
+    return load_settings(settings.features_config, FeatureSettings)
 
 
 def with_engine(settings: TrainSettings, engine: str | None, scheduler: str | None) -> TrainSettings:
@@ -305,7 +324,6 @@ def benchmark(
     from authfit.benchmarks.report import PARTS, BenchmarkPlan, PartInputs, describe_run, part_runner, run_benchmark
     from authfit.benchmarks.report import write_report as write_benchmark
     from authfit.config import load_settings
-    from authfit.features.build import FeatureSettings
     from authfit.simulate import SimulationSettings
     from authfit.training.settings import TrainSettings
 
@@ -315,7 +333,7 @@ def benchmark(
                            | {"simulated": plan.simulated.model_copy(update=sizes)})
     train = load_settings(train_config, TrainSettings)
     inputs = PartInputs(datasets, load_settings(simulate_config, SimulationSettings), train,
-                        load_settings(train.features_config, FeatureSettings), out / "work")
+                        feature_settings(train, train_config), out / "work")
     rows, status = run_benchmark(BenchmarkPlan.model_validate(plan.model_dump()), out, part_runner(inputs), resume,
                                  inputs.fingerprint)
     paths = write_benchmark(rows, out, describe_run(plan, status))

@@ -204,3 +204,19 @@ def test_report_refuses_a_non_html_name(tmp_path):
                                  "--out", str(tmp_path / "report.pdf")])
     assert result.exit_code == 2 and "name the file .html" in result.output
     assert not (tmp_path / "report.pdf").exists()
+
+
+def test_a_lone_copied_train_config_names_its_missing_feature_file_or_uses_the_built_in_settings(tmp_path):
+    import yaml
+
+    from authfit.cli import feature_settings
+    from authfit.config import ConfigError
+    from authfit.features.build import FeatureSettings
+
+    raw = yaml.safe_load(Path("configs/train.yaml").read_text(encoding="utf-8"))
+    alone = tmp_path / "train.yaml"
+    alone.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"features_config of .*train.yaml .*features.yaml.*null"):
+        feature_settings(load_settings(alone, TrainSettings), alone)
+    alone.write_text(yaml.safe_dump(raw | {"features_config": None}), encoding="utf-8")
+    assert feature_settings(load_settings(alone, TrainSettings), alone) == FeatureSettings()
