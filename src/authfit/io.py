@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import tempfile
@@ -114,11 +115,21 @@ def read_raw_tables(directory: Path, names: tuple[str, ...] | None = None) -> di
     if not files:
         raise TableNotFoundError(f"no contract tables found in {directory}: expected files named like "
                                  f"{', '.join(f'{n}.csv' for n in list(TABLES)[:3])} (or .parquet, .csv.gz)")
-    ignored = sorted(p.name for p in directory.iterdir() if p.is_file() and p not in files.values()
-                     and p.name.lower().endswith((*SUFFIXES, ".xlsx", ".tsv", ".json")))
-    if ignored:
-        log.warning("ignored in %s (not a contract table name): %s", directory, ", ".join(ignored))
+    for path in sorted(p for p in directory.iterdir() if p.is_file() and p not in files.values()):
+        hint = near_miss(path.name)
+        if hint:
+            log.warning("ignored %s: %s", path, hint)
     return {name: read_raw_table(files[name]) for name in names or tuple(TABLES) if name in files}
+
+
+def near_miss(name: str) -> str | None:
+    """Why a file that looks meant as a table is not read ('accounts.xlsx', 'acounts.csv'), else None;
+    other files (a README, the simulator's truth_*.parquet) are not mentioned."""
+    stem, _, suffix = name.lower().partition(".")
+    if stem in TABLES:
+        return f"authfit reads {', '.join(SUFFIXES)} files, not .{suffix}"
+    close = difflib.get_close_matches(stem, list(TABLES), n=1, cutoff=0.8)
+    return f"not a contract table name; did you mean {close[0]}?" if close else None
 
 
 def output_format(path: Path) -> str:

@@ -49,11 +49,14 @@ def test_two_files_for_one_table_are_an_error(tmp_path):
         read_raw_tables(tmp_path)
 
 
-def test_other_data_files_are_named_in_a_warning(tmp_path, caplog):
+def test_files_meant_as_tables_are_named_in_a_warning(tmp_path, caplog):
     (tmp_path / "accounts.csv").write_text(ACCOUNTS)
-    (tmp_path / "acounts_extra.csv").write_text(ACCOUNTS)
+    (tmp_path / "posst.csv").write_text("post_id\n")
+    (tmp_path / "comments.xlsx").write_bytes(b"PK")
+    (tmp_path / "truth_outcomes.parquet").write_bytes(b"")  # the simulator's ground truth: not mentioned
     read_raw_tables(tmp_path)
-    assert "acounts_extra.csv" in caplog.text
+    assert "did you mean posts?" in caplog.text and "not .xlsx" in caplog.text
+    assert "truth_outcomes" not in caplog.text
 
 
 @pytest.mark.parametrize("name", ["scores.xlsx", "scores.json", "scores"])
