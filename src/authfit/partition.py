@@ -95,14 +95,14 @@ def _read_csv_chunks(path: Path, rows: int, **options: object) -> Iterator[pd.Da
 
 
 def count_rows(path: Path) -> int:
-    if path.name.endswith(".parquet"):
+    if path.name.lower().endswith(".parquet"):
         return pq.ParquetFile(path).metadata.num_rows
     return sum(len(chunk) for chunk in _read_csv_chunks(path, BATCH_ROWS, usecols=[0]))
 
 
 def file_schema(path: Path) -> pa.Schema:
     """The Arrow schema the batches of `path` come in."""
-    if path.name.endswith(".parquet"):
+    if path.name.lower().endswith(".parquet"):
         return pq.read_schema(path)
     with reading(path):
         header = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8", nrows=0)
@@ -112,7 +112,7 @@ def file_schema(path: Path) -> pa.Schema:
 
 def iter_batches(path: Path, schema: pa.Schema, rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
     """The file in batches of rows, each read as `io.read_raw_table` reads it: Parquet as stored, CSV as text."""
-    if path.name.endswith(".parquet"):
+    if path.name.lower().endswith(".parquet"):
         # A buffered stream reads a row group's column chunks page by page; unbuffered, each whole chunk is
         # loaded first, so memory followed the row group (up to 1M rows) rather than the batch.
         for batch in pq.ParquetFile(path, buffer_size=PARQUET_READ_BUFFER).iter_batches(batch_size=rows):

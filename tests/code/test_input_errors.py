@@ -223,3 +223,13 @@ def test_a_lone_copied_train_config_names_its_missing_feature_file_or_uses_the_b
         feature_settings(load_settings(alone, TrainSettings), alone)
     alone.write_text(yaml.safe_dump(raw | {"features_config": None}), encoding="utf-8")
     assert feature_settings(load_settings(alone, TrainSettings), alone) == FeatureSettings()
+
+
+def test_an_upper_case_parquet_table_is_scored_as_parquet(tmp_path):
+    from authfit.partition import partition_directory
+
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"account_id": ["a", "b"], "follower_count": [5, 7]}).to_parquet(
+        tmp_path / "data" / "Accounts.PARQUET")
+    partition = partition_directory(tmp_path / "data", tmp_path / "work", chunk_size=10)
+    assert partition.tables == ("accounts",)
