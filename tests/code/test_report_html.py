@@ -255,6 +255,10 @@ def test_reasons_are_put_into_plain_words():
     growth = "relative follower change over the 30 days ending at the latest snapshot (interpolated daily): 0.25"
     assert plain_reason(growth, specs) == "followers changed by +25% in the last 30 days"
     assert plain_reason("3 sudden follower spikes", specs) == "3 sudden follower spikes"  # already words
+    assert plain_reason("rise in likes against its own earlier posts: t = 0.5", specs) == (
+        "no sudden rise in likes against its earlier posts")
+    assert plain_reason("rise in likes per comment against its own earlier posts: t = 4.2", specs).startswith(
+        "likes per comment rose suddenly against its earlier posts (t = 4.2")
     page = render_html(_audit_with(scores=_audit("cmp_1").scores.assign(reasons=[[raw], []]), specs=tuple(specs),
                                    topics=topics))
     assert "NMF" not in page and "about topic 1 (gym, workout, protein)" in page

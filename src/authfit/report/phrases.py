@@ -77,9 +77,25 @@ def plain_phrase(name: str, value: float, topics: Mapping[int, str] | None = Non
     return spec[1].format(v=_format(spec[0], value))
 
 
+# Scoring sentences that still carry a statistic: the step features' t statistic reads as 'no clear rise'
+# below STEP_T_CLEAR and as a sharp rise above it (a t of 2 is about the 5% level of a one-sided test).
+STEP_SENTENCE = re.compile(r"^rise in (.+) against its own earlier posts: t = (-?[\d.]+|nan)$")
+STEP_T_CLEAR = 2.0
+
+
+def _step(match: re.Match[str]) -> str:
+    what, t = match.group(1), float(match.group(2))
+    if not t >= STEP_T_CLEAR:
+        return f"no sudden rise in {what} against its earlier posts"
+    return f"{what} rose suddenly against its earlier posts (t = {t:.1f}; above {STEP_T_CLEAR:g} is unusual)"
+
+
 def plain_reason(text: str, specs: list[FeatureSpec], topics: Mapping[int, str] | None = None) -> str:
-    """A stored reason in plain words: one in the '<definition>: <value>' form is rewritten, any other
-    (already a sentence) is returned as it is."""
+    """A stored reason in plain words: one in the '<definition>: <value>' form is rewritten, and so is a
+    step sentence with its t statistic; any other (already plain) is returned as it is."""
+    step = STEP_SENTENCE.match(text)
+    if step:
+        return _step(step)
     for spec in specs:
         prefix = f"{spec.definition}: "
         if text.startswith(prefix):
