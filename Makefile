@@ -15,7 +15,7 @@ DEMO_BUDGET ?= 20000
 TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-all bench-features lock clean bench-load reliability-report cli-reference notebooks demo-report bench-scoring benchmark
+.PHONY: help install demo test test-all pretrained bench-features lock clean bench-load reliability-report cli-reference notebooks demo-report bench-scoring benchmark
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,7 +51,11 @@ lock: $(STAMP)  ## refresh requirements.lock from the current environment
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^authfit' > requirements.lock
 
 clean:  ## remove generated worlds, results and the virtualenv
-	rm -rf $(VENV) $(DEMO_WORLD) $(DEMO_CANDIDATES) results mlruns.db mlartifacts models/*/ models/latest.json
+	rm -rf $(VENV) $(DEMO_WORLD) $(DEMO_CANDIDATES) results mlruns.db mlartifacts models/latest.json \
+		$(filter-out models/pretrained/,$(wildcard models/*/))
+
+pretrained: $(STAMP)  ## retrain the shipped account/comment models (needs $$AUTHFIT_DATASETS) -> models/pretrained
+	$(BIN)/python -m authfit.training.pretrained --config configs/train.yaml --out models/pretrained
 
 cli-reference: $(STAMP)  ## regenerate docs/cli.md from each command's --help
 	$(BIN)/python -m authfit_bench.cli_reference --doc docs/cli.md

@@ -26,6 +26,7 @@ INFLUENCER_MODULES: tuple[str, ...] = (
 )
 CAMPAIGN_REGISTRIES: tuple[tuple[str, str], ...] = (
     ("engagement", "CAMPAIGN_FEATURES"),
+    ("local", "CAMPAIGN_FEATURES"),
     ("topics", "BRAND_FIT_FEATURES"),
 )
 DEFAULT_OUT = Path("data") / "FEATURES.md"

@@ -147,9 +147,9 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
     measure the audience share's error rates on leave-one-source-out predictions; write the bundle."""
     data = load_sources(settings.real_data.account_sources, load_labelled_accounts, summary.notes)
     if data.empty:
-        summary.notes.append("account authenticity not trained: no labelled account source found; "
-                             "audience features will be missing")
-        return None
+        from authfit.training.pretrained import fall_back_to_pretrained
+
+        return fall_back_to_pretrained(settings, ACCOUNT_MODEL, version, summary, AccountModel)
     data = cap_per_source(data, settings.real_data.max_rows_per_source, settings.real_data.seed)
     y = data["label"].to_numpy(dtype=float)
     fitted = fit_account(data, settings.modeling)

@@ -42,8 +42,11 @@ class TrainSettings(BaseModel):
 
     data: Path = Field(Path("data/demo"), description="directory of contract tables to train on")
     models_dir: Path = Path("models")
+    pretrained_dir: Path = Field(Path("models/pretrained"), description="shipped account and comment bundles, "
+                                 "used when no labelled source is found (`make pretrained` rebuilds them)")
     results_dir: Path = Path("results")
-    features_config: Path = Path("configs/features.yaml")
+    features_config: Path | None = Field(Path("configs/features.yaml"), description="feature settings file; "
+                                         "null: the built-in feature settings (which configs/features.yaml lists)")
     project_dir: Path = Field(Path("."), description="where the embedded MLflow store lives")
     real_data: RealDataSettings = RealDataSettings()
     modeling: ModelingSettings = ModelingSettings()
