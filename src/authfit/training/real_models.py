@@ -153,15 +153,24 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
     data = cap_per_source(data, settings.real_data.max_rows_per_source, settings.real_data.seed)
     y = data["label"].to_numpy(dtype=float)
     fitted = fit_account(data, settings.modeling)
-    p_out = out_of_source(data, lambda part: fitted_scorer(fit_account(part, settings.modeling)))
-    rates = share_estimator(data, p_out, settings.real_data.share_method, settings.real_data.share_spread)
+    several = data["source"].nunique() > 1
+    if several:
+        p_held = out_of_source(data, lambda part: fitted_scorer(fit_account(part, settings.modeling)))
+    else:  # one source (the licensed pretrained set): nothing to hold out, so out of fold, and said so
+        p_held = fitted.oof
+        summary.notes.append(f"{ACCOUNT_MODEL}: one labelled source, so its threshold and error rates are "
+                             "measured out of fold within it; the fake-follower share's interval cannot "
+                             "carry how other populations differ")
+    rates = share_estimator(data, p_held, settings.real_data.share_method, settings.real_data.share_spread)
     metrics = classification_metrics(y, fitted.oof, rates.threshold) | {"threshold": rates.threshold}
     metrics |= _transfer_summary(fitted, y, data["source"])
-    metrics |= out_of_source_metrics(data, p_out, rates.threshold)
+    if several:
+        metrics |= out_of_source_metrics(data, p_held, rates.threshold)
     fitted = replace(fitted, threshold=rates.threshold, metrics=metrics)
+    rule = "leave-one-source-out" if several else "out of fold within the one source"
     fitted.extra.update({"error_rates": rates.model_dump(mode="json"),
                          "sources": data["source"].value_counts().to_dict(),
-                         "threshold_rule": "best worst-source balanced accuracy, leave-one-source-out"})
+                         "threshold_rule": f"best worst-source balanced accuracy, {rule}"})
     fingerprint = data_fingerprint({"labelled_accounts": data})
     with tempfile.TemporaryDirectory() as tmp:
         extra = transfer_heatmap(Path(tmp), settings.real_data.seed, summary.notes) \
