@@ -284,7 +284,9 @@ def _calm(truth: pd.DataFrame) -> pd.Index:
 def test_purchases_are_followed_by_gradual_purges(world, truth):
     m = SETTINGS.mechanisms
     buyers = truth[truth["purchase_steps_in_window"].astype(bool) & truth["first_purchase_at"].notna()]
-    visible = buyers.index[buyers["bought_follower_share"] > 0.2]  # small purchases drown in organic growth
+    # small, slow or shallow purges drown in organic growth: look at those losing > 0.2% of followers a week
+    loss = buyers["bought_follower_share"] * (1 - buyers["purge_retained"]) * buyers["purge_rate_per_week"]
+    visible = buyers.index[loss > 0.002]
     assert buyers["purge_rate_per_week"].between(*m.purge_rate_per_week_range).all()
     cleaned = buyers["followers_cleaned_up"]
     assert buyers.loc[~cleaned, "purge_retained"].between(*m.purge_retained_range).all()
@@ -299,7 +301,7 @@ def test_purchases_are_followed_by_gradual_purges(world, truth):
     falling_calm = history[history["account_id"].isin(_calm(truth))].groupby("account_id")["change"].apply(
         lambda c: (c < 0).mean())
     assert len(falling_after) >= 10
-    assert falling_after.median() >= 0.5  # at least half of those weeks lose followers
+    assert falling_after.median() > 0.5  # most of those weeks lose followers
     assert falling_after.median() > 2 * falling_calm.median()
 
 

@@ -121,7 +121,7 @@ class MechanismSettings(_Strict):
     single_mechanism: bool = False  # every buyer uses exactly one mechanism (an evaluation-world variant)
     strength_scale: float = 1.0  # shrinks (<1) or grows (>1) every drawn cheating strength towards no effect
     fake_followers_prob: float = 0.6
-    bought_share_range: Range = (0.03, 0.65)  # share of the end audience that was bought, log-uniform
+    bought_share_range: Range = (0.08, 0.7)  # share of the end audience that was bought, log-uniform
     low_fake_share_beta: Range = (1.6, 14.0)  # everyone's organic fake share (inactive, spam accounts)
     organic_high_fake_prob: float = 0.1  # honest accounts with a heavy organic fake share
     organic_high_fake_range: Range = (0.1, 0.55)  # old accounts, giveaways, bots that follow everyone
@@ -139,10 +139,10 @@ class MechanismSettings(_Strict):
     churn_level_multiplier_range: Range = (1.0, 12.0)  # following level x this (log-uniform), capped
     churn_strength_range: Range = (0.04, 0.45)
     like_inflation_prob: float = 0.5
-    like_inflation_range: Range = (1.1, 3.5)  # log-uniform
+    like_inflation_range: Range = (1.15, 3.5)  # log-uniform
     like_inflation_post_jitter: Range = (0.85, 1.15)  # per-post factor on the buyer's inflation
     bot_comments_prob: float = 0.4
-    bot_share_range: Range = (0.03, 0.5)  # log-uniform
+    bot_share_range: Range = (0.06, 0.5)  # log-uniform
     bot_type_alpha: list[float] = [1.0, 0.7, 0.7, 0.8]  # generic, emoji-only, duplicated, promotion
     baseline_bot_share_max: float = 0.04
     bot_delay_minutes: float = 4.0
