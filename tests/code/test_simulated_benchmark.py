@@ -64,6 +64,7 @@ def test_world_metrics_per_mechanism_and_false_positive_rates() -> None:
     # 0.4 beats one of them -> 4 of 6 pairs
     assert metrics[(pod, "roc_auc")] == pytest.approx(4 / 6)
     assert metrics[(pod, "recall_at_flag")] == pytest.approx(0.5)
+    assert metrics[(pod, "buyers")] == 2
     assert (mechanism_task("mech_follow_churn"), "roc_auc") not in metrics  # nobody churns here
     assert metrics[("campaign conversion (expected conversions)", "spearman")] == pytest.approx(-1.0)
 
@@ -78,6 +79,7 @@ def test_headline_is_the_worst_world_never_the_mean() -> None:
     auc = head[(FAKE_TASK, "roc_auc")]
     assert auc["dataset"] == HEADLINE and auc["value"] == pytest.approx(0.5)  # b's, not the mean 0.75
     assert "worst: simulated world: b" in auc["protocol"] and "simulated world: a: 1.000" in auc["protocol"]
+    assert not any(metric == "buyers" for _, metric in head)  # counts are per world only
     fpr = head[(FAKE_TASK, "fpr_plain_authentic")]
     assert fpr["value"] == pytest.approx(0.5)  # the maximum: b flags one of two authentic accounts
 

@@ -91,7 +91,7 @@ class BenchmarkPlan(BaseModel):
     def quick(cls, parts: tuple[str, ...] = PARTS) -> BenchmarkPlan:
         """The CI-sized plan: one repeat of 3 folds, small worlds."""
         return cls(repeats=1, folds=3, parts=parts,
-                   simulated=SimulatedBenchmark(train_influencers=400, test_influencers=300))
+                   simulated=SimulatedBenchmark(train_influencers=400, test_influencers=250, control=False))
 
     def fingerprint(self, part: str) -> dict[str, object]:
         """The settings a saved part depends on, and the digest of its code (see `PART_MODULES`); a saved

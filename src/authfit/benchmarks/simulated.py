@@ -45,6 +45,7 @@ MECHANISMS: dict[str, str] = {
     "mech_like_inflation": "like inflation", "mech_bot_comments": "bot comments",
     "mech_pod": "engagement pod",
 }
+COUNT = "buyers"  # the number of buyers behind a mechanism's rows, not a quality metric
 # metrics where lower is better: the headline takes their maximum over worlds
 WORST_IS_MAX: frozenset[str] = frozenset({"fpr_plain_authentic", "fpr_lookalikes"})
 
@@ -242,6 +243,7 @@ def world_metrics(scores: SimulatedScores) -> dict[tuple[str, str], float]:
         keep = used | authentic
         for k, v in detection_metrics(used[keep], probability[keep], flag[keep]).items():
             out[(mechanism_task(mechanism), k)] = v
+        out[(mechanism_task(mechanism), COUNT)] = float(used.sum())  # how far to trust the row
     pairs = scores.pairs
     out[(CONVERSION_TASK, "spearman")] = float(spearmanr(pairs["predicted"], pairs["expected_conversions"])
                                                .statistic)
@@ -262,6 +264,7 @@ def headline_rows(per_world: list[dict[str, object]], protocol: str) -> list[dic
     """The worst world per (task, metric): minimum, or maximum for false-positive rates; the protocol names
     the world and lists every world's value."""
     frame = pd.DataFrame(per_world).dropna(subset=["value"])
+    frame = frame[frame["metric"] != COUNT]
     rows = []
     for (task, metric), group in frame.groupby(["task", "metric"], sort=False):
         worst = group["value"].idxmax() if metric in WORST_IS_MAX else group["value"].idxmin()
@@ -338,6 +341,10 @@ def run_simulated_benchmark(plan: SimulatedBenchmark, base_world: SimulationSett
     return rows
 
 
+def _cell(value: float, metric: str) -> str:
+    return "" if pd.isna(value) else f"{value:.0f}" if metric == COUNT else f"{value:.3f}"
+
+
 def simulated_markdown(rows: list[dict[str, object]], command: str) -> str:
     """The simulated part's rows as Markdown: the headline (worst world), the best single features, then
     one table per world with a column per metric."""
@@ -354,8 +361,8 @@ def simulated_markdown(rows: list[dict[str, object]], command: str) -> str:
         table = table.reindex(columns=[m for m in metrics if m in table.columns])
         lines += [f"## {dataset}", "", "| task | " + " | ".join(table.columns) + " |",
                   "|---|" + "---|" * len(table.columns)]
-        lines += ["| " + str(task) + " | " + " | ".join("" if pd.isna(v) else f"{v:.3f}" for v in values)
-                  + " |" for task, values in table.iterrows()]
+        lines += ["| " + str(task) + " | " + " | ".join(_cell(v, m) for m, v in values.items()) + " |"
+                  for task, values in table.iterrows()]
         protocols = group["protocol"].drop_duplicates()
         if str(dataset) == TRAINING_DATASET:
             lines += ["", *(f"- {t}: {p.split(';')[0]}" for t, p in zip(group["task"], group["protocol"],
@@ -364,7 +371,10 @@ def simulated_markdown(rows: list[dict[str, object]], command: str) -> str:
             lines += ["", "Each cell is the worst evaluation world's value (the minimum; the maximum for "
                       "FPR); the tables below give every world's.", ""]
             continue
-        lines += ["", f"Protocol: {protocols.iloc[0]}", ""]
+        protocol = str(protocols.iloc[0])
+        if str(dataset) == TRAINING_DATASET:  # its first part names the feature, listed above
+            protocol = protocol.split("; ", 1)[-1]
+        lines += ["", f"Protocol: {protocol}", ""]
     return "\n".join(lines)
 
 
