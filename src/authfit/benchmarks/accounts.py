@@ -410,7 +410,9 @@ def srf2017_rows(root: Path | None, plan: CvPlan) -> list[dict[str, object]]:
         row("srf2017", "fake follower vs real", "roc_auc", folds["roc_auc"], base),
         row("srf2017", "fake follower vs real", "sensitivity_at_spec_0.963",
             folds["sensitivity_at_spec_0.963"],
-            f"{base}; read off each test fold's ROC curve (about 10 fakes per fold)", 0.774, anchor),
+            f"{base}; a ranking measure read off each test fold's own ROC curve, so its cut is set with "
+            "that fold's labels (about 10 fakes per fold); the operating point a user gets is the "
+            "inner-cut `sensitivity` row", 0.774, anchor),
         row("srf2017", "fake follower vs real", "sensitivity", folds["sensitivity"],
             f"{base}; threshold set on inner {BLEND_INNER_FOLDS}-fold OOF of the training fold for 96.3% "
             "specificity", 0.774,
