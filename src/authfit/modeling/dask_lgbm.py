@@ -149,6 +149,9 @@ class DaskTrainer:
             # LightGBM's distributed learners only have the basic method and would switch to it silently
             log.debug("monotone_constraints_method %s -> basic", wanted["monotone_constraints_method"])
             wanted["monotone_constraints_method"] = "basic"
+        # LightGBM drops features it deems unsplittable under min_data_in_leaf from each worker's own rows;
+        # on small shards (a few dozen rows each) that drops every feature, which a local fit would not
+        wanted.setdefault("feature_pre_filter", False)
         factory = DaskLGBMClassifier if params["objective"] == "binary" else DaskLGBMRegressor
         return factory(client=self.client, n_estimators=n_rounds, **wanted)
 
