@@ -15,7 +15,7 @@ DEMO_BUDGET ?= 20000
 TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-all pretrained bench-features lock clean bench-load reliability-report cli-reference notebooks demo-report bench-scoring benchmark
+.PHONY: help install demo test test-all pretrained bench-features lock clean bench-load reliability-report cli-reference notebooks demo-report bench-scoring benchmark benchmark-docs
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ bench-scoring: $(STAMP)  ## scoring speed: Scorer vs Booster, raw influencers/s,
 
 benchmark: $(STAMP)  ## real-data + simulated benchmark (10-fold x5; ~20 min on 2 cores) -> results/benchmark.{json,md}
 	$(BIN)/authfit benchmark --out results
+
+benchmark-docs: $(STAMP)  ## regenerate docs/benchmark.md from results/benchmark.json (after make benchmark)
+	$(BIN)/python -m authfit.benchmarks.docs --json results/benchmark.json --out docs/benchmark.md
 
 LOAD_MODEL ?= models/latest
 bench-load: $(STAMP)  ## HTTP load test: >= 20,000 requests at authfit serve -> results/bench-load.json

@@ -225,3 +225,13 @@ def test_part_inputs_key_the_simulated_part_by_its_configs_and_real_parts_by_the
     changed = report.PartInputs(tmp_path, other, TrainSettings(), FeatureSettings(), tmp_path)
     assert changed.fingerprint("simulated") != inputs.fingerprint("simulated")
     assert changed.fingerprint("simulated")["train"] == inputs.fingerprint("simulated")["train"]
+
+
+def test_protocols_say_whether_their_splits_were_held_out_from_model_selection() -> None:
+    from authfit.benchmarks.accounts import REPORTING_SEED, SELECTION_SEEDS, CvPlan
+
+    assert not SELECTION_SEEDS & set(CvPlan().seeds()) and CvPlan().seed == REPORTING_SEED
+    assert report.BenchmarkPlan().seed == REPORTING_SEED
+    assert "no choice saw (seeds 1000-1004)" in CvPlan().describe()
+    assert "NOT held out" in CvPlan(10, 5, seed=98).describe()  # repeats 98-102 reach the screening seeds
+    assert "seeds 0-4 and 100-103" in CvPlan().describe()  # the selection budget is stated either way

@@ -11,6 +11,7 @@ from sklearn.metrics import roc_auc_score
 from authfit.modeling.lgbm import (
     FeatureFrameError,
     LgbmParams,
+    LocalTrainer,
     feature_importance,
     fit_binary_cv,
     fit_count_cv,
@@ -136,3 +137,60 @@ def test_labels_indexed_unlike_the_features_are_refused(binary_data):
         fit_binary_cv(X, shuffled, groups, FAST, folds=4)
     with pytest.raises(ValueError, match="rows"):
         fit_binary_cv(X, y[:-1], None, FAST, folds=4)
+
+
+class _SpyTrainer:
+    """A LocalTrainer that remembers, per call, the index of the rows it fitted on and stopped on."""
+
+    name = "spy"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[pd.Index, pd.Index | None]] = []
+
+    def __call__(self, params, X, y, n_rounds, init_score=None, valid=None, early_stopping_rounds=0):
+        self.calls.append((X.index, None if valid is None else valid[0].index))
+        return LocalTrainer()(params, X, y, n_rounds, init_score, valid, early_stopping_rounds)
+
+
+def test_binary_early_stopping_never_sees_the_fold_it_predicts(binary_data):
+    X, y, groups = binary_data
+    spy = _SpyTrainer()
+    result = fit_binary_cv(X, y, groups, FAST, folds=4, seed=3, trainer=spy)
+    *fold_calls, (refit_rows, refit_valid) = spy.calls
+    assert len(fold_calls) == 4 and refit_valid is None and len(refit_rows) == len(X)
+    group_of = pd.Series(groups, index=X.index)
+    for k, (fit_rows, stop_rows) in enumerate(fold_calls):
+        predicted = X.index[result.fold == k]
+        assert stop_rows is not None and len(stop_rows) > 0
+        assert not set(stop_rows) & set(predicted) and not set(fit_rows) & set(predicted)
+        assert not set(group_of[stop_rows]) & set(group_of[fit_rows])  # grouped like the outer split
+        assert len(fit_rows) + len(stop_rows) + len(predicted) == len(X)
+
+
+def test_count_early_stopping_uses_the_latest_training_times_not_the_next_block(count_data):
+    X, y, exposure, time_order = count_data
+    spy = _SpyTrainer()
+    result = fit_count_cv(X, y, exposure, time_order, FAST, folds=3, trainer=spy)
+    times = pd.Series(time_order, index=X.index)
+    for k, (fit_rows, stop_rows) in enumerate(spy.calls[:3]):
+        predicted = X.index[result.fold == k]
+        assert stop_rows is not None and not set(stop_rows) & set(predicted)
+        assert times[fit_rows].max() < times[stop_rows].min()
+        assert times[stop_rows].max() < times[predicted].min()
+
+
+def test_small_training_folds_still_hold_rows_out_for_early_stopping():
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"f": rng.normal(size=30)})
+    y = np.r_[np.ones(6), np.zeros(24)]  # 4 or 5 positives per training fold of 5: fewer inner folds
+    spy = _SpyTrainer()
+    fit_binary_cv(X, y, None, FAST, folds=5, trainer=spy)
+    assert all(stop is not None and len(stop) > 0 for _, stop in spy.calls[:5])
+    # a first time block of a single time: the stop rows are a random share of it, never block 1
+    counts = rng.poisson(5, 30)
+    times = np.repeat([0.0, 1.0, 2.0], [12, 9, 9])
+    spy = _SpyTrainer()
+    result = fit_count_cv(X, counts, np.ones(30), times, FAST, folds=2, trainer=spy)
+    fit_rows, stop_rows = spy.calls[0]
+    assert len(stop_rows) > 0 and set(times[stop_rows]) == {0.0} and set(times[fit_rows]) == {0.0}
+    assert not set(stop_rows) & set(X.index[result.fold == 0])

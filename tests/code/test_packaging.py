@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 # What the project promises at the top level, plus what the issue allows beside it (the Makefile, .ci/, the
-# lock file the Makefile installs from, docs/ for what is not the user's manual) and git's own ignore file.
+# lock file the Makefile installs from, docs/ for generated and longer write-ups) and git's own ignore file.
 PROMISED = {"src", "notebooks", "models", "data", "tests", "configs", "pyproject.toml", "README.md"}
 ALLOWED_BESIDE = {"Makefile", ".ci", "requirements.lock", ".gitignore", ".gitattributes", "docs"}
 REQUIRED_DEPENDENCIES = {"scikit-learn", "pandas", "numpy", "joblib", "mlflow", "lightgbm", "pyarrow"}

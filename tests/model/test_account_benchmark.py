@@ -192,9 +192,11 @@ def test_quick_benchmark_meets_floors() -> None:
     assert got[("instafake-fake-v1.0", "fake vs real", "macro_f1")] > 0.9
     assert got[("instafake-automated", "automated vs real", "f1")] > 0.9
     assert got[("srf2017", "fake follower vs real", "roc_auc")] > 0.92
-    # The tail metric the SRF anchor reports: 0.71 at this size (3-fold, 1 repeat); a model that ranks
-    # the top of the score badly falls well below while its AUC barely moves.
-    assert got[("srf2017", "fake follower vs real", "pooled_sensitivity_at_spec_0.963")] > 0.65
+    # The tail the SRF anchor reports, at a cut set inside each training fold for 96.3% specificity: 0.72
+    # at this size (3-fold, 1 repeat); a model that ranks the top of the score badly falls well below
+    # while its AUC barely moves.
+    assert got[("srf2017", "fake follower vs real", "sensitivity")] > 0.6
+    assert got[("srf2017", "fake follower vs real", "specificity")] > 0.9
     assert got[("kaggle-insta-fake-spammer", "fake vs genuine", "accuracy")] > 0.88
 
 

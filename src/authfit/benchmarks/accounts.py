@@ -4,6 +4,9 @@ Every number is cross-validated with folds grouped by `account_key` (so duplicat
 both sides) and stratified by label. Decision thresholds are chosen inside the training fold, from
 out-of-fold predictions of an inner split (3-fold, 5-fold for the blends), never on the test fold; the one
 row that uses test labels, instafake's `macro_f1_oracle_shared_cut`, is a ceiling named as such, not a result.
+The models run a fixed number of rounds (no early stopping) and are not calibrated, so no step reads the test
+fold. The recipe (models, parameters, blends, cut rules) was chosen on the splits of `SELECTION_SEEDS`; the
+rows report on `REPORTING_SEED`'s splits, which no choice saw, and each protocol says so (`selection_note`).
 Class imbalance is handled with LightGBM's balanced class weights; nothing is oversampled. The model is a
 small LightGBM (shallow trees, few bins) on `account_profile_features` plus the source's `extra_*` columns,
 and for instafake fake-v1.0 and srf2017 a blend (`blend_fitter`).
@@ -29,6 +32,14 @@ from authfit.datasets import labelled_accounts as la
 from authfit.features.account_profile import account_profile_features
 
 ROW_KEYS = ("dataset", "task", "metric", "value", "spread", "protocol", "anchor", "anchor_protocol")
+# Split seeds that chose the recipe (repeat r of a plan uses seed + r): a first look at 10-fold x1 on seed 0,
+# MODEL_PARAMS compared on 10-fold x5 of seeds 0-4 and on seed 100, the blend and every later candidate
+# screened on seeds 100-101 and 102-103, and CatBoost rejected after one 10x5 run on seeds 0-4.
+SELECTION_SEEDS: frozenset[int] = frozenset({0, 1, 2, 3, 4, 100, 101, 102, 103})
+SELECTION_BUDGET = ("recipe frozen after screening several dozen variants (models, parameters, blends, cut "
+                    "rules; listed in the README) on splits of seeds 0-4 and 100-103")
+# The reported splits: seeds 1000 onwards, which the benchmark never ran before the recipe was frozen.
+REPORTING_SEED = 1000
 SRF_SPECIFICITY = 0.963
 INNER_FOLDS = 3
 # Large enough to learn the sets, small enough not to memorise a few hundred fakes. Leaves of at least 30
@@ -83,10 +94,24 @@ class CvPlan:
 
     folds: int = 10
     repeats: int = 5
-    seed: int = 0
+    seed: int = REPORTING_SEED
+
+    def seeds(self) -> range:
+        return range(self.seed, self.seed + self.repeats)
 
     def describe(self, group: str = "account_key") -> str:
-        return f"stratified {self.folds}-fold CV x{self.repeats} repeats, grouped by {group}"
+        return f"stratified {self.folds}-fold CV x{self.repeats} repeats, grouped by {group}; " \
+               f"{selection_note(self)}"
+
+
+def selection_note(plan: CvPlan) -> str:
+    """The selection budget, and whether the plan's splits are held out from it."""
+    seeds = plan.seeds()
+    used = sorted(SELECTION_SEEDS.intersection(seeds))
+    span = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
+    if used:
+        return f"{SELECTION_BUDGET}; NOT held out: these splits ({span}) include selection seeds {used}"
+    return f"{SELECTION_BUDGET}; reported on splits no choice saw ({span})"
 
 
 def feature_matrix(accounts: pd.DataFrame, extras: bool = True) -> pd.DataFrame:
@@ -243,12 +268,6 @@ def fold_metrics(predictions: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pooled_sensitivity(predictions: pd.DataFrame, y: np.ndarray, specificity: float) -> pd.Series:
-    """Per repeat: sensitivity at `specificity` on the ROC curve of all out-of-fold predictions pooled."""
-    return predictions.groupby("repeat").apply(
-        lambda rep: sensitivity_at_specificity(y[rep["row"].to_numpy()], rep["p"].to_numpy(), specificity))
-
-
 def macro_f1_at_cuts(y: np.ndarray, p: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     """Macro-F1 of predicting fake where `p > cut`, for every cut at once (0 for an empty class's F1, as
     sklearn's `zero_division=0`)."""
@@ -391,11 +410,9 @@ def srf2017_rows(root: Path | None, plan: CvPlan) -> list[dict[str, object]]:
         row("srf2017", "fake follower vs real", "roc_auc", folds["roc_auc"], base),
         row("srf2017", "fake follower vs real", "sensitivity_at_spec_0.963",
             folds["sensitivity_at_spec_0.963"],
-            f"{base}; read off each test fold's ROC curve (about 10 fakes per fold)", 0.774, anchor),
-        row("srf2017", "fake follower vs real", "pooled_sensitivity_at_spec_0.963",
-            pooled_sensitivity(predictions, y, SRF_SPECIFICITY),
-            f"{base}; out-of-fold predictions of each repeat pooled into one ROC curve (spread over repeats)",
-            0.774, anchor),
+            f"{base}; a ranking measure read off each test fold's own ROC curve, so its cut is set with "
+            "that fold's labels (about 10 fakes per fold); the operating point a user gets is the "
+            "inner-cut `sensitivity` row", 0.774, anchor),
         row("srf2017", "fake follower vs real", "sensitivity", folds["sensitivity"],
             f"{base}; threshold set on inner {BLEND_INNER_FOLDS}-fold OOF of the training fold for 96.3% "
             "specificity", 0.774,
@@ -516,11 +533,12 @@ def transfer_matrix(root: Path | None = None, seed: int = 0,
 
 def transfer_rows(matrix: pd.DataFrame) -> list[dict[str, object]]:
     protocol = "train on all of one source, test on all of another; features restricted to those both " \
-               "sources have; balanced class weights; single fit, no spread"
+               "sources have; balanced class weights; single fit, no spread; the transfer settings were " \
+               "compared on this same matrix (no held-out sources), so it leans optimistic"
     loso = {ALL_OTHERS: "leave-one-source-out: train on every other source pooled",
             SAME_CONCEPT: "leave-one-source-out: train on the other sources of the same label concept pooled"}
     loso_tail = " (equal weight per source and class), features restricted to those the held-out " \
-                "source has; single fit, no spread"
+                "source has; single fit, no spread; settings compared on this same matrix"
     return [row(f"transfer:{train}->{test}", "fake/bot vs real", "roc_auc", value,
                 loso[train] + loso_tail if train in loso else protocol)
             for train, series in matrix.iterrows() for test, value in series.items() if not np.isnan(value)]
@@ -553,8 +571,8 @@ def transfer_part_rows(root: Path | None = None, seed: int = 0) -> list[dict[str
     return [*transfer_rows(transfer_matrix(root, seed)), *subclass_transfer_rows(root, seed)]
 
 
-def account_benchmark_rows(root: Path | None = None, repeats: int = 5, folds: int = 10, seed: int = 0,
-                           transfer: bool = True) -> list[dict[str, object]]:
+def account_benchmark_rows(root: Path | None = None, repeats: int = 5, folds: int = 10,
+                           seed: int = REPORTING_SEED, transfer: bool = True) -> list[dict[str, object]]:
     """Every benchmark row (see the module doc); `repeats`/`folds` scale the cost, e.g. 1 and 3 for CI."""
     plan = CvPlan(folds, repeats, seed)
     builders = (instafake_fake_rows, instafake_automated_rows, srf2017_rows, kaggle_rows, purba_rows,

@@ -4,7 +4,11 @@ synthetic comments.
 Rows follow the shared benchmark layout: dataset, task, metric, value, spread, protocol, anchor,
 anchor_protocol. `value` is the mean of the per-fold scores and `spread` their standard deviation; the
 model calibrates itself on out-of-fold scores inside each training fold, and predictions use 0.5 on the
-calibrated probability.
+calibrated probability: nothing is fitted or chosen on the test fold.
+
+Selection: while the model's settings were chosen this benchmark ran only seed 0 (repeats 0-4); the default
+seed is now `REPORTING_SEED`, splits no choice saw. The leave-one-video-out and cross-source rows have
+splits fixed by the data, the same ones seen while the model was built, and say so.
 """
 
 from __future__ import annotations
@@ -18,10 +22,14 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, roc_auc_score
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
+from authfit.benchmarks.accounts import REPORTING_SEED
 from authfit.datasets.labelled_comments import SCAMSPOT, UCI_YOUTUBE, load_labelled_comments
 from authfit.features.comment_text import CommentSpamModel
 
 TASK = "comment spam/scam (text only)"
+# Seeds whose splits were read while the comment model was built; reporting uses others.
+SELECTION_SEEDS: frozenset[int] = frozenset(range(5))
+_FIXED_SPLITS = "splits fixed by the data, also seen while the model was built (not held out from selection)"
 # Published numbers per metric; the protocol text says where they come from.
 _UCI_ANCHOR = {"accuracy": 0.9533, "f1": 0.9532}
 _UCI_ANCHOR_PROTOCOL = ("Airlangga 2024, TF-IDF + LinearSVC, stratified 10-fold CV on all 1,956 comments "
@@ -35,7 +43,8 @@ _METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
 }
 
 
-def comment_benchmark_rows(root: Path | None = None, repeats: int = 5, folds: int = 10, seed: int = 0,
+def comment_benchmark_rows(root: Path | None = None, repeats: int = 5, folds: int = 10,
+                           seed: int = REPORTING_SEED,
                            model_factory: Callable[[], CommentSpamModel] | None = None) -> list[dict]:
     """All benchmark rows: UCI (as published and deduplicated, plus leave-one-video-out), ScamSpot,
     and each source trained on the other."""
@@ -63,7 +72,8 @@ def cv_rows(data: pd.DataFrame, factory: Callable[[], CommentSpamModel], repeats
         splitter = StratifiedKFold(folds, shuffle=True, random_state=seed + repeat)
         for train, test in splitter.split(np.zeros(len(y)), y):
             _score_fold(data, train, test, factory, scores)
-    protocol = f"stratified {folds}-fold CV x{repeats} ({len(data)} comments, {note})"
+    protocol = f"stratified {folds}-fold CV x{repeats} ({len(data)} comments, {note}); " \
+               f"{_selection_note(range(seed, seed + repeats))}"
     return _rows(data["source"].iloc[0], scores, protocol, anchor, anchor_protocol)
 
 
@@ -74,7 +84,8 @@ def video_holdout_rows(data: pd.DataFrame, factory: Callable[[], CommentSpamMode
     for train, test in LeaveOneGroupOut().split(np.zeros(len(data)), groups=groups):
         _score_fold(data, train, test, factory, scores)
     n_groups = len(np.unique(groups))
-    protocol = f"leave-one-group-out over {n_groups} groups ({len(data)} comments, deduplicated)"
+    protocol = f"leave-one-group-out over {n_groups} groups ({len(data)} comments, deduplicated); " \
+               f"{_FIXED_SPLITS}"
     return _rows(data["source"].iloc[0], scores, protocol, {}, "")
 
 
@@ -87,8 +98,17 @@ def cross_source_rows(train: pd.DataFrame, test: pd.DataFrame,
     for name, metric in _METRICS.items():
         scores[name].append(float(metric(test["label"].to_numpy(), probability)))
     dataset = f"{train['source'].iloc[0]} -> {test['source'].iloc[0]}"
-    protocol = f"train on all {len(train)}, test on all {len(test)} (deduplicated)"
+    protocol = f"train on all {len(train)}, test on all {len(test)} (deduplicated); {_FIXED_SPLITS}"
     return _rows(dataset, scores, protocol, {}, "")
+
+
+def _selection_note(seeds: range) -> str:
+    used = sorted(SELECTION_SEEDS.intersection(seeds))
+    if used:
+        return f"NOT held out: settings were chosen while reading splits of seeds {used}"
+    span = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
+    return f"settings fixed before these splits ({span}); the benchmark ran only seeds 0-4 while they " \
+           "were chosen"
 
 
 def _score_fold(data: pd.DataFrame, train: np.ndarray, test: np.ndarray,

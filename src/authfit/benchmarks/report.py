@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from authfit.benchmarks.accounts import ALL_OTHERS, ROW_KEYS, SAME_CONCEPT
+from authfit.benchmarks.accounts import ALL_OTHERS, REPORTING_SEED, ROW_KEYS, SAME_CONCEPT
 from authfit.benchmarks.audience import AudienceBenchmark
 from authfit.benchmarks.planted import COMMENT_DATASET, GROWTH_DATASET, PlantedBenchmark
 from authfit.benchmarks.simulated import FAKE_TASK, SimulatedBenchmark
@@ -53,6 +53,8 @@ PART_MODULES: dict[str, str] = {
     "audience": "authfit.benchmarks.audience",
 }
 TRANSFER_PREFIX = "transfer:"
+# Optional row key: the worst value over a row's worlds or sources (min, or max when lower is better).
+WORST = "worst"
 # The issue's targets, keyed by (dataset, task or None for every task, metric): (threshold, higher is better).
 # A target applies to the rows of the anchor's protocol only (TARGET_PROTOCOLS: a protocol must contain it).
 TARGET_PROTOCOLS: dict[str, str] = {"uci-youtube-spam": "stratified"}
@@ -61,7 +63,6 @@ TARGETS: dict[tuple[str, str | None, str], tuple[float, bool]] = {
     ("instafake-automated", "automated vs real", "f1"): (0.90, True),
     ("srf2017", None, "roc_auc"): (0.95, True),
     ("srf2017", None, "sensitivity_at_spec_0.963"): (0.80, True),
-    ("srf2017", None, "pooled_sensitivity_at_spec_0.963"): (0.80, True),
     ("srf2017", None, "sensitivity"): (0.80, True),
     ("uci-youtube-spam", None, "accuracy"): (0.96, True),
     (SIMULATED_HEADLINE, FAKE_TASK, "roc_auc"): (0.90, True),
@@ -83,7 +84,7 @@ class BenchmarkPlan(BaseModel):
 
     repeats: int = Field(5, ge=1)
     folds: int = Field(10, ge=2)
-    seed: int = 0
+    seed: int = REPORTING_SEED  # splits no model choice saw (see authfit.benchmarks.accounts)
     parts: tuple[str, ...] = PARTS
     simulated: SimulatedBenchmark = SimulatedBenchmark()
     planted: PlantedBenchmark = PlantedBenchmark()
@@ -187,12 +188,15 @@ PartContext = Callable[[str], dict[str, object]]
 
 
 def clean_row(raw: dict[str, object]) -> dict[str, object]:
-    """A row with exactly ROW_KEYS, numbers as floats and NaN / missing as None (valid JSON)."""
+    """A row with exactly ROW_KEYS (and `worst` if it has one), numbers as floats and NaN / missing as None
+    (valid JSON)."""
     missing = set(ROW_KEYS) - set(raw)
     if missing:
         raise ValueError(f"benchmark row lacks {sorted(missing)}: {raw}")
-    out = {key: raw[key] for key in ROW_KEYS}
-    for key in ("value", "spread", "anchor"):
+    out = {key: raw[key] for key in (*ROW_KEYS, WORST) if key in raw}
+    for key in ("value", "spread", "anchor", WORST):
+        if key not in out:
+            continue
         value = out[key]
         out[key] = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
     for key in ("dataset", "task", "metric", "protocol", "anchor_protocol"):
@@ -208,12 +212,14 @@ def target_of(r: dict[str, object]) -> tuple[float, bool] | None:
 
 
 def meets_target(r: dict[str, object]) -> bool | None:
-    """Whether the row's value reaches its target (None when it has no target or no value)."""
+    """Whether the row reaches its target (None when it has no target or no value). A row over several
+    worlds or sources is judged on its `worst` one when it carries it, not on the mean."""
     target = target_of(r)
     if target is None or r["value"] is None:
         return None
     threshold, higher = target
-    return bool(r["value"] >= threshold) if higher else bool(r["value"] <= threshold)
+    value = r["value"] if r.get(WORST) is None else r[WORST]
+    return bool(value >= threshold) if higher else bool(value <= threshold)
 
 
 def is_transfer(r: dict[str, object]) -> bool:
@@ -291,7 +297,8 @@ def _footnotes(texts: pd.Series, prefix: str) -> tuple[pd.Series, list[str]]:
 
 def results_markdown(rows: list[dict[str, object]]) -> str:
     """The non-transfer rows as one table; protocols and anchors as numbered notes under it."""
-    shown = pd.DataFrame([r for r in rows if not is_transfer(r)], columns=list(ROW_KEYS))
+    shown = pd.DataFrame([r for r in rows if not is_transfer(r)], columns=[*ROW_KEYS, WORST])
+    shown[WORST] = shown[WORST].astype(object).where(shown[WORST].notna(), None)
     if shown.empty:
         return "_no rows_"
     protocol_ref, protocols = _footnotes(shown["protocol"], "P")
@@ -302,8 +309,9 @@ def results_markdown(rows: list[dict[str, object]]) -> str:
              "|---|---|---|---|---|---|---|---|"]
     for k, r in enumerate(shown.to_dict("records")):
         anchor = f"{_fmt(r['anchor'])} [{anchor_ref.iloc[k]}]" if anchor_ref.iloc[k] else _fmt(r["anchor"])
+        worst = "" if r[WORST] is None else f" (worst {_fmt(r[WORST])})"
         target = "" if targets[k] is None else (
-            f"{'≥' if targets[k][1] else '≤'} {targets[k][0]:.2f} {'met' if met[k] else 'MISSED'}")
+            f"{'≥' if targets[k][1] else '≤'} {targets[k][0]:.2f} {'met' if met[k] else 'MISSED'}{worst}")
         lines.append(f"| {r['dataset']} | {r['task']} | {r['metric']} | {_fmt(r['value'])} | "
                      f"{_fmt(r['spread'])} | {anchor} | {target} | {protocol_ref.iloc[k]} |")
     notes = ["", "Protocols:", "", *protocols]

@@ -11,6 +11,8 @@ the metric on its own slice of the validation rows and stop on its own, which ca
 lightgbm issues #3712, #6351, #7009). So a validation fit runs all `n_rounds`, then the validation metric
 of every iteration is computed partition by partition on the cluster, and the best iteration is chosen
 by LightGBM's own early-stopping rule on that curve. It costs the extra rounds, not a different answer.
+The validation rows are the ones authfit.modeling.lgbm holds out of the training fold, never the fold that
+is then predicted, on either engine.
 """
 
 from __future__ import annotations
@@ -147,6 +149,9 @@ class DaskTrainer:
             # LightGBM's distributed learners only have the basic method and would switch to it silently
             log.debug("monotone_constraints_method %s -> basic", wanted["monotone_constraints_method"])
             wanted["monotone_constraints_method"] = "basic"
+        # LightGBM drops features it deems unsplittable under min_data_in_leaf from each worker's own rows;
+        # on small shards (a few dozen rows each) that drops every feature, which a local fit would not
+        wanted.setdefault("feature_pre_filter", False)
         factory = DaskLGBMClassifier if params["objective"] == "binary" else DaskLGBMRegressor
         return factory(client=self.client, n_estimators=n_rounds, **wanted)
 

@@ -14,8 +14,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 from authfit.datasets.labelled_comments import load_labelled_comments
 from authfit.features.comment_text import SHAPE_FEATURES, CommentSpamModel
 from authfit.modeling.bundle import BundleMetadata, data_fingerprint, load_bundle, package_versions, save_bundle
-from authfit.modeling.calibration import choose_threshold
-from authfit.modeling.metrics import classification_metrics, plot_calibration, plot_pr, plot_roc
+from authfit.modeling.evaluation import evaluate_binary_oof
+from authfit.modeling.metrics import plot_calibration, plot_pr, plot_roc
 from authfit.scoring.components import CommentModel
 from authfit.training.real_models import load_sources
 from authfit.training.settings import TrainSettings
@@ -26,15 +26,18 @@ if TYPE_CHECKING:
 COMMENT_FEATURE_SET = "comment-text-1"
 
 
-def out_of_fold(texts: pd.Series, y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """Calibrated spam probabilities from models that never saw the row (grouped by video/post)."""
-    oof = np.full(len(y), np.nan)
+def out_of_fold(texts: pd.Series, y: np.ndarray, groups: np.ndarray, folds: int, seed: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Calibrated spam probabilities from models that never saw the row (grouped by video/post; each model
+    calibrates itself inside its training fold), and each row's fold."""
+    oof, fold = np.full(len(y), np.nan), np.full(len(y), -1)
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, test in splitter.split(np.zeros(len(y)), y, groups):
+    for k, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y, groups)):
         model = CommentSpamModel(kind="stacked", n_jobs=1, seed=seed).fit(
             texts.iloc[train], y[train], groups[train])
         oof[test] = model.predict_proba_texts(texts.iloc[test])
-    return oof
+        fold[test] = k
+    return oof, fold
 
 
 def comment_groups(data: pd.DataFrame) -> np.ndarray:
@@ -53,9 +56,11 @@ def fit_comment_model(settings: TrainSettings, version: str, summary: TrainingSu
     texts = data["text"].astype("str").reset_index(drop=True)
     y = data["label"].to_numpy(dtype=float)
     groups = comment_groups(data)
-    oof = out_of_fold(texts, y, groups, settings.modeling.cv.folds, settings.modeling.cv.seed)
-    threshold = choose_threshold(y, oof, settings.modeling.calibration.threshold_rule)
-    metrics = classification_metrics(y, oof, threshold) | {"threshold": threshold}
+    oof, fold = out_of_fold(texts, y, groups, settings.modeling.cv.folds, settings.modeling.cv.seed)
+    # the shipped threshold sees every OOF row; the reported metrics use thresholds fitted on other folds
+    evaluation = evaluate_binary_oof(y, oof, fold, None, settings.modeling.calibration.threshold_rule)
+    threshold = evaluation.threshold
+    metrics = evaluation.metrics | {"threshold": threshold}
     model = CommentSpamModel(kind="stacked", n_jobs=1, seed=settings.modeling.cv.seed).fit(texts, y, groups)
     meta = BundleMetadata(
         name=name, version=version, task="binary", created_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from authfit.modeling.bundle import BundleMetadata, package_versions, save_bundle
-from authfit.modeling.calibration import Calibrator, choose_threshold
+from authfit.modeling.calibration import Calibrator
+from authfit.modeling.evaluation import evaluate_binary_oof
 from authfit.modeling.lgbm import (
     BoosterTrainer,
     CvResult,
@@ -25,7 +26,6 @@ from authfit.modeling.lgbm import (
     fit_count_cv,
 )
 from authfit.modeling.metrics import (
-    classification_metrics,
     count_metrics,
     plot_calibration,
     plot_feature_importance,
@@ -43,7 +43,7 @@ class FittedModel:
     task: str
     cv: CvResult
     metrics: dict[str, float]
-    oof: np.ndarray  # calibrated probabilities or expected counts, aligned with the training rows
+    oof: np.ndarray  # cross-fitted calibrated probabilities or expected counts, per training row
     calibrator: Calibrator | None = None
     threshold: float | None = None
     exposure_column: str | None = None
@@ -54,22 +54,23 @@ class FittedModel:
 
 def fit_binary(name: str, X: pd.DataFrame, y: pd.Series | np.ndarray, groups: np.ndarray | None,
                modeling: ModelingSettings, trainer: BoosterTrainer | None = None) -> FittedModel:
-    """Grouped CV with early stopping, isotonic/Platt calibration on the out-of-fold scores, and a
-    decision threshold chosen by the configured rule on those calibrated scores. `trainer` fits each
-    booster (this process by default, or a Dask cluster); everything else happens here either way."""
+    """Grouped CV with early stopping inside each training fold, isotonic/Platt calibration on the
+    out-of-fold scores, and a decision threshold chosen by the configured rule on those calibrated scores.
+    The metrics (and `oof`) are cross-fitted: each fold's rows scored by a calibrator and threshold that
+    never saw them (`evaluate_binary_oof`). `trainer` fits each booster (this process by default, or a Dask
+    cluster); everything else happens here either way."""
     params = modeling.params_for(name)
     trainer = trainer or LocalTrainer()
     labels = np.asarray(y, dtype=float)
     started = time.perf_counter()
     cv = fit_binary_cv(X, labels, groups, params, folds=modeling.cv.folds, seed=modeling.cv.seed, trainer=trainer)
     seconds = time.perf_counter() - started
-    calibrator = Calibrator(method=modeling.calibration.method).fit(cv.oof, labels)
-    calibrated = calibrator.transform(cv.oof)
-    threshold = choose_threshold(labels, calibrated, modeling.calibration.threshold_rule)
-    metrics = classification_metrics(labels, calibrated, threshold)
-    metrics["threshold"] = threshold
-    return FittedModel(name, "binary", cv, metrics, calibrated, calibrator, threshold,
-                       params=params.model_dump() | {"engine": trainer.name}, fit_seconds=seconds)
+    evaluation = evaluate_binary_oof(labels, cv.oof, cv.fold, modeling.calibration.method,
+                                     modeling.calibration.threshold_rule)
+    metrics = evaluation.metrics | {"threshold": evaluation.threshold}
+    return FittedModel(name, "binary", cv, metrics, evaluation.calibrated_oof, evaluation.calibrator,
+                       evaluation.threshold, params=params.model_dump() | {"engine": trainer.name},
+                       fit_seconds=seconds)
 
 
 def fit_count(name: str, X: pd.DataFrame, y: pd.Series | np.ndarray, exposure: np.ndarray,
