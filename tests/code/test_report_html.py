@@ -299,11 +299,14 @@ def test_audience_split_counts_suspicious_before_mass_followers():
     from types import SimpleNamespace
 
     from authfit.features.audience import AudienceSettings
+    from authfit.modeling.quantification import ErrorRates
     from authfit.report.audit import audience_split
 
+    # 0.35 is suspicious only at the account model's own threshold (0.3), not at a default 0.5
     audience = pd.DataFrame({"influencer_id": ["a"] * 4 + ["b"], "following_count": [5000, 100, 5000, 100, 10],
-                             "fake": [1.0, 1.0, 0.0, 0.0, 0.0]})
+                             "fake": [1.0, 0.35, 0.0, 0.0, 0.0]})
     builder = SimpleNamespace(_settings=SimpleNamespace(audience=AudienceSettings()),
+                              error_rates=ErrorRates(threshold=0.3),
                               account_scorer=lambda rows: rows["fake"].to_numpy())
     split = audience_split(audience, ["a", "b", "c"], builder)
     assert split.loc["a", ["suspicious", "mass_follower", "real"]].tolist() == [0.5, 0.25, 0.25]

@@ -19,6 +19,7 @@ from authfit.features.docs import influencer_specs
 from authfit.features.growth import GrowthSettings, daily_matrix, robust_z
 from authfit.features.local import LOCAL_SHARE, local_influence
 from authfit.features.registry import FeatureSpec
+from authfit.modeling.quantification import ErrorRates
 from authfit.report.phrases import topic_words
 
 # Comment patterns shown in the mix, each the feature that measures it (a comment may show several).
@@ -146,13 +147,15 @@ def audience_split(audience: pd.DataFrame, account_ids: list[str], builder: Feat
     """Per account, its audience sample split three ways as HypeAuditor splits it: suspicious (the account
     model flags the follower as fake), mass follower (not suspicious, but follows more than the mass-follow
     threshold, so it rarely sees a post) and real (the rest). Shares of the sample, before the error-rate
-    correction that the fake-follower share estimate applies; `sample` is the number of followers."""
+    correction that the fake-follower share estimate applies; `sample` is the number of followers. A follower
+    is suspicious at the threshold the fake-follower share flags it at (the account model's error rates)."""
     settings = builder._settings.audience
+    threshold = (builder.error_rates or ErrorRates()).threshold
     rows = audience[audience["influencer_id"].astype(str).isin(account_ids)]
     following = rows["following_count"].to_numpy(dtype=float)
     scorer = builder.account_scorer
     if scorer is not None and len(rows):
-        suspicious = np.asarray(scorer(rows), dtype=float) >= settings.threshold
+        suspicious = np.asarray(scorer(rows), dtype=float) >= threshold
     else:
         suspicious = np.full(len(rows), np.nan)
     mass = np.where(np.isnan(following), np.nan, following > settings.mass_follow_threshold)
