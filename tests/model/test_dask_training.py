@@ -159,7 +159,8 @@ def test_the_dask_model_set_scores_every_influencer_and_ranks_like_the_local_one
     assert spearmanr(p_local, p_dask).statistic > 0.9
     labels = held_out_world["labels"].set_index("account_id")["fake_engagement"].reindex(p_local.index)
     auc_local, auc_dask = roc_auc_score(labels, p_local), roc_auc_score(labels, p_dask)
-    assert auc_dask > 0.8 and abs(auc_dask - auc_local) < 0.04, (auc_local, auc_dask)
+    # the floor follows the harder simulated world of issue 16 (overlapping signals; local reads ~0.80 here)
+    assert auc_dask > 0.72 and abs(auc_dask - auc_local) < 0.04, (auc_local, auc_dask)
     oof = {engine: run.metrics[FAKE_ENGAGEMENT_MODEL]["roc_auc"]
            for engine, run in (("local", trained.summary), ("dask", summary))}
     assert abs(oof["dask"] - oof["local"]) < 0.04, oof
