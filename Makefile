@@ -73,7 +73,7 @@ benchmark: $(STAMP)  ## real-data + simulated benchmark (10-fold x5; ~20 min on 
 	$(BIN)/authfit benchmark --out results
 
 benchmark-docs: $(STAMP)  ## regenerate docs/benchmark.md from results/benchmark.json (after make benchmark)
-	$(BIN)/python -m authfit.benchmarks.docs --json results/benchmark.json --out docs/benchmark.md
+	$(BIN)/python -m authfit_bench.benchmarks.docs --json results/benchmark.json --out docs/benchmark.md
 
 LOAD_MODEL ?= models/latest
 bench-load: $(STAMP)  ## HTTP load test: >= 20,000 requests at authfit serve -> results/bench-load.json

@@ -95,7 +95,6 @@ def simulate(
              "parameters, which that file lists).")] = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Influencers generated per chunk.")] = 2000,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
-    realism_report: Annotated[bool, typer.Option("--realism-report", help="Compare with real data sets.")] = False,
 ) -> None:
     """Generate a synthetic influencer world with known ground truth."""
     from authfit.config import load_settings
@@ -107,8 +106,6 @@ def simulate(
     log.info("simulation parameters: %s", config or "built-in (outside the repository: no configs/simulate.yaml)")
     summary = write_world(settings, influencers, seed, out, chunk_size=chunk_size, fmt=fmt)
     typer.echo(f"wrote {summary} to {out}")
-    if realism_report:
-        _print_realism_report(out)
 
 
 @app.command()
@@ -268,25 +265,6 @@ def serve(
                                       port=port))
 
 
-def _print_realism_report(world: Path) -> None:
-    from authfit.io import read_raw_tables
-    from authfit.realism import realism_markdown, realism_report
-    from authfit.datasets.paths import datasets_root
-
-    root = datasets_root()
-    if not root.is_dir():
-        typer.echo(f"realism report skipped: no real data sets at {root} (set $AUTHFIT_DATASETS)")
-        return
-    from authfit.validate import validate_tables
-
-    tables = validate_tables(read_raw_tables(world)).tables
-    typer.echo(realism_markdown(realism_report(tables, root)))
-    from authfit.realism import fraud_checks, fraud_markdown, fraud_samples, real_fraud_tables
-
-    typer.echo("\nFraud-relevant statistics against their bounds:\n")
-    typer.echo(fraud_markdown(fraud_checks(fraud_samples(tables), fraud_samples(real_fraud_tables(root)))))
-
-
 @app.command()
 def report(
     scores: Annotated[Path, typer.Option(help="Scores written by `authfit score` (or a shortlist CSV).")],
@@ -304,42 +282,20 @@ def report(
     typer.echo(f"report written to {write_report(scores, data, out, model, account or None, top)}")
 
 
-@app.command()
-def benchmark(
-    out: Annotated[Path, typer.Option(help="Directory for benchmark.json, benchmark.md, transfer_matrix.png.")] = Path(
-        "results"),
-    repeats: Annotated[int | None, typer.Option(min=1, help="CV repeats (default 5; 1 with --quick).")] = None,
-    folds: Annotated[int | None, typer.Option(min=2, help="CV folds (default 10; 3 with --quick).")] = None,
-    quick: Annotated[bool, typer.Option("--quick", help="CI size: 1x3-fold CV and small simulated worlds.")] = False,
-    part: Annotated[list[str] | None, typer.Option(
-        help="Run only this part (accounts, transfer, comments, simulated); repeat for several.")] = None,
-    influencers: Annotated[int | None, typer.Option(min=50, help="Simulated training world size.")] = None,
-    test_influencers: Annotated[int | None, typer.Option(min=50, help="Simulated evaluation world size.")] = None,
-    resume: Annotated[bool, typer.Option(help="Reuse parts finished earlier with the same settings.")] = True,
-    datasets: Annotated[Path | None, typer.Option(help="Real data sets (default $AUTHFIT_DATASETS).")] = None,
-    train_config: Annotated[Path, typer.Option(help="Training settings.")] = Path("configs/train.yaml"),
-    simulate_config: Annotated[Path, typer.Option(help="Base world parameters.")] = Path("configs/simulate.yaml"),
-) -> None:
-    """Real-data and simulated-world benchmark against the published anchors."""
-    from authfit.benchmarks.report import PARTS, BenchmarkPlan, PartInputs, describe_run, part_runner, run_benchmark
-    from authfit.benchmarks.report import write_report as write_benchmark
-    from authfit.config import load_settings
-    from authfit.simulate import SimulationSettings
-    from authfit.training.settings import TrainSettings
+PLUGIN_GROUP = "authfit.commands"
 
-    plan = BenchmarkPlan.quick(tuple(part or PARTS)) if quick else BenchmarkPlan(parts=tuple(part or PARTS))
-    sizes = {k: v for k, v in (("train_influencers", influencers), ("test_influencers", test_influencers)) if v}
-    plan = plan.model_copy(update={k: v for k, v in (("repeats", repeats), ("folds", folds)) if v is not None}
-                           | {"simulated": plan.simulated.model_copy(update=sizes)})
-    train = load_settings(train_config, TrainSettings)
-    inputs = PartInputs(datasets, load_settings(simulate_config, SimulationSettings), train,
-                        feature_settings(train, train_config), out / "work")
-    rows, status = run_benchmark(BenchmarkPlan.model_validate(plan.model_dump()), out, part_runner(inputs), resume,
-                                 inputs.fingerprint)
-    paths = write_benchmark(rows, out, describe_run(plan, status))
-    typer.echo(f"{len(rows)} rows; " + ", ".join(str(p) for p in paths.values()))
-    for name, text in status.items():
-        typer.echo(f"  {name}: {text}")
+
+def add_plugin_commands(target: typer.Typer) -> None:
+    """Commands that other installed packages offer under `authfit` through the entry-point group
+    `authfit.commands` (authfit_bench's `benchmark` and `realism`). The product names none of them, so it
+    runs, and is tested, without its measuring instruments."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=PLUGIN_GROUP):
+        target.command(name=entry.name)(entry.load())
+
+
+add_plugin_commands(app)
 
 
 def main() -> None:

@@ -71,7 +71,7 @@ def train_model_set(work: Path, config_dir: Path) -> dict[str, str]:
     modeling = base.modeling.model_copy(update={
         "tracking": base.modeling.tracking.model_copy(update={"enabled": True, "tracking_uri": None}),
         "cv": base.modeling.cv.model_copy(update={"folds": 3, "time_folds": 3})})
-    real = base.real_data.model_copy(update={"max_rows_per_source": 600, "transfer_matrix": False})  # small, quick
+    real = base.real_data.model_copy(update={"max_rows_per_source": 600})  # small, quick
     settings = base.model_copy(update={"data": world, "models_dir": work / "models", "results_dir": work / "results",
                                        "project_dir": work, "real_data": real, "modeling": modeling})
     summary = train_all(settings, load_settings(config_dir / "features.yaml", FeatureSettings))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from authfit.benchmarks.audience import (
+from authfit_bench.benchmarks.audience import (
     CANDIDATES,
     AudienceBenchmark,
     audience_markdown,

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from authfit.benchmarks.docs import BANNER, main, render_benchmark_markdown
+from authfit_bench.benchmarks.docs import BANNER, main, render_benchmark_markdown
 
 FIXTURE = Path(__file__).parent / "fixtures" / "benchmark-tiny.json"
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from authfit.benchmarks import report
-from authfit.benchmarks.accounts import ALL_OTHERS, ROW_KEYS, row
-from authfit.benchmarks.simulated import (
+from authfit_bench.benchmarks import report
+from authfit_bench.benchmarks.accounts import ALL_OTHERS, ROW_KEYS, row
+from authfit_bench.benchmarks.simulated import (
     EVALUATION_WORLDS,
     restrict_to_accounts,
     within_campaign_spearman,
@@ -166,25 +166,26 @@ def test_restrict_to_accounts_keeps_their_rows_and_their_comments() -> None:
 
 def test_a_part_key_covers_the_code_its_numbers_come_from() -> None:
     accounts = report.module_closure(report.PART_MODULES["accounts"])
-    assert {"authfit.benchmarks.accounts", "authfit.features.account_profile",
+    assert {"authfit_bench.benchmarks.accounts", "authfit.features.account_profile",
             "authfit.datasets.labelled_accounts", "authfit.features", "authfit"} <= set(accounts)
-    assert "authfit.cli" not in accounts and "authfit.benchmarks.comments" not in accounts
+    assert "authfit.cli" not in accounts and "authfit_bench.benchmarks.comments" not in accounts
     # a package's __init__ is in (it runs), but not what it imports: features/__init__ is not build.py
     assert "authfit.features.build" not in accounts
     # simulated trains the whole pipeline, which it imports only through train_all
     assert "authfit.training.pipeline" in report.module_closure(report.PART_MODULES["simulated"])
     fingerprint = report.BenchmarkPlan().fingerprint("accounts")
-    assert fingerprint["code"] == report.source_digest("authfit.benchmarks.accounts")
-    assert fingerprint["code"] != report.source_digest("authfit.benchmarks.comments")
+    assert fingerprint["code"] == report.source_digest("authfit_bench.benchmarks.accounts")
+    assert fingerprint["code"] != report.source_digest("authfit_bench.benchmarks.comments")
 
 
 def test_imports_inside_functions_and_relative_ones_are_followed(tmp_path) -> None:
     source = tmp_path / "probe.py"
-    source.write_text("import numpy\n\ndef f():\n    from .accounts import row\n"
-                      "    from ..features import account_profile\n    import authfit.no_such_module\n",
+    source.write_text("import numpy\n\ndef f():\n    from .accounts import row\n    from ..realism import x\n"
+                      "    from authfit.features import account_profile\n    import authfit.no_such_module\n",
                       encoding="utf-8")
-    found = report._imported_authfit_modules(source, "authfit.benchmarks.probe")
-    assert {"authfit.benchmarks.accounts", "authfit.features.account_profile", "authfit.features"} <= found
+    found = report._imported_authfit_modules(source, "authfit_bench.benchmarks.probe")
+    assert {"authfit_bench.benchmarks.accounts", "authfit_bench.realism", "authfit.features.account_profile",
+            "authfit.features"} <= found
     assert "authfit.no_such_module" not in found and "numpy" not in found
 
 
@@ -228,7 +229,7 @@ def test_part_inputs_key_the_simulated_part_by_its_configs_and_real_parts_by_the
 
 
 def test_protocols_say_whether_their_splits_were_held_out_from_model_selection() -> None:
-    from authfit.benchmarks.accounts import REPORTING_SEED, SELECTION_SEEDS, CvPlan
+    from authfit_bench.benchmarks.accounts import REPORTING_SEED, SELECTION_SEEDS, CvPlan
 
     assert not SELECTION_SEEDS & set(CvPlan().seeds()) and CvPlan().seed == REPORTING_SEED
     assert report.BenchmarkPlan().seed == REPORTING_SEED

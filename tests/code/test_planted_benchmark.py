@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from authfit.benchmarks import planted as pl
-from authfit.benchmarks.accounts import row
+from authfit_bench.benchmarks import planted as pl
+from authfit_bench.benchmarks.accounts import row
 
 UTC = "UTC"
 
@@ -109,7 +109,7 @@ def test_planted_markdown_shows_targets_from_the_rows() -> None:
 
 
 def test_planted_part_is_keyed_by_its_sizes_and_the_comment_sources(tmp_path) -> None:
-    from authfit.benchmarks import report
+    from authfit_bench.benchmarks import report
     from authfit.features.build import FeatureSettings
     from authfit.simulate import SimulationSettings
     from authfit.training.settings import TrainSettings

@@ -14,7 +14,7 @@ import pytest
 
 from authfit.config import load_settings
 from authfit.datasets.paths import DatasetMissingError, dataset_dir
-from authfit.realism import (
+from authfit_bench.realism import (
     ALL_TIERS,
     CHECK_COLUMNS,
     FRAUD_CHECKS,
@@ -188,7 +188,7 @@ def test_realism_report_end_to_end_on_tiny_real_and_simulated_tables(tmp_path: P
 def test_realism_report_without_real_data_warns_and_leaves_real_empty(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     posts, accounts = _posts_and_accounts()
-    with caplog.at_level(logging.WARNING, logger="authfit.realism"):
+    with caplog.at_level(logging.WARNING, logger="authfit_bench.realism"):
         report = realism_report({"posts": posts, "accounts": accounts}, tmp_path / "nowhere")
     assert report["real"].isna().all() and report["simulated"].notna().all()
     assert "no real posts" in caplog.text and "no real follower histories" in caplog.text

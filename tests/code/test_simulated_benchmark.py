@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from authfit.benchmarks.simulated import (
+from authfit_bench.benchmarks.simulated import (
     EVALUATION_WORLDS,
     FAKE_TASK,
     HEADLINE,

@@ -24,7 +24,7 @@ from authfit.datasets.hypeauditor import (
 )
 from authfit.datasets.kim2020 import KIM2020, iter_kim2020_chunks, read_kim2020_accounts, read_kim2020_posts
 from authfit.datasets.paths import DatasetMissingError, dataset_dir
-from authfit.realism import metric_samples, quantile_table
+from authfit_bench.realism import metric_samples, quantile_table
 from authfit.validate import validate_tables
 
 pytestmark = pytest.mark.realdata

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from authfit.benchmarks import accounts as bench
+from authfit_bench.benchmarks import accounts as bench
 from authfit.datasets import labelled_accounts as la
 from authfit.datasets.paths import DatasetMissingError, dataset_dir
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from authfit.benchmarks.audience import MAIN_SOURCES, TASK, VERDICT_TASK, AudienceBenchmark, audience_rows
+from authfit_bench.benchmarks.audience import MAIN_SOURCES, TASK, VERDICT_TASK, AudienceBenchmark, audience_rows
 from authfit.config import load_settings
 from authfit.datasets.labelled_accounts import SOURCE_FOLDERS
 from authfit.training.settings import TrainSettings

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from authfit.benchmarks import report
-from authfit.benchmarks.accounts import CvPlan, instafake_fake_rows, kaggle_rows
-from authfit.benchmarks.simulated import (
+from authfit_bench.benchmarks import report
+from authfit_bench.benchmarks.accounts import CvPlan, instafake_fake_rows, kaggle_rows
+from authfit_bench.benchmarks.simulated import (
     CONVERSION_TASK,
     EVALUATION_WORLDS,
     FAKE_TASK,

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from authfit.benchmarks.comments import cross_source_rows, cv_rows
+from authfit_bench.benchmarks.comments import cross_source_rows, cv_rows
 from authfit.datasets.labelled_comments import SCAMSPOT, UCI_YOUTUBE, load_labelled_comments
 from authfit.datasets.paths import DatasetMissingError, dataset_dir
 from authfit.features.comment_text import CommentSpamModel

@@ -79,8 +79,7 @@ def pretrained_settings(settings: TrainSettings, models_dir: Path) -> TrainSetti
     """The training settings restricted to the licence-compatible sources, writing into `models_dir`."""
     real = settings.real_data.model_copy(update={
         "account_sources": [s.source for s in PRETRAINED_SOURCES[ACCOUNT_MODEL]],
-        "comment_sources": [s.source for s in PRETRAINED_SOURCES[COMMENT_MODEL]],
-        "transfer_matrix": False})  # the matrix needs every source, most of them not redistributable
+        "comment_sources": [s.source for s in PRETRAINED_SOURCES[COMMENT_MODEL]]})
     modeling = settings.modeling.model_copy(update={
         "tracking": settings.modeling.tracking.model_copy(update={"enabled": False})})
     return settings.model_copy(update={"real_data": real, "modeling": modeling, "models_dir": models_dir,

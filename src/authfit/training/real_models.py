@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -129,19 +127,6 @@ def _transfer_summary(fitted: FittedModel, y: np.ndarray, sources: pd.Series) ->
     return out
 
 
-def transfer_heatmap(directory: Path, seed: int, notes: list[str]) -> dict[str, Path]:
-    """The cross-source transfer matrix as a heatmap PNG; a missing source is noted and skips it."""
-    from authfit.benchmarks.accounts import transfer_matrix
-    from authfit.report.training import plot_transfer_matrix
-
-    try:
-        matrix = transfer_matrix(seed=seed)
-    except DatasetMissingError as exc:
-        notes.append(f"transfer matrix skipped: {exc}")
-        return {}
-    return {"transfer_matrix.png": plot_transfer_matrix(matrix, directory / "transfer_matrix.png")}
-
-
 def train_account_model(settings: TrainSettings, version: str, summary: TrainingSummary) -> AccountModel | None:
     """Fit on every configured real source at once, grouped by account; choose the verdict threshold and
     measure the audience share's error rates on leave-one-source-out predictions; write the bundle."""
@@ -172,11 +157,7 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
                          "sources": data["source"].value_counts().to_dict(),
                          "threshold_rule": f"best worst-source balanced accuracy, {rule}"})
     fingerprint = data_fingerprint({"labelled_accounts": data})
-    with tempfile.TemporaryDirectory() as tmp:
-        extra = transfer_heatmap(Path(tmp), settings.real_data.seed, summary.notes) \
-            if settings.real_data.transfer_matrix else {}
-        path = write_bundle(fitted, y, settings.models_dir, version, fingerprint, ACCOUNT_FEATURE_SET,
-                            extra_reports=extra)
+    path = write_bundle(fitted, y, settings.models_dir, version, fingerprint, ACCOUNT_FEATURE_SET)
     summary.bundles[ACCOUNT_MODEL] = path
     summary.metrics[ACCOUNT_MODEL] = fitted.metrics
     summary.examples[ACCOUNT_MODEL] = account_profile_features(data).head(5)

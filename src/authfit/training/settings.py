@@ -32,9 +32,6 @@ class RealDataSettings(BaseModel):
                            "form (pacc)")
     share_spread: Literal["normal", "t"] = Field(
         "normal", description="how the share's interval draws a new population's error rates (logit scale)")
-    transfer_matrix: bool = Field(
-        False, description="also compute the cross-source transfer matrix (~25 s, all sources) and add its "
-                           "heatmap to the account model's card")
 
 
 class TrainSettings(BaseModel):

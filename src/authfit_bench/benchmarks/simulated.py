@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from authfit.benchmarks.accounts import row
+from authfit_bench.benchmarks.accounts import row
 from authfit.features.build import FeatureSettings
 from authfit.scoring.scorer import Scorer
 from authfit.simulate import CONTRACT_TABLES, SimulationSettings, generate_world, write_world
@@ -353,7 +353,7 @@ def simulated_markdown(rows: list[dict[str, object]], command: str) -> str:
         return "# Simulated-world benchmark\n\nNo simulated rows.\n"
     metrics = list(dict.fromkeys(frame["metric"]))
     lines = ["# Simulated-world benchmark", "",
-             f"Generated from the benchmark rows by `authfit.benchmarks.simulated.simulated_markdown` "
+             f"Generated from the benchmark rows by `authfit_bench.benchmarks.simulated.simulated_markdown` "
              f"(`{command}`); do not edit by hand. FPR rows are the share flagged at the shipped threshold.",
              ""]
     for dataset, group in frame.groupby("dataset", sort=False):
@@ -379,7 +379,7 @@ def simulated_markdown(rows: list[dict[str, object]], command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m authfit.benchmarks.simulated BENCHMARK_JSON OUT_MD`: write the Markdown page."""
+    """`python -m authfit_bench.benchmarks.simulated BENCHMARK_JSON OUT_MD`: write the Markdown page."""
     import argparse
     import json
 

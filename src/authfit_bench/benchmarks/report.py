@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from authfit.benchmarks.accounts import ALL_OTHERS, REPORTING_SEED, ROW_KEYS, SAME_CONCEPT
-from authfit.benchmarks.audience import AudienceBenchmark
-from authfit.benchmarks.planted import COMMENT_DATASET, GROWTH_DATASET, PlantedBenchmark
-from authfit.benchmarks.simulated import FAKE_TASK, SimulatedBenchmark
-from authfit.benchmarks.simulated import HEADLINE as SIMULATED_HEADLINE
-from authfit.benchmarks.simulated import TRAINING_DATASET as SIMULATED_TRAINING
+from authfit_bench.benchmarks.accounts import ALL_OTHERS, REPORTING_SEED, ROW_KEYS, SAME_CONCEPT
+from authfit_bench.benchmarks.audience import AudienceBenchmark
+from authfit_bench.benchmarks.planted import COMMENT_DATASET, GROWTH_DATASET, PlantedBenchmark
+from authfit_bench.benchmarks.simulated import FAKE_TASK, SimulatedBenchmark
+from authfit_bench.benchmarks.simulated import HEADLINE as SIMULATED_HEADLINE
+from authfit_bench.benchmarks.simulated import TRAINING_DATASET as SIMULATED_TRAINING
 from authfit.datasets.paths import DatasetMissingError, datasets_root
 from authfit.features.build import FeatureSettings
 from authfit.simulate import SimulationSettings
@@ -47,10 +47,10 @@ PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated", "plan
 # The module each part's numbers come from; it and every authfit module it imports, however indirectly,
 # are in the key of a saved part, so a changed model or feature reruns the part instead of reusing stale rows.
 PART_MODULES: dict[str, str] = {
-    "accounts": "authfit.benchmarks.accounts", "transfer": "authfit.benchmarks.accounts",
-    "comments": "authfit.benchmarks.comments", "simulated": "authfit.benchmarks.simulated",
-    "planted": "authfit.benchmarks.planted",
-    "audience": "authfit.benchmarks.audience",
+    "accounts": "authfit_bench.benchmarks.accounts", "transfer": "authfit_bench.benchmarks.accounts",
+    "comments": "authfit_bench.benchmarks.comments", "simulated": "authfit_bench.benchmarks.simulated",
+    "planted": "authfit_bench.benchmarks.planted",
+    "audience": "authfit_bench.benchmarks.audience",
 }
 TRANSFER_PREFIX = "transfer:"
 # Optional row key: the worst value over a row's worlds or sources (min, or max when lower is better).
@@ -84,7 +84,7 @@ class BenchmarkPlan(BaseModel):
 
     repeats: int = Field(5, ge=1)
     folds: int = Field(10, ge=2)
-    seed: int = REPORTING_SEED  # splits no model choice saw (see authfit.benchmarks.accounts)
+    seed: int = REPORTING_SEED  # splits no model choice saw (see authfit_bench.benchmarks.accounts)
     parts: tuple[str, ...] = PARTS
     simulated: SimulatedBenchmark = SimulatedBenchmark()
     planted: PlantedBenchmark = PlantedBenchmark()
@@ -120,6 +120,9 @@ class BenchmarkPlan(BaseModel):
         return {"repeats": self.repeats, "folds": self.folds, "seed": self.seed, **code}
 
 
+OWN_PACKAGES = ("authfit", "authfit_bench")  # the product and its measuring instruments: both change figures
+
+
 def _module_file(name: str) -> Path | None:
     """The source file of an authfit module (a package's `__init__.py`), None for a non-module name."""
     try:
@@ -130,7 +133,7 @@ def _module_file(name: str) -> Path | None:
 
 
 def _imported_authfit_modules(path: Path, name: str) -> set[str]:
-    """authfit modules a source file imports anywhere (module level or inside functions); for `from a
+    """authfit and authfit_bench modules a source file imports anywhere (module level or inside functions); for `from a
     import b` both `a` and `a.b` are candidates (b may be a name `a` defines), and only modules count."""
     found: set[str] = set()
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -144,7 +147,7 @@ def _imported_authfit_modules(path: Path, name: str) -> set[str]:
                 base = f"{anchor}.{base}" if base else anchor
             found.add(base)
             found.update(f"{base}.{a.name}" for a in node.names)
-    return {m for m in found if m.split(".")[0] == "authfit" and _module_file(m) is not None}
+    return {m for m in found if m.split(".")[0] in OWN_PACKAGES and _module_file(m) is not None}
 
 
 def module_closure(module: str) -> dict[str, Path]:
@@ -430,11 +433,11 @@ class PartInputs:
 
 def part_runner(inputs: PartInputs) -> PartRunner:
     """The runner of the real parts: account and comment benchmarks, transfer matrix, simulated worlds."""
-    from authfit.benchmarks.accounts import account_benchmark_rows, transfer_part_rows
-    from authfit.benchmarks.audience import audience_rows
-    from authfit.benchmarks.comments import comment_benchmark_rows
-    from authfit.benchmarks.planted import run_planted_benchmark
-    from authfit.benchmarks.simulated import run_simulated_benchmark
+    from authfit_bench.benchmarks.accounts import account_benchmark_rows, transfer_part_rows
+    from authfit_bench.benchmarks.audience import audience_rows
+    from authfit_bench.benchmarks.comments import comment_benchmark_rows
+    from authfit_bench.benchmarks.planted import run_planted_benchmark
+    from authfit_bench.benchmarks.simulated import run_simulated_benchmark
 
     root = inputs.datasets_root
     builders: dict[str, PartRunner] = {

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, roc_auc_score
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
-from authfit.benchmarks.accounts import REPORTING_SEED
+from authfit_bench.benchmarks.accounts import REPORTING_SEED
 from authfit.datasets.labelled_comments import SCAMSPOT, UCI_YOUTUBE, load_labelled_comments
 from authfit.features.comment_text import CommentSpamModel
 

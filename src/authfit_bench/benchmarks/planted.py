@@ -52,7 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
-from authfit.benchmarks.accounts import row
+from authfit_bench.benchmarks.accounts import row
 from authfit.datasets.frost2023 import FROST2023, read_frost2023_follower_history
 from authfit.datasets.kim2020 import KIM2020, read_kim2020_posts
 from authfit.datasets.labelled_comments import load_labelled_comments
@@ -509,11 +509,11 @@ def unseen_kind_rows(choice: pd.DataFrame, shown: pd.DataFrame, seed: int, proto
 
 def planted_markdown(rows: Sequence[dict[str, object]]) -> str:
     """The planted part's rows of a benchmark.json as a Markdown page (docs/planted-benchmark.md)."""
-    from authfit.benchmarks.report import clean_row, meets_target, target_of
+    from authfit_bench.benchmarks.report import clean_row, meets_target, target_of
 
     lines = ["# Planted fraud on real backgrounds", "",
-             "Generated from `benchmark.json` by `authfit.benchmarks.planted.planted_markdown` (`python -m "
-             "authfit.benchmarks.planted results/benchmark.json docs/planted-benchmark.md`); do not edit by "
+             "Generated from `benchmark.json` by `authfit_bench.benchmarks.planted.planted_markdown` (`python -m "
+             "authfit_bench.benchmarks.planted results/benchmark.json docs/planted-benchmark.md`); do not edit by "
              "hand. What is planted and how it is measured: the docstring of "
              "`authfit/benchmarks/planted.py`. Value: the worst over the seeds; spread: their standard "
              "deviation.",
