@@ -53,22 +53,6 @@ class ScoreResult:
     rejects: pd.DataFrame
 
 
-def _load_model_uri(uri: str) -> Bundle:
-    """A bundle from an MLflow registry URI such as models:/authfit-fake-engagement@champion."""
-    import mlflow
-
-    from authfit.modeling.pyfunc import BUNDLE_ARTIFACT
-
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"{uri.rstrip('/')}/artifacts/{BUNDLE_ARTIFACT}"))
-    return load_bundle(local)
-
-
-def _companion_uri(uri: str, name: str) -> str:
-    """The registry URI of another model at the same alias (models:/authfit-<name>@<alias>)."""
-    alias = uri.rsplit("@", 1)[1] if "@" in uri else "champion"
-    return f"models:/authfit-{name}@{alias}"
-
-
 class Scorer:
     """Loads once, scores many times; thread-safe for concurrent `score` calls (no shared mutation)."""
 
@@ -95,19 +79,19 @@ class Scorer:
             comment_scorer=self.comment.predict_proba if self.comment else None)
 
     @classmethod
-    def load(cls, location: str | Path) -> Scorer:
-        """`models/latest`, a models directory with latest.json, or models:/authfit-<name>@<alias>."""
+    def load(cls, location: str | Path, tracking_uri: str | None = None) -> Scorer:
+        """`models/latest`, a models directory with latest.json, or a registry URI
+        (models:/authfit-<name>@<alias> or models:/authfit-<name>/<version>). A registry URI is read from
+        `tracking_uri`, else $MLFLOW_TRACKING_URI, else the project store `authfit train` writes
+        (./mlruns.db), and loads the whole model set the named version was trained in."""
         text = str(location)
         if text.startswith("models:/"):
-            names = (ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL)
-            bundles = {FAKE_ENGAGEMENT_MODEL: _load_model_uri(text)}
-            for name in names:
-                try:
-                    bundles[name] = _load_model_uri(_companion_uri(text, name))
-                except Exception:  # noqa: BLE001 - a companion model is optional
-                    continue
-            return cls(bundles)
-        return cls({name: load_bundle(path) for name, path in resolve_model_set(Path(text)).items()})
+            from authfit.modeling.tracking import download_model_set, project_tracking_uri
+
+            paths = download_model_set(text, tracking_uri or project_tracking_uri())
+        else:
+            paths = resolve_model_set(Path(text))
+        return cls({name: load_bundle(path) for name, path in paths.items()})
 
     def describe(self) -> dict:
         return {"model_version": self.model_version, "feature_set": self.fake.metadata.feature_set_version,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.modeling.bundle import data_fingerprint, new_version, write_latest
 from authfit.modeling.dask_lgbm import open_trainer
 from authfit.modeling.lgbm import BoosterTrainer
-from authfit.modeling.tracking import TrackingResult, config_as_dict, log_training_run
+from authfit.modeling.tracking import ModelSet, TrackingResult, config_as_dict, log_training_run
 from authfit.training.fit import FittedModel, fit_binary, fit_count, write_bundle
 from authfit.training.real_models import (
     AccountModel,
@@ -46,6 +47,10 @@ EXPOSURE_COLUMN = "exposure_followers"
 
 class TrainingError(ValueError):
     """The training data cannot train a model, for a reason the user can act on."""
+
+
+class ModelSkipped(TrainingError):
+    """An optional model (campaign conversion) cannot be trained on this data; the set goes on without it."""
 
 
 @dataclass
@@ -110,7 +115,12 @@ def train_conversion(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], s
                      trainer: BoosterTrainer | None = None) -> tuple[FittedModel, np.ndarray, pd.DataFrame]:
     X, y, exposure, time_order, campaign = conversion_training_set(builder, tables)
     if len(X) < 50 or y.sum() == 0:
-        raise TrainingError(f"campaign conversion needs >= 50 outcome rows with conversions; got {len(X)}")
+        raise ModelSkipped(f"campaign conversion not trained: it needs >= 50 outcome rows with conversions; "
+                           f"got {len(X)} rows, {int(y.sum())} conversions")
+    blocks, starts = settings.modeling.cv.time_folds + 1, pd.Series(time_order).nunique()
+    if starts < blocks:
+        raise ModelSkipped(f"campaign conversion not trained: its {settings.modeling.cv.time_folds} time folds "
+                           f"need outcomes of campaigns with >= {blocks} distinct start dates; got {starts}")
     model = fit_count(CONVERSION_MODEL, X, y, exposure, time_order, campaign, settings.modeling, EXPOSURE_COLUMN,
                       trainer=trainer)
     model.extra["cost_curve"] = cost_curve(tables)
@@ -139,14 +149,29 @@ def train_all(settings: TrainSettings, feature_settings: FeatureSettings) -> Tra
     tables = loaded.tables
     if "labels" not in tables or "accounts" not in tables:
         raise TrainingError(f"{settings.data} needs at least the accounts and labels tables to train")
-    account = train_account_model(settings, summary.version, summary)
-    comment = train_comment_model(settings, summary.version, summary)
-    builder = FeatureBuilder(feature_settings, **_scorers(account, comment)).fit(tables)
-    with open_trainer(settings.engine) as trainer:
-        train_influencer_models(builder, tables, settings, summary, trainer)
-    write_latest(settings.models_dir, summary.bundles)
+    try:
+        account = train_account_model(settings, summary.version, summary)
+        comment = train_comment_model(settings, summary.version, summary)
+        builder = FeatureBuilder(feature_settings, **_scorers(account, comment)).fit(tables)
+        with open_trainer(settings.engine) as trainer:
+            train_influencer_models(builder, tables, settings, summary, trainer)
+    except BaseException:
+        remove_bundles(summary.bundles.values())
+        raise
+    write_latest(settings.models_dir, summary.bundles)  # the set is published only once all of it is written
     track_all(summary, settings)
     return summary
+
+
+def remove_bundles(bundles: Iterable[Path]) -> None:
+    """Delete the bundles a failed run wrote (each is built aside and moved into place whole), and model
+    folders left empty, so that no part of an unfinished set stays behind."""
+    import shutil
+
+    for bundle in bundles:
+        shutil.rmtree(bundle, ignore_errors=True)
+        if bundle.parent.is_dir() and not any(bundle.parent.iterdir()):
+            bundle.parent.rmdir()
 
 
 def train_influencer_models(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], settings: TrainSettings,
@@ -164,7 +189,11 @@ def train_influencer_models(builder: FeatureBuilder, tables: dict[str, pd.DataFr
     summary.metrics[FAKE_ENGAGEMENT_MODEL] = fake.metrics
     summary.examples[FAKE_ENGAGEMENT_MODEL] = features.head(5)
     if "outcomes" in tables and "campaigns" in tables:
-        conversion, y_conv, X_conv = train_conversion(builder, tables, settings, trainer)
+        try:
+            conversion, y_conv, X_conv = train_conversion(builder, tables, settings, trainer)
+        except ModelSkipped as skipped:
+            summary.notes.append(str(skipped))
+            return
         summary.fit_seconds[CONVERSION_MODEL] = conversion.fit_seconds
         summary.bundles[CONVERSION_MODEL] = write_bundle(
             conversion, y_conv, settings.models_dir, summary.version, fingerprint, builder.feature_set_version_,
@@ -179,6 +208,7 @@ def track_all(summary: TrainingSummary, settings: TrainSettings) -> None:
     """Log each bundle to MLflow and register it; failures are warnings recorded in the summary."""
     from authfit.modeling.bundle import load_bundle
 
+    model_set = ModelSet(summary.version, tuple(summary.bundles))
     for name, path in summary.bundles.items():
         bundle = load_bundle(path)
         example = summary.examples.get(name)
@@ -187,6 +217,6 @@ def track_all(summary: TrainingSummary, settings: TrainSettings) -> None:
         summary.tracking[name] = log_training_run(
             path, settings.project_dir, settings.modeling.tracking, example,
             params=bundle.metadata.params, config=config_as_dict(settings),
-            promotion=settings.modeling.promotion_for(name))
+            promotion=settings.modeling.promotion_for(name), model_set=model_set)
         if summary.tracking[name] is None and settings.modeling.tracking.enabled:
             summary.notes.append(f"{name}: MLflow tracking failed; the bundle is at {path}")
