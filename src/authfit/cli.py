@@ -24,6 +24,8 @@ app = typer.Typer(
 log = logging.getLogger("authfit")
 
 DataDir = Annotated[Path, typer.Argument(help="Directory holding one CSV or Parquet file per contract table.")]
+DATE_FORMAT_HELP = ("strftime format of dates that are not ISO 8601, e.g. %d/%m/%Y; without it, numeric "
+                    "day/month dates such as 09/07/2018 are rejected as ambiguous, never guessed.")
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -48,13 +50,14 @@ def validate(
         "results/rejects.csv"
     ),
     now: Annotated[str | None, typer.Option(help="Reference time for 'in the future' checks (ISO 8601).")] = None,
+    date_format: Annotated[str | None, typer.Option(help=DATE_FORMAT_HELP)] = None,
 ) -> None:
     """Check every contract table in DATA; report each problem with its table, column and row."""
     from authfit.io import read_raw_tables, write_atomic
     from authfit.validate import summarise_problems, validate_tables
 
     reference = pd.Timestamp(now, tz="UTC") if now else None
-    result = validate_tables(read_raw_tables(data), now=reference)
+    result = validate_tables(read_raw_tables(data), now=reference, date_format=date_format)
     if not result.counts.empty:
         typer.echo(result.counts.to_string(index=False))
     else:
@@ -148,12 +151,18 @@ def score(
     engine: Annotated[str, typer.Option(help="local or dask")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (engine dask).")] = None,
     top: Annotated[int, typer.Option(help="Rows of the ranked table to print.")] = 10,
+    as_of: Annotated[str | None, typer.Option(help=(
+        "Score every influencer as of this time (ISO 8601, UTC when no zone), so a score does not depend on "
+        "the rest of the input. Default: the latest time in the whole input."))] = None,
+    date_format: Annotated[str | None, typer.Option(help=DATE_FORMAT_HELP)] = None,
 ) -> None:
     """Score every influencer in DATA in resumable chunks; rejected rows go to OUT's rejects file."""
     from authfit.scoring.batch import print_ranked, score_directory
 
+    when = pd.Timestamp(as_of) if as_of else None
+    when = when.tz_localize("UTC") if when is not None and when.tzinfo is None else when
     summary = score_directory(data, out, model, campaign=campaign, chunk_size=chunk_size, engine=engine,
-                              scheduler=scheduler)
+                              scheduler=scheduler, as_of=when, date_format=date_format)
     typer.echo(f"scored {summary.rows} rows into {summary.output} ({summary.rejected} rejected"
                f"{', see ' + str(summary.rejects) if summary.rejects else ''}; {summary.resumed_chunks} chunks resumed)")
     typer.echo(print_ranked(summary.output, top))

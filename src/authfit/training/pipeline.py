@@ -39,6 +39,7 @@ from authfit.training.settings import (
     FAKE_ENGAGEMENT_MODEL,
     TrainSettings,
 )
+from authfit.schema import DEFAULT_CURRENCY
 from authfit.validate import load_contract_tables
 
 log = logging.getLogger(__name__)
@@ -91,8 +92,9 @@ def conversion_training_set(builder: FeatureBuilder, tables: dict[str, pd.DataFr
     return pairs, outcomes.loc[pairs.index].to_numpy(dtype=float), exposure[keep], time_order, campaign.to_numpy()
 
 
-def cost_curve(tables: dict[str, pd.DataFrame], bins: int = 12) -> dict[str, list[float]]:
-    """Median fee by log10(followers), from past outcomes: the cost estimate when a candidate has no offer."""
+def cost_curve(tables: dict[str, pd.DataFrame], bins: int = 12) -> dict[str, list[float] | str]:
+    """Median fee by log10(followers), from past outcomes, and its currency: the cost estimate when a
+    candidate has no offer (the scorer extrapolates it in log-log space beyond the fitted range)."""
     outcomes = tables["outcomes"].dropna(subset=["cost"])
     followers = tables["accounts"].set_index("account_id")["follower_count"]
     x = np.log10(followers.reindex(outcomes["account_id"]).to_numpy(dtype=float).clip(min=1))
@@ -101,7 +103,20 @@ def cost_curve(tables: dict[str, pd.DataFrame], bins: int = 12) -> dict[str, lis
         return {}
     frame["bin"] = pd.qcut(frame["x"], bins, labels=False, duplicates="drop")
     curve = frame.groupby("bin").agg(x=("x", "median"), cost=("cost", "median"))
-    return {"log10_followers": curve["x"].tolist(), "cost": curve["cost"].cummax().tolist()}
+    return {"log10_followers": curve["x"].tolist(), "cost": curve["cost"].cummax().tolist(),
+            "currency": _outcome_currency(tables, outcomes)}
+
+
+def _outcome_currency(tables: dict[str, pd.DataFrame], outcomes: pd.DataFrame) -> str:
+    """The currency of the fees behind the cost curve; mixed currencies cannot make one curve."""
+    campaigns = tables.get("campaigns")
+    if campaigns is None or "currency" not in campaigns:
+        return DEFAULT_CURRENCY
+    used = campaigns.set_index("campaign_id")["currency"].reindex(outcomes["campaign_id"]).fillna(DEFAULT_CURRENCY)
+    if used.nunique() > 1:
+        raise TrainingError(f"outcome costs are in several currencies ({sorted(used.unique())}); convert them "
+                            f"to one before training")
+    return str(used.iloc[0]) if len(used) else DEFAULT_CURRENCY
 
 
 def train_fake_engagement(features: pd.DataFrame, tables: dict[str, pd.DataFrame],
