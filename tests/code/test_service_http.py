@@ -146,6 +146,9 @@ def test_influencers_are_scored_as_of_the_request_or_the_call_time(client_and_ho
     body = _post(client, "/v1/influencers/score", fixed).json()
     assert holder.current().as_of == datetime(2025, 2, 1, tzinfo=UTC)
     assert body["influencers"][0]["status"] == "scored" and body["influencers"][0]["niche"] == "fitness"
+    for outside in ("1999-12-31T00:00:00Z", "2263-01-01T00:00:00Z"):  # beyond what pandas and the validator take
+        response = _post(client, "/v1/influencers/score", _payload() | {"as_of": outside})
+        assert response.status_code == 422 and "as_of must lie between" in response.json()["detail"]
 
 
 def test_account_counts_come_back_as_integers(client_and_holder):

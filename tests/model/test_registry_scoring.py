@@ -80,3 +80,17 @@ def test_a_version_registered_without_its_set_is_refused(registered, store_copy)
     client.set_model_version_tag(name, untagged.version, "authfit.model_set_members", "fake-engagement,campaign-conversion")
     with pytest.raises(BundleError, match="incomplete in the registry.*refusing to mix"):
         Scorer.load(f"models:/{name}@untagged", tracking_uri=store_copy)
+
+
+def test_the_service_serves_a_registry_uri(registered, trained, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from authfit.serve.api import ScorerHolder, create_app
+    from authfit.serve.run import load_service_settings
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(registered.project)
+    settings = load_service_settings(None, model=URI)
+    client = TestClient(create_app(ScorerHolder(lambda: Scorer.load(settings.model)), settings))
+    models = client.get("/v1/model").json()["models"]
+    assert {m["version"] for m in models.values()} == {trained.summary.version} and "campaign-conversion" in models

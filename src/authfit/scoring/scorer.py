@@ -62,7 +62,7 @@ OUTPUT_FIELDS: dict[str, tuple[object, str]] = {
                     "to the as-of time (then there is no verdict)"),
     "as_of": (str, "the time the influencer is described as of (ISO 8601, UTC): data after it is not used"),
     "campaign_id": (str, "the campaign"),
-    "expected_conversions": (float, "predicted conversions of this influencer for the campaign"),
+    "expected_conversions": (float | None, "predicted conversions of this influencer for the campaign"),
     "conversion_rate": (float | None, "expected conversions per follower"),
     "cost": (float | None, "the fee: the offer when given, else the typical fee at this follower count"),
     "cost_source": (str | None, "'offer'; 'estimated' (inside the fee curve fitted on past outcomes); "

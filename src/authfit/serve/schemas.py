@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from authfit.schema import MAX_COST, MAX_COUNT, TABLES
+from authfit.validate import MIN_TIMESTAMP
 from authfit.scoring.scorer import CAMPAIGN_OUTPUT_COLUMNS, INFLUENCER_OUTPUT_COLUMNS, OUTPUT_FIELDS, REJECT_COLUMNS
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
@@ -144,6 +145,7 @@ class Campaign(_Strict):
     currency: Id | None = _col("campaigns", "currency")
 
 
+_LAST_TIMESTAMP = datetime(2262, 1, 1, tzinfo=UTC)
 _INFLUENCER_EXAMPLE = {
     "as_of": "2025-06-01T00:00:00Z",
     "influencers": [{
@@ -168,9 +170,19 @@ class InfluencersRequest(_Strict):
     influencers: list[Influencer] = Field(min_length=1, description="the influencers, each scored on its own")
     campaign: Campaign | None = Field(None, description="predict conversions for this campaign too")
     as_of: datetime | None = Field(
-        None, description="score every influencer as of this time (ISO 8601; UTC without a zone): data after it "
-                          "is ignored. Default: the time of the call. An influencer's scores never depend on "
-                          "the other influencers in the request.")
+        None, description="score every influencer as of this time (ISO 8601; UTC without a zone; from 2000 "
+                          "to 2261): data after it is ignored. Default: the time of the call. An "
+                          "influencer's scores never depend on the other influencers in the request.")
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of_in_range(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        if not MIN_TIMESTAMP <= value < _LAST_TIMESTAMP:  # the range the validator and pandas take
+            raise ValueError(f"as_of must lie between {MIN_TIMESTAMP:%Y-%m-%d} and {_LAST_TIMESTAMP:%Y-%m-%d}")
+        return value
 
 
 class AccountsRequest(_Strict):
