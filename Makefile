@@ -15,7 +15,7 @@ DEMO_BUDGET ?= 20000
 TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-all bench-features lock clean bench-load reliability-report cli-reference notebooks demo-report bench-scoring benchmark
+.PHONY: help install demo test test-all pretrained bench-features lock clean bench-load reliability-report cli-reference notebooks demo-report bench-scoring benchmark
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -45,16 +45,20 @@ test-all: $(STAMP)  ## run every test, slow ones included
 	$(BIN)/python -m pytest
 
 bench-features: $(STAMP)  ## feature pipeline throughput -> results/bench-features.json
-	$(BIN)/python -m authfit.features.bench --out results/bench-features.json
+	$(BIN)/python -m authfit_bench.features_speed --out results/bench-features.json
 
 lock: $(STAMP)  ## refresh requirements.lock from the current environment
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^authfit' > requirements.lock
 
 clean:  ## remove generated worlds, results and the virtualenv
-	rm -rf $(VENV) $(DEMO_WORLD) $(DEMO_CANDIDATES) results mlruns.db mlartifacts models/*/ models/latest.json
+	rm -rf $(VENV) $(DEMO_WORLD) $(DEMO_CANDIDATES) results mlruns.db mlartifacts models/latest.json \
+		$(filter-out models/pretrained/,$(wildcard models/*/))
 
-cli-reference: $(STAMP)  ## regenerate the README's CLI reference from --help
-	$(BIN)/python -m authfit.report.cli_reference --readme README.md
+pretrained: $(STAMP)  ## retrain the shipped account/comment models (needs $$AUTHFIT_DATASETS) -> models/pretrained
+	$(BIN)/python -m authfit.training.pretrained --config configs/train.yaml --out models/pretrained
+
+cli-reference: $(STAMP)  ## regenerate docs/cli.md from each command's --help
+	$(BIN)/python -m authfit_bench.cli_reference --doc docs/cli.md
 
 notebooks: $(STAMP)  ## run the notebooks top to bottom (also part of make test)
 	$(BIN)/python -m pytest tests/docs/test_notebooks.py -q
@@ -63,18 +67,18 @@ demo-report: $(STAMP)  ## HTML audit of the demo shortlist (after make demo) -> 
 	$(BIN)/authfit report --scores results/demo-shortlist.csv --data $(DEMO_CANDIDATES) --out results/demo-report.html
 
 bench-scoring: $(STAMP)  ## scoring speed: Scorer vs Booster, raw influencers/s, RSS, service and mlflow serve latency -> results/bench-scoring.json
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m authfit.scoring.bench --out results/bench-scoring.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m authfit_bench.scoring_speed --out results/bench-scoring.json
 
 benchmark: $(STAMP)  ## real-data + simulated benchmark (10-fold x5; ~20 min on 2 cores) -> results/benchmark.{json,md}
 	$(BIN)/authfit benchmark --out results
 
 LOAD_MODEL ?= models/latest
 bench-load: $(STAMP)  ## HTTP load test: >= 20,000 requests at authfit serve -> results/bench-load.json
-	$(BIN)/python -m authfit.reliability.loadtest --model $(LOAD_MODEL) --out results/bench-load.json
+	$(BIN)/python -m authfit_bench.loadtest --model $(LOAD_MODEL) --out results/bench-load.json
 
-reliability-report: $(STAMP)  ## rerun the reliability tests (slow ones too) and regenerate README "## Reliability"
+reliability-report: $(STAMP)  ## rerun the reliability tests (slow ones too) and regenerate docs/reliability.md
 	mkdir -p results && rm -f results/reliability-cases.jsonl
 	AUTHFIT_RELIABILITY_LOG=$(CURDIR)/results/reliability-cases.jsonl $(BIN)/python -m pytest -q \
 		tests/reliability tests/model/test_reliability_scorer.py tests/model/test_reliability_http.py \
 		tests/model/test_reliability_faults.py
-	$(BIN)/python -m authfit.reliability.report --readme README.md
+	$(BIN)/python -m authfit_bench.reliability_report --doc docs/reliability.md

@@ -1,7 +1,7 @@
 """The shell commands written in the project's documentation, for the tests that check and run them.
 
 Every Markdown file a reader is pointed at counts: the README and the docs beside the data, notebooks,
-models and configs. A new doc file in those folders is picked up without editing a list."""
+models and configs, and docs/. A new doc file in those folders is picked up without editing a list."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-DOC_FOLDERS = ("data", "notebooks", "models", "configs")
+DOC_FOLDERS = ("data", "notebooks", "models", "configs", "docs")
 
 
 @dataclass(frozen=True)

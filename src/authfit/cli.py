@@ -12,6 +12,7 @@ import pandas as pd
 import typer
 
 if TYPE_CHECKING:
+    from authfit.features.build import FeatureSettings
     from authfit.training.settings import TrainSettings
 
 app = typer.Typer(
@@ -23,13 +24,27 @@ app = typer.Typer(
 )
 log = logging.getLogger("authfit")
 
+DEFAULT_SIMULATE_CONFIG = Path("configs/simulate.yaml")
 DataDir = Annotated[Path, typer.Argument(help="Directory holding one CSV or Parquet file per contract table.")]
 DATE_FORMAT_HELP = ("strftime format of dates that are not ISO 8601, e.g. %d/%m/%Y; without it, numeric "
                     "day/month dates such as 09/07/2018 are rejected as ambiguous, never guessed.")
 
 
+# Loggers of libraries that log at DEBUG what no authfit user asks for (matplotlib's font search alone
+# prints hundreds of lines under -v).
+QUIET_ALWAYS = ("matplotlib", "PIL", "numba", "urllib3", "asyncio", "fsspec", "git", "filelock")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(message)s")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT,
+                        datefmt="%Y-%m-%d %H:%M:%S")
+    for noisy in QUIET_ALWAYS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Library warnings (pandas, numpy RuntimeWarning on an all-NaN column, ...) go through logging: shown
+    # with -v as timestamped lines, hidden otherwise, since the user cannot act on them.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING if verbose else logging.ERROR)
     if not verbose:  # MLflow's own chatter (DB migrations, download bars) drowns what the user needs to see
         for noisy in ("mlflow", "alembic", "distributed", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -53,9 +68,10 @@ def validate(
     date_format: Annotated[str | None, typer.Option(help=DATE_FORMAT_HELP)] = None,
 ) -> None:
     """Check every contract table in DATA; report each problem with its table, column and row."""
-    from authfit.io import read_raw_tables, write_atomic
+    from authfit.io import output_format, read_raw_tables, write_atomic
     from authfit.validate import summarise_problems, validate_tables
 
+    output_format(rejects)
     reference = pd.Timestamp(now, tz="UTC") if now else None
     result = validate_tables(read_raw_tables(data), now=reference, date_format=date_format)
     if not result.counts.empty:
@@ -68,7 +84,7 @@ def validate(
     typer.echo("\nproblems (example rows are 1-based data rows of each file):")
     typer.echo(summarise_problems(result.problems).to_string(index=False))
     write_atomic(result.rejects, rejects)
-    typer.echo(f"\n{len(result.rejects)} rejected rows written to {rejects}")
+    typer.echo(f"\n{rejected_summary(result.rejects)} written to {rejects}")
     raise typer.Exit(code=1)
 
 
@@ -77,7 +93,9 @@ def simulate(
     out: Annotated[Path, typer.Option(help="Directory to write the world's tables into.")] = Path("data/demo"),
     influencers: Annotated[int, typer.Option(min=1, help="Number of influencers.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same world.")] = 0,
-    config: Annotated[Path, typer.Option(help="Simulation parameters.")] = Path("configs/simulate.yaml"),
+    config: Annotated[Path | None, typer.Option(
+        help="Simulation parameters (default: configs/simulate.yaml when it exists here, else the built-in "
+             "parameters, which that file lists).")] = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Influencers generated per chunk.")] = 2000,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
     realism_report: Annotated[bool, typer.Option("--realism-report", help="Compare with real data sets.")] = False,
@@ -86,7 +104,10 @@ def simulate(
     from authfit.config import load_settings
     from authfit.simulate import SimulationSettings, write_world
 
-    settings = load_settings(config, SimulationSettings)
+    if config is None and DEFAULT_SIMULATE_CONFIG.is_file():
+        config = DEFAULT_SIMULATE_CONFIG
+    settings = load_settings(config, SimulationSettings) if config is not None else SimulationSettings()
+    log.info("simulation parameters: %s", config or "built-in (outside the repository: no configs/simulate.yaml)")
     summary = write_world(settings, influencers, seed, out, chunk_size=chunk_size, fmt=fmt)
     typer.echo(f"wrote {summary} to {out}")
     if realism_report:
@@ -104,7 +125,6 @@ def train(
 ) -> None:
     """Train the four models, write bundles under models/, log and register them in MLflow."""
     from authfit.config import load_settings
-    from authfit.features.build import FeatureSettings
     from authfit.training.pipeline import train_all
     from authfit.training.settings import TrainSettings
 
@@ -115,7 +135,7 @@ def train(
         quiet_lightgbm()
     if data is not None:
         settings = settings.model_copy(update={"data": data})
-    summary = train_all(settings, load_settings(settings.features_config, FeatureSettings))
+    summary = train_all(settings, feature_settings(settings, config))
     typer.echo(f"trained model set {summary.version}")
     for name, path in summary.bundles.items():
         shown = {k: round(v, 4) for k, v in summary.metrics.get(name, {}).items()
@@ -127,6 +147,20 @@ def train(
         typer.echo(f"  {name}: {path}  {shown}{alias}{timed}")
     for note in summary.notes:
         typer.echo(f"  note: {note}")
+
+
+def feature_settings(settings: TrainSettings, config: Path) -> FeatureSettings:
+    """The feature settings a training config names (`features_config`), or the built-in ones when it is
+    null; a missing file is said with the config that names it."""
+    from authfit.config import ConfigError, load_settings
+    from authfit.features.build import FeatureSettings
+
+    if settings.features_config is None:
+        return FeatureSettings()
+    if not settings.features_config.is_file():
+        raise ConfigError(f"features_config of {config} is {settings.features_config}, which does not exist: copy "
+                          "configs/features.yaml there, or set features_config: null for the built-in settings")
+    return load_settings(settings.features_config, FeatureSettings)
 
 
 def with_engine(settings: TrainSettings, engine: str | None, scheduler: str | None) -> TrainSettings:
@@ -157,13 +191,17 @@ def score(
     date_format: Annotated[str | None, typer.Option(help=DATE_FORMAT_HELP)] = None,
 ) -> None:
     """Score every influencer in DATA in resumable chunks; rejected rows go to OUT's rejects file."""
+    from authfit.io import output_format, require_directory
     from authfit.scoring.batch import print_ranked, score_directory
 
+    output_format(out)
+    require_directory(data)
     when = pd.Timestamp(as_of) if as_of else None
     when = when.tz_localize("UTC") if when is not None and when.tzinfo is None else when
     summary = score_directory(data, out, model, campaign=campaign, chunk_size=chunk_size, engine=engine,
                               scheduler=scheduler, as_of=when, date_format=date_format)
-    typer.echo(f"scored {summary.rows} rows into {summary.output} ({summary.rejected} rejected"
+    rejected = rejected_summary(pd.read_csv(summary.rejects)) if summary.rejects else "no input row rejected"
+    typer.echo(f"scored {summary.rows} influencers into {summary.output} ({rejected}"
                f"{', see ' + str(summary.rejects) if summary.rejects else ''}; {summary.resumed_chunks} chunks resumed)")
     typer.echo(print_ranked(summary.output, top))
 
@@ -179,11 +217,22 @@ def accounts_score(
     model: Annotated[str, typer.Option(help="models/latest or a models directory")] = "models/latest",
 ) -> None:
     """Fake probability, verdict and top reasons for each account row; any optional column may be absent."""
+    from authfit.io import output_format
     from authfit.scoring.batch import score_accounts_file
 
+    output_format(out)
     written, rejected = score_accounts_file(in_, out, model)
     typer.echo(f"scored {written} accounts into {out}" + (f"; {rejected} rejected rows in {rejected_path(out)}"
                                                            if rejected else ""))
+
+
+def rejected_summary(rejects: pd.DataFrame) -> str:
+    """'80 rejected input rows (comments 50, posts 30)': which tables the rejected rows came from, so a
+    count of comment rows is not read as a count of influencers."""
+    if "table" not in rejects or rejects.empty:
+        return f"{len(rejects)} rejected input rows"
+    counts = rejects["table"].value_counts()
+    return (f"{len(rejects)} rejected input rows (" + ", ".join(f"{t} {n}" for t, n in counts.items()) + ")")
 
 
 def rejected_path(out: Path) -> Path:
@@ -200,11 +249,17 @@ def shortlist(
     max_per_niche: Annotated[int | None, typer.Option(help="At most this many influencers per niche.")] = None,
     min_authenticity: Annotated[float | None, typer.Option(help="Authenticity score gate (0-100).")] = None,
     out: Annotated[Path, typer.Option(help="Where to write the chosen set.")] = Path("results/shortlist.csv"),
+    include_flagged: Annotated[bool, typer.Option(
+        "--include-flagged", help="Also consider influencers flagged for fake engagement (excluded by default).")
+    ] = False,
 ) -> None:
-    """Pick the influencers that maximise expected conversions within the budget (exact knapsack)."""
+    """Pick the influencers that maximise expected conversions within the budget (exact knapsack).
+    Influencers flagged for fake engagement are left out unless --include-flagged."""
+    from authfit.io import output_format
     from authfit.scoring.batch import run_shortlist
 
-    typer.echo(run_shortlist(scores, campaign, budget, max_per_niche, min_authenticity, out))
+    output_format(out)
+    typer.echo(run_shortlist(scores, campaign, budget, max_per_niche, min_authenticity, out, include_flagged))
 
 
 @app.command()
@@ -235,6 +290,10 @@ def _print_realism_report(world: Path) -> None:
 
     tables = validate_tables(read_raw_tables(world)).tables
     typer.echo(realism_markdown(realism_report(tables, root)))
+    from authfit.realism import fraud_checks, fraud_markdown, fraud_samples, real_fraud_tables
+
+    typer.echo("\nFraud-relevant statistics against their bounds:\n")
+    typer.echo(fraud_markdown(fraud_checks(fraud_samples(tables), fraud_samples(real_fraud_tables(root)))))
 
 
 @app.command()
@@ -249,6 +308,8 @@ def report(
     """Write a self-contained HTML audit (charts embedded) for one influencer or a shortlist."""
     from authfit.report import write_report
 
+    if not out.name.lower().endswith((".html", ".htm")):
+        raise typer.BadParameter(f"the report is HTML; name the file .html (got {out.name})", param_hint="--out")
     typer.echo(f"report written to {write_report(scores, data, out, model, account or None, top)}")
 
 
@@ -272,7 +333,6 @@ def benchmark(
     from authfit.benchmarks.report import PARTS, BenchmarkPlan, PartInputs, describe_run, part_runner, run_benchmark
     from authfit.benchmarks.report import write_report as write_benchmark
     from authfit.config import load_settings
-    from authfit.features.build import FeatureSettings
     from authfit.simulate import SimulationSettings
     from authfit.training.settings import TrainSettings
 
@@ -282,7 +342,7 @@ def benchmark(
                            | {"simulated": plan.simulated.model_copy(update=sizes)})
     train = load_settings(train_config, TrainSettings)
     inputs = PartInputs(datasets, load_settings(simulate_config, SimulationSettings), train,
-                        load_settings(train.features_config, FeatureSettings), out / "work")
+                        feature_settings(train, train_config), out / "work")
     rows, status = run_benchmark(BenchmarkPlan.model_validate(plan.model_dump()), out, part_runner(inputs), resume,
                                  inputs.fingerprint)
     paths = write_benchmark(rows, out, describe_run(plan, status))

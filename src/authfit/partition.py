@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from authfit.features.asof import max_timestamp
-from authfit.io import TableNotFoundError, table_path, write_atomic
+from authfit.io import TableNotFoundError, check_separator, reading, table_path, write_atomic
 from authfit.schema import TABLES, VALIDATION_ORDER
 from authfit.validate import parse_column, validate_tables
 
@@ -91,27 +91,30 @@ def input_fingerprint(data: Path, chunk_size: int, date_format: str | None = Non
 
 def _read_csv_chunks(path: Path, rows: int, **options: object) -> Iterator[pd.DataFrame]:
     # the options of io.read_raw_table, so that every cell reads exactly as in the whole-table path
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8",
-                       chunksize=rows, **options)
+    with reading(path):
+        yield from pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8",
+                               chunksize=rows, **options)
 
 
 def count_rows(path: Path) -> int:
-    if path.name.endswith(".parquet"):
+    if path.name.lower().endswith(".parquet"):
         return pq.ParquetFile(path).metadata.num_rows
     return sum(len(chunk) for chunk in _read_csv_chunks(path, BATCH_ROWS, usecols=[0]))
 
 
 def file_schema(path: Path) -> pa.Schema:
     """The Arrow schema the batches of `path` come in."""
-    if path.name.endswith(".parquet"):
+    if path.name.lower().endswith(".parquet"):
         return pq.read_schema(path)
-    header = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8", nrows=0)
+    with reading(path):
+        header = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8", nrows=0)
+    check_separator(path, header.columns)
     return pa.Schema.from_pandas(header, preserve_index=False).remove_metadata()
 
 
 def iter_batches(path: Path, schema: pa.Schema, rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
     """The file in batches of rows, each read as `io.read_raw_table` reads it: Parquet as stored, CSV as text."""
-    if path.name.endswith(".parquet"):
+    if path.name.lower().endswith(".parquet"):
         # A buffered stream reads a row group's column chunks page by page; unbuffered, each whole chunk is
         # loaded first, so memory followed the row group (up to 1M rows) rather than the batch.
         for batch in pq.ParquetFile(path, buffer_size=PARQUET_READ_BUFFER).iter_batches(batch_size=rows):

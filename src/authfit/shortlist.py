@@ -1,7 +1,8 @@
 """Spend a campaign budget across several influencers: an exact 0/1 knapsack with gates.
 
 The choice maximises expected conversions subject to the budget, an authenticity gate and at most K
-influencers per niche. It is solved as a mixed-integer programme by HiGHS (through scipy), which proves
+influencers per niche. Influencers flagged for fake engagement (`fake_engagement_flag`) are excluded unless
+the caller asks to include them. It is solved as a mixed-integer programme by HiGHS (through scipy), which proves
 optimality; the reported `gap` is HiGHS's relative MIP gap (0 when the optimum is proven).
 """
 
@@ -37,7 +38,20 @@ class Shortlist:
                 if self.total_expected_conversions > 0 else float("nan"), "optimality_gap": self.gap}
 
 
-def _gate(candidates: pd.DataFrame, budget: float, min_authenticity: float | None) -> pd.Series:
+FLAG_COLUMN = "fake_engagement_flag"
+
+
+def flagged(candidates: pd.DataFrame) -> pd.Series:
+    """True where the scores flag fake engagement. Read from a CSV the flag may be text ('True'); a missing
+    flag (no verdict) is not a flag."""
+    flag = candidates.get(FLAG_COLUMN, pd.Series(False, index=candidates.index))
+    if pd.api.types.is_bool_dtype(flag):
+        return flag.fillna(False).astype(bool)  # nullable: NA when there is no verdict (insufficient data)
+    return flag.astype("string").str.strip().str.lower().isin(["true", "1"]).astype(bool)
+
+
+def _gate(candidates: pd.DataFrame, budget: float, min_authenticity: float | None,
+          include_flagged: bool = False) -> pd.Series:
     """The reason each candidate is excluded, or NA when it may be chosen."""
     reasons = pd.Series(pd.NA, index=candidates.index, dtype="object")
     rules = [
@@ -45,6 +59,8 @@ def _gate(candidates: pd.DataFrame, budget: float, min_authenticity: float | Non
         (~np.isfinite(candidates["expected_conversions"]), "no expected conversions"),
         (candidates["cost"] > budget, "costs more than the whole budget"),
     ]
+    if not include_flagged:
+        rules.append((flagged(candidates), "flagged for fake engagement"))
     if min_authenticity is not None:
         score = candidates.get("authenticity_score", pd.Series(np.nan, index=candidates.index))
         rules.append((~(score >= min_authenticity), f"authenticity below {min_authenticity:g}"))
@@ -59,15 +75,17 @@ def _niche_rows(niches: pd.Series) -> csr_array:
 
 
 def shortlist(candidates: pd.DataFrame, budget: float, max_per_niche: int | None = None,
-              min_authenticity: float | None = None, niche_column: str = "niche") -> Shortlist:
-    """Choose the influencers that maximise expected conversions within the budget."""
+              min_authenticity: float | None = None, niche_column: str = "niche",
+              include_flagged: bool = False) -> Shortlist:
+    """Choose the influencers that maximise expected conversions within the budget; influencers flagged
+    for fake engagement only with `include_flagged`."""
     missing = [c for c in REQUIRED_COLUMNS if c not in candidates.columns]
     if missing:
         raise ShortlistError(f"candidate scores lack column(s) {', '.join(missing)}")
     if not np.isfinite(budget) or budget <= 0:
         raise ShortlistError(f"budget must be a positive number, got {budget}")
     frame = candidates.reset_index(drop=True)
-    reasons = _gate(frame, budget, min_authenticity)
+    reasons = _gate(frame, budget, min_authenticity, include_flagged)
     eligible = frame[reasons.isna()]
     excluded = frame[reasons.notna()].assign(excluded_because=reasons[reasons.notna()])
     if eligible.empty:

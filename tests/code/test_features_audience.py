@@ -11,7 +11,6 @@ from authfit.features.audience import (
     AudienceSettings,
     ErrorRates,
     audience_features,
-    rogan_gladen,
     wilson_interval,
 )
 from authfit.validate import coerce_table
@@ -39,26 +38,26 @@ def test_wilson_interval_known_values() -> None:
     assert np.isnan(lo[2]) and np.isnan(hi[2])
 
 
-def test_rogan_gladen_corrects_and_clips() -> None:
-    rates = ErrorRates(sensitivity=0.8, specificity=0.9)
-    corrected = rogan_gladen(np.array([0.3, 0.05, 0.95]), rates)
-    assert corrected[0] == pytest.approx(0.2 / 0.7)
-    assert corrected[1] == 0.0 and corrected[2] == 1.0
-
-
 def test_error_rates_reject_uninformative_scorers() -> None:
     with pytest.raises(ValueError):
-        ErrorRates(sensitivity=0.5, specificity=0.5)
+        ErrorRates(tpr=(0.5,), fpr=(0.5,))
     with pytest.raises(ValueError):
-        ErrorRates(sensitivity=1.2, specificity=0.9)
+        ErrorRates(tpr=(1.2,), fpr=(0.1,))
+    with pytest.raises(ValueError):
+        ErrorRates(sources=("a", "b"), tpr=(0.9,), fpr=(0.1,))
 
 
-def test_fake_share_interval_and_mass_followers() -> None:
+def test_legacy_rates_read_as_one_source_flagged_at_half() -> None:
+    rates = ErrorRates(**{"sensitivity": 0.8, "specificity": 0.9})
+    assert rates.threshold == 0.5 and rates.tpr == (0.8,) and rates.fpr == pytest.approx((0.1,))
+
+
+def test_fake_share_is_adjusted_and_flagged_at_the_rates_threshold() -> None:
     samples = {
         "clean": [(1, 200.0)] * 18 + [(0, 300.0)] * 2,
         "bought": [(1, 200.0)] * 8 + [(0, 4000.0)] * 12,
     }
-    rates = ErrorRates(sensitivity=0.9, specificity=0.95)
+    rates = ErrorRates(sources=("only",), tpr=(0.85,), fpr=(0.05,), threshold=0.5)
     out = audience_features(audience_frame(samples), no_picture_scorer, rates)
     assert out.loc["clean", "audience_sample_size"] == 20
     assert out.loc["clean", "audience_fake_share"] == pytest.approx(0.1)
@@ -66,18 +65,32 @@ def test_fake_share_interval_and_mass_followers() -> None:
     lo, hi = wilson_interval(np.array([12]), np.array([20]))
     assert out.loc["bought", "audience_fake_share_lo"] == pytest.approx(lo[0])
     assert out.loc["bought", "audience_fake_share_hi"] == pytest.approx(hi[0])
-    assert out.loc["bought", "audience_fake_share_corrected"] == pytest.approx((0.6 + 0.95 - 1) / 0.85)
-    assert out.loc["clean", "audience_fake_share_corrected"] == pytest.approx((0.1 + 0.95 - 1) / 0.85)
-    assert out.loc["bought", "audience_fake_share_corrected_lo"] == pytest.approx((lo[0] + 0.95 - 1) / 0.85)
+    # one source: the adjustment is Rogan-Gladen's (p - fpr) / (tpr - fpr)
+    assert out.loc["bought", "audience_fake_share_corrected"] == pytest.approx((0.6 - 0.05) / 0.8, abs=1e-6)
+    assert out.loc["clean", "audience_fake_share_corrected"] == pytest.approx((0.1 - 0.05) / 0.8, abs=1e-6)
+    bought = out.loc["bought"]
+    assert bought["audience_fake_share_corrected_lo"] < bought["audience_fake_share_corrected"]
     assert out.loc["clean", "audience_mass_follow_share"] == 0.0
     assert out.loc["bought", "audience_mass_follow_share"] == pytest.approx(0.6)
+    # the same scores flagged at the rates' own threshold: nothing is fake at 0.95
+    strict_rates = rates.model_copy(update={"threshold": 0.95})
+    strict = audience_features(audience_frame(samples), no_picture_scorer, strict_rates)
+    assert strict["audience_fake_share"].eq(0.0).all()
 
 
-def test_threshold_and_mass_follow_threshold_come_from_settings() -> None:
+def test_sources_that_disagree_widen_the_interval() -> None:
+    samples = {"a": [(1, 200.0)] * 60 + [(0, 300.0)] * 40}
+    agree = ErrorRates(sources=("x", "y", "z"), tpr=(0.8, 0.8, 0.8), fpr=(0.05, 0.05, 0.05))
+    disagree = ErrorRates(sources=("x", "y", "z"), tpr=(0.5, 0.8, 0.95), fpr=(0.02, 0.05, 0.15))
+    narrow = audience_features(audience_frame(samples), no_picture_scorer, agree).loc["a"]
+    wide = audience_features(audience_frame(samples), no_picture_scorer, disagree).loc["a"]
+    lo, hi = "audience_fake_share_corrected_lo", "audience_fake_share_corrected_hi"
+    assert wide[hi] - wide[lo] > narrow[hi] - narrow[lo] + 0.05
+
+
+def test_mass_follow_threshold_comes_from_settings() -> None:
     audience = audience_frame({"a": [(0, 1000.0), (1, 2000.0)]})
-    strict = AudienceSettings(threshold=0.95, mass_follow_threshold=500)
-    out = audience_features(audience, no_picture_scorer, None, strict)
-    assert out.loc["a", "audience_fake_share"] == 0.0
+    out = audience_features(audience, no_picture_scorer, None, AudienceSettings(mass_follow_threshold=500))
     assert out.loc["a", "audience_mass_follow_share"] == 1.0
 
 

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from authfit.reliability.loadtest import (
+from authfit_bench.loadtest import (
     ACCOUNTS,
     FEATURES,
     INFLUENCERS,

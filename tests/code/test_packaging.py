@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 # What the project promises at the top level, plus what the issue allows beside it (the Makefile, .ci/, the
-# lock file the Makefile installs from) and git's own ignore file.
+# lock file the Makefile installs from, docs/ for what is not the user's manual) and git's own ignore file.
 PROMISED = {"src", "notebooks", "models", "data", "tests", "configs", "pyproject.toml", "README.md"}
-ALLOWED_BESIDE = {"Makefile", ".ci", "requirements.lock", ".gitignore"}
+ALLOWED_BESIDE = {"Makefile", ".ci", "requirements.lock", ".gitignore", ".gitattributes", "docs"}
 REQUIRED_DEPENDENCIES = {"scikit-learn", "pandas", "numpy", "joblib", "mlflow", "lightgbm", "pyarrow"}
 
 
@@ -86,3 +86,11 @@ def test_makefile_installs_with_the_lock_as_constraints():
     makefile = Path("Makefile").read_text(encoding="utf-8")
     assert re.search(r"pip install .*-c requirements\.lock", makefile)
     assert "make test" in Path(".ci/run").read_text(encoding="utf-8")
+
+
+def test_the_product_never_imports_its_measuring_instruments():
+    """authfit runs without authfit_bench (benchmarks, load test) and without the tests' support code."""
+    imports = re.compile(r"^\s*(?:from|import)\s+(authfit_bench|strategies|doc_commands|hypothesis)\b", re.M)
+    offenders = [f"{path}: {match.group(1)}" for path in sorted(Path("src/authfit").rglob("*.py"))
+                 for match in imports.finditer(path.read_text(encoding="utf-8"))]
+    assert not offenders, offenders

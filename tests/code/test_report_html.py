@@ -115,7 +115,7 @@ def test_report_is_self_contained_and_has_every_section(campaign, tmp_path):
     assert "what lowered the fake-engagement probability most" in page
     assert "the median over 2 of the scored influencers" in page
     if campaign:
-        assert "<b>5</b> expected conversions" in page and "<b>60</b> per conversion" in page
+        assert "<b>5</b> expected conversions" in page and "<b>60 campaign currency</b> per conversion" in page
     else:
         assert "not for a campaign" in page
 
@@ -219,3 +219,117 @@ def test_summary_says_how_many_of_the_scored_influencers_are_audited():
     more = pd.concat([data.population, data.population.assign(account_id=["inf_3", "inf_4"])])
     page = render_html(dataclasses.replace(data, population=more))
     assert "2 influencer(s) audited of the 4 in the scores file, campaign cmp_1." in page
+
+
+def _audit_with(**changes) -> AuditData:
+    from dataclasses import replace
+
+    return replace(_audit("cmp_1"), **changes)
+
+
+def test_verdicts_are_coloured_in_the_summary():
+    page = render_html(_audit("cmp_1"))
+    summary = page[page.index('id="summary"'):page.index('id="campaign"')]
+    # inf_1: authenticity 12, flagged, 40% fake followers: three red cells and a red verdict
+    assert summary.count('<td class="bad">') >= 4 and '<td class="bad">fake engagement</td>' in summary
+    assert '<td class="good">ok</td>' in summary  # inf_2
+
+
+def test_a_low_authenticity_high_fake_share_account_is_never_uncoloured():
+    from authfit.report.html import verdicts
+
+    scores = pd.DataFrame({"authenticity_score": [40.0, 90.0], "fake_follower_share": [0.51, 0.02],
+                           "fake_engagement_flag": ["False", "False"]})
+    text, colour = verdicts(scores)
+    assert list(colour) == ["bad", "good"] and text.iloc[0] == "suspicious audience"
+
+
+def test_reasons_are_put_into_plain_words():
+    from authfit.features.docs import influencer_specs
+    from authfit.report.phrases import plain_reason
+
+    specs = influencer_specs(12)
+    topics = {1: "gym, workout, protein"}
+    raw = "mean share of NMF caption topic 1 over the account's posts: 0.015"
+    assert plain_reason(raw, specs, topics) == "2% of captions are about topic 1 (gym, workout, protein)"
+    growth = "relative follower change over the 30 days ending at the latest snapshot (interpolated daily): 0.25"
+    assert plain_reason(growth, specs) == "followers changed by +25% in the last 30 days"
+    assert plain_reason("3 sudden follower spikes", specs) == "3 sudden follower spikes"  # already words
+    assert plain_reason("rise in likes against its own earlier posts: t = 0.5", specs) == (
+        "no sudden rise in likes against its earlier posts")
+    assert plain_reason("rise in likes per comment against its own earlier posts: t = 4.2", specs).startswith(
+        "likes per comment rose suddenly against its earlier posts (t = 4.2")
+    page = render_html(_audit_with(scores=_audit("cmp_1").scores.assign(reasons=[[raw], []]), specs=tuple(specs),
+                                   topics=topics))
+    assert "NMF" not in page and "about topic 1 (gym, workout, protein)" in page
+
+
+def test_every_feature_without_a_scoring_sentence_has_a_plain_phrase():
+    from authfit.features.docs import influencer_specs
+    from authfit.report.phrases import PLAIN_PHRASES, TOPIC_FEATURE
+    from authfit.scoring.reasons import TEMPLATES
+
+    missing = [s.name for s in influencer_specs() if s.name not in TEMPLATES and s.name not in PLAIN_PHRASES
+               and not TOPIC_FEATURE.match(s.name)]
+    assert not missing, f"add plain phrases to authfit.report.phrases for {missing}"
+
+
+def test_audience_split_reachability_local_influence_and_currency_are_shown():
+    audience = pd.DataFrame({"real": [0.6, np.nan], "mass_follower": [0.15, np.nan], "suspicious": [0.25, np.nan],
+                             "sample": [120.0, 0.0]}, index=["inf_1", "inf_2"])
+    data = _audit_with(audience=audience, local=pd.Series([0.42, np.nan], index=["inf_1", "inf_2"]),
+                       target_country="CH", currency="CHF",
+                       scores=_audit("cmp_1").scores.assign(reachability=[0.85, 0.7]))
+    page = render_html(data)
+    assert "Of 120 sampled followers: <b>60%</b> real, <b>15%</b> mass followers, <b>25%</b> suspicious" in page
+    assert "Reachability 85.0%" in page and "<th>reachability</th>" in page
+    assert "<th>followers in CH</th>" in page and "<td>42.0%</td>" in page
+    assert "<th>cost (CHF)</th>" in page and "<th>cost per conversion (CHF)</th>" in page
+    assert "<b>60 CHF</b> per conversion" in page
+
+
+def test_missing_fake_share_says_whether_the_sample_or_the_model_is_missing():
+    audience = pd.DataFrame({"real": [0.7, 0.9], "mass_follower": [0.3, 0.1], "suspicious": [np.nan, np.nan],
+                             "sample": [50.0, 80.0]}, index=["inf_1", "inf_2"])
+    page = render_html(_audit_with(audience=audience))
+    assert "no account model to score its 80 sampled followers" in page
+
+
+def test_audience_split_counts_suspicious_before_mass_followers():
+    from types import SimpleNamespace
+
+    from authfit.features.audience import AudienceSettings
+    from authfit.report.audit import audience_split
+
+    audience = pd.DataFrame({"influencer_id": ["a"] * 4 + ["b"], "following_count": [5000, 100, 5000, 100, 10],
+                             "fake": [1.0, 1.0, 0.0, 0.0, 0.0]})
+    builder = SimpleNamespace(_settings=SimpleNamespace(audience=AudienceSettings()),
+                              account_scorer=lambda rows: rows["fake"].to_numpy())
+    split = audience_split(audience, ["a", "b", "c"], builder)
+    assert split.loc["a", ["suspicious", "mass_follower", "real"]].tolist() == [0.5, 0.25, 0.25]
+    assert split.loc["b", "real"] == 1.0 and split.loc["a", "sample"] == 4 and np.isnan(split.loc["c", "sample"])
+
+
+def test_model_card_has_intended_use_training_data_limitations_and_out_of_source_results():
+    from authfit.modeling.bundle import BundleMetadata, render_model_card
+
+    meta = BundleMetadata(name="account-authenticity", version="v", task="binary", created_at="now",
+                          feature_set_version="f", data_fingerprint="x",
+                          metrics={"roc_auc": 0.9, "out_of_source_roc_auc_srf2017": 0.81,
+                                   "out_of_source_specificity_srf2017": 0.7, "out_of_source_roc_auc_kaggle": 0.66},
+                          extra={"sources": {"srf2017": 975, "mystery": 10}})
+    card = render_model_card(meta, ["f1"])
+    for section in ("## Intended use", "## Training data", "## Limitations", "## Out-of-source results"):
+        assert section in card
+    assert "| srf2017 | 975 | CC BY-SA 4.0 | SRF Data (2017)" in card and "| mystery | 10 | see SOURCE.txt |" in card
+    assert "| kaggle | 0.660 | nan |" in card and "| srf2017 | 0.810 | 0.700 |" in card
+    bare = render_model_card(meta.model_copy(update={"metrics": {"roc_auc": 0.9}, "extra": {}}), ["f1"])
+    assert "Not measured for this bundle" in bare and "fingerprint `x`" in bare
+
+
+def test_shipped_pretrained_cards_have_every_section():
+    from authfit.training.pretrained import pretrained_bundle
+
+    for name in ("account-authenticity", "comment-authenticity"):
+        card = (pretrained_bundle(Path("models/pretrained"), name) / "model_card.md").read_text(encoding="utf-8")
+        assert "## Intended use" in card and "## Out-of-source results" in card and "licence" in card

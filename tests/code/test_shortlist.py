@@ -59,3 +59,25 @@ def test_bad_input_gets_a_clear_error():
         shortlist(pd.DataFrame({"account_id": ["a"]}), budget=10)
     with pytest.raises(ShortlistError, match="budget must be a positive"):
         shortlist(_candidates(), budget=-1)
+
+
+def test_flagged_fake_engagement_is_excluded_by_default_and_included_on_request():
+    frame = _candidates().assign(fake_engagement_flag=[False, False, False, False, True, False])
+    frame.loc[frame["account_id"] == "fake", "authenticity_score"] = 95  # passes any authenticity gate
+    default = shortlist(frame, budget=5000)
+    assert "fake" not in set(default.chosen["account_id"])
+    assert default.excluded.set_index("account_id").loc["fake", "excluded_because"] == "flagged for fake engagement"
+    assert "fake" in set(shortlist(frame, budget=5000, include_flagged=True).chosen["account_id"])
+
+
+def test_flag_read_back_from_csv_text_still_excludes():
+    frame = _candidates().assign(fake_engagement_flag=["False", "False", "False", "False", "True", None])
+    assert "fake" not in set(shortlist(frame, budget=5000).chosen["account_id"])
+    assert "nocost" in set(shortlist(frame, budget=5000).excluded["account_id"])  # excluded for cost, not flag
+
+
+def test_an_influencer_without_a_verdict_is_not_taken_as_flagged():
+    from authfit.shortlist import flagged
+
+    scores = pd.DataFrame({"fake_engagement_flag": pd.array([True, None, False], dtype="boolean")})
+    assert flagged(scores).tolist() == [True, False, False]  # NA: 'insufficient data', not a flag

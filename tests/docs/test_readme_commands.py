@@ -155,11 +155,11 @@ def test_every_command_is_checked():
 
 
 def test_cli_reference_is_up_to_date():
-    from authfit.report.cli_reference import END, START, render_reference
+    from authfit_bench.cli_reference import END, START, render_reference
 
-    text = README.read_text(encoding="utf-8")
+    text = Path("docs/cli.md").read_text(encoding="utf-8")
     current = text[text.index(START):text.index(END) + len(END)]
-    assert current == render_reference(app), "the README's CLI reference is stale: run `make cli-reference`"
+    assert current == render_reference(app), "docs/cli.md is stale: run `make cli-reference`"
 
 
 @pytest.mark.parametrize("doc", doc_files(), ids=lambda p: p.as_posix())

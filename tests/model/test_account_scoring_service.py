@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import authfit.scoring.components as components
-from authfit.reliability.loadtest import account_rows
+from authfit_bench.loadtest import account_rows
 from authfit.scoring.reasons import top_reasons
 from authfit.scoring.scorer import _definitions
 from authfit.serve.api import ScorerHolder, create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from authfit.reliability.loadtest import ACCOUNTS, FEATURES, INFLUENCERS, run
+from authfit_bench.loadtest import ACCOUNTS, FEATURES, INFLUENCERS, run
 
 
 @pytest.mark.slow

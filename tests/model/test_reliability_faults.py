@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from authfit.batch import parts_dir
-from authfit.reliability.strategies import LOG_ENV
+from strategies import LOG_ENV
 
 VOLATILE = ["scored_at"]  # the wall-clock time of scoring differs between any two runs by design
 

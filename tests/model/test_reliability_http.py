@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from authfit.reliability.strategies import CaseCounter
+from strategies import CaseCounter
 from authfit.serve.api import ScorerHolder, create_app
 from authfit.serve.schemas import ServiceSettings
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from authfit.reliability.strategies import CaseCounter, raw_table, raw_tables, rows_in
+from strategies import CaseCounter, raw_table, raw_tables, rows_in
 from authfit.schema import PROFILE_COLUMNS, Table
 from authfit.validate import coerce_frame, validate_tables
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from authfit.features.account_profile import account_profile_features
 from authfit.features.comment_text import CommentTextFeaturizer, comment_shape_features, normalise_comment_text
-from authfit.reliability.strategies import CaseCounter, raw_table, raw_tables, rows_in, texts
+from strategies import CaseCounter, raw_table, raw_tables, rows_in, texts
 from authfit.schema import PROFILE_COLUMNS, Table
 from authfit.validate import coerce_frame, validate_tables
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from authfit.reliability.report import HEADING, render, replace_section
+from authfit_bench.reliability_report import HEADING, render, replace_section
 
 
 def test_section_reports_the_measured_counts_and_replaces_itself():

@@ -2,7 +2,8 @@
 heatmap.
 
 Parts: `accounts` (labelled account sets, cross-validated), `transfer` (cross-source matrix), `comments`
-(labelled comment sets) and `simulated` (train on one synthetic world, score a shifted one). Each part's
+(labelled comment sets), `simulated` (train on one synthetic world, score a shifted one) and `planted` (known
+fraud planted into real follower series and comment sections). Each part's
 rows are saved under `<out>/parts/` as soon as it finishes, so an interrupted run resumes (`resume=True`)
 without redoing finished parts; a saved part is reused only when it was run with the same folds, repeats,
 seed and world sizes, the same inputs (data root, parsed configs) and the same source of every authfit module
@@ -30,6 +31,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from authfit.benchmarks.accounts import ALL_OTHERS, ROW_KEYS, SAME_CONCEPT
+from authfit.benchmarks.audience import AudienceBenchmark
+from authfit.benchmarks.planted import COMMENT_DATASET, GROWTH_DATASET, PlantedBenchmark
 from authfit.benchmarks.simulated import SimulatedBenchmark
 from authfit.datasets.paths import DatasetMissingError, datasets_root
 from authfit.features.build import FeatureSettings
@@ -37,12 +40,14 @@ from authfit.simulate import SimulationSettings
 from authfit.training.settings import TrainSettings
 
 log = logging.getLogger(__name__)
-PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated")
+PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated", "planted", "audience")
 # The module each part's numbers come from; it and every authfit module it imports, however indirectly,
 # are in the key of a saved part, so a changed model or feature reruns the part instead of reusing stale rows.
 PART_MODULES: dict[str, str] = {
     "accounts": "authfit.benchmarks.accounts", "transfer": "authfit.benchmarks.accounts",
     "comments": "authfit.benchmarks.comments", "simulated": "authfit.benchmarks.simulated",
+    "planted": "authfit.benchmarks.planted",
+    "audience": "authfit.benchmarks.audience",
 }
 TRANSFER_PREFIX = "transfer:"
 # The issue's targets, keyed by (dataset, task or None for every task, metric): (threshold, higher is better).
@@ -58,6 +63,9 @@ TARGETS: dict[tuple[str, str | None, str], tuple[float, bool]] = {
     ("uci-youtube-spam", None, "accuracy"): (0.96, True),
     ("simulated world (shifted)", None, "roc_auc"): (0.95, True),
     ("simulated world (shifted)", None, "spearman"): (0.80, True),
+    (GROWTH_DATASET, None, "min_roc_auc"): (0.95, True),
+    (GROWTH_DATASET, None, "flagged_share"): (0.05, False),
+    (COMMENT_DATASET, None, "share_within_0.05"): (0.90, True),
 }
 
 
@@ -71,6 +79,8 @@ class BenchmarkPlan(BaseModel):
     seed: int = 0
     parts: tuple[str, ...] = PARTS
     simulated: SimulatedBenchmark = SimulatedBenchmark()
+    planted: PlantedBenchmark = PlantedBenchmark()
+    audience: AudienceBenchmark = AudienceBenchmark()
 
     @field_validator("parts")
     @classmethod
@@ -84,7 +94,8 @@ class BenchmarkPlan(BaseModel):
     def quick(cls, parts: tuple[str, ...] = PARTS) -> BenchmarkPlan:
         """The CI-sized plan: one repeat of 3 folds, small worlds."""
         return cls(repeats=1, folds=3, parts=parts,
-                   simulated=SimulatedBenchmark(train_influencers=400, test_influencers=300))
+                   simulated=SimulatedBenchmark(train_influencers=400, test_influencers=300),
+                   planted=PlantedBenchmark.quick(), audience=AudienceBenchmark.quick())
 
     def fingerprint(self, part: str) -> dict[str, object]:
         """The settings a saved part depends on, and the digest of its code (see `PART_MODULES`); a saved
@@ -94,6 +105,10 @@ class BenchmarkPlan(BaseModel):
             return {"simulated": self.simulated.model_dump(), **code}
         if part == "transfer":
             return {"seed": self.seed, **code}
+        if part == "planted":
+            return {"planted": self.planted.model_dump(), **code}
+        if part == "audience":
+            return {"audience": self.audience.model_dump(), **code}
         return {"repeats": self.repeats, "folds": self.folds, "seed": self.seed, **code}
 
 
@@ -389,13 +404,21 @@ class PartInputs:
         if part == "simulated":
             return {name: json.loads(getattr(self, name).model_dump_json())
                     for name in ("simulation", "train", "features")}
-        return {"datasets_root": str((self.datasets_root or datasets_root()).resolve())}
+        root = {"datasets_root": str((self.datasets_root or datasets_root()).resolve())}
+        if part == "planted":  # it trains the comment model the product's way, from the training config
+            return root | {"comment_sources": list(self.train.real_data.comment_sources),
+                           "seed": self.train.modeling.cv.seed}
+        if part == "audience":  # it trains the account model the product's way, from the training config
+            return root | {"train": json.loads(self.train.model_dump_json())}
+        return root
 
 
 def part_runner(inputs: PartInputs) -> PartRunner:
     """The runner of the real parts: account and comment benchmarks, transfer matrix, simulated worlds."""
     from authfit.benchmarks.accounts import account_benchmark_rows, transfer_part_rows
+    from authfit.benchmarks.audience import audience_rows
     from authfit.benchmarks.comments import comment_benchmark_rows
+    from authfit.benchmarks.planted import run_planted_benchmark
     from authfit.benchmarks.simulated import run_simulated_benchmark
 
     root = inputs.datasets_root
@@ -405,6 +428,9 @@ def part_runner(inputs: PartInputs) -> PartRunner:
         "comments": lambda _, p: comment_benchmark_rows(root, p.repeats, p.folds, p.seed),
         "simulated": lambda _, p: run_simulated_benchmark(p.simulated, inputs.simulation, inputs.train,
                                                           inputs.features, inputs.workdir / "simulated"),
+        "planted": lambda _, p: run_planted_benchmark(p.planted, root, inputs.train.real_data.comment_sources,
+                                                      inputs.train.modeling.cv.seed),
+        "audience": lambda _, p: audience_rows(inputs.train, p.audience, root),
     }
 
     return lambda part, plan: builders[part](part, plan)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import norm
 
 from authfit.features.registry import FeatureSpec
+from authfit.modeling.quantification import ErrorRates
 
 FAMILY = "audience"
 
@@ -21,30 +21,12 @@ class AccountScorer(Protocol):
     def __call__(self, profiles: pd.DataFrame) -> np.ndarray: ...
 
 
-@dataclass(frozen=True)
-class ErrorRates:
-    """How well the account scorer, at the chosen threshold, finds fakes (sensitivity) and passes real
-    accounts (specificity); measured on held-out labelled accounts."""
-
-    sensitivity: float = 1.0
-    specificity: float = 1.0
-
-    def __post_init__(self) -> None:
-        if not (0.0 <= self.sensitivity <= 1.0 and 0.0 <= self.specificity <= 1.0):
-            raise ValueError("sensitivity and specificity must lie in [0, 1]")
-        if self.sensitivity + self.specificity <= 1.0:
-            raise ValueError(
-                "sensitivity + specificity must exceed 1, else the scorer carries no information"
-            )
-
-
 class AudienceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    threshold: float = Field(
-        0.5, ge=0, le=1, description="fake probability at or above which a follower is fake"
+    confidence: float = Field(
+        0.95, gt=0, lt=1, description="coverage of the Wilson interval and of the fake-share interval"
     )
-    confidence: float = Field(0.95, gt=0, lt=1, description="coverage of the Wilson interval")
     mass_follow_threshold: int = Field(
         1500, ge=0, description="followers following more accounts than this hardly see any one post"
     )
@@ -52,7 +34,12 @@ class AudienceSettings(BaseModel):
 
 FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec("audience_sample_size", FAMILY, "number of sampled followers"),
-    FeatureSpec("audience_fake_share", FAMILY, "share of sampled followers the account scorer flags as fake"),
+    FeatureSpec(
+        "audience_fake_share",
+        FAMILY,
+        "share of sampled followers the account scorer flags as fake (at the threshold its error rates "
+        "were measured at)",
+    ),
     FeatureSpec(
         "audience_fake_share_lo", FAMILY, "lower bound of the Wilson interval of audience_fake_share"
     ),
@@ -62,10 +49,17 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         "audience_fake_share_corrected",
         FAMILY,
-        "Rogan-Gladen estimate (p + specificity - 1) / (sensitivity + specificity - 1), clipped to [0, 1]",
+        "estimated fake-follower share from the account scorer's probabilities, by the estimator stored "
+        "with it (EMQ, adjusted classify-and-count or its probabilistic form) and corrected with its errors "
+        "measured out of source on the labelled sets",
     ),
-    FeatureSpec("audience_fake_share_corrected_lo", FAMILY, "Wilson lower bound corrected the same way"),
-    FeatureSpec("audience_fake_share_corrected_hi", FAMILY, "Wilson upper bound corrected the same way"),
+    FeatureSpec(
+        "audience_fake_share_corrected_lo",
+        FAMILY,
+        "lower bound of the estimate's interval, which allows for the sample's size and for the scorer "
+        "erring like the worst of its out-of-source tests",
+    ),
+    FeatureSpec("audience_fake_share_corrected_hi", FAMILY, "upper bound of that interval"),
     FeatureSpec(
         "audience_mass_follow_share",
         FAMILY,
@@ -91,31 +85,24 @@ def wilson_interval(
     )
 
 
-def rogan_gladen(share: np.ndarray, rates: ErrorRates) -> np.ndarray:
-    """The true prevalence implied by an apparent share and the scorer's error rates, clipped to [0, 1]."""
-    corrected = (np.asarray(share, dtype=np.float64) + rates.specificity - 1.0) / (
-        rates.sensitivity + rates.specificity - 1.0
-    )
-    return np.clip(corrected, 0.0, 1.0)
-
-
 def _fake_shares(
-    influencer: pd.Series, flagged: np.ndarray, rates: ErrorRates, settings: AudienceSettings
+    influencer: pd.Series, scores: np.ndarray, rates: ErrorRates, settings: AudienceSettings
 ) -> pd.DataFrame:
-    counts = pd.DataFrame({"k": flagged, "n": 1.0}, index=influencer.to_numpy()).groupby(level=0).sum()
-    k, n = counts["k"].to_numpy(), counts["n"].to_numpy()
+    codes, index = pd.factorize(influencer.to_numpy())
+    n = np.bincount(codes).astype(np.float64)
+    k = np.bincount(codes, weights=(scores >= rates.threshold).astype(np.float64), minlength=len(n))
     lo, hi = wilson_interval(k, n, settings.confidence)
-    share = k / n
+    share, share_lo, share_hi = rates.estimate(codes, scores, settings.confidence)
     return pd.DataFrame(
         {
-            "audience_fake_share": share,
+            "audience_fake_share": k / n,
             "audience_fake_share_lo": lo,
             "audience_fake_share_hi": hi,
-            "audience_fake_share_corrected": rogan_gladen(share, rates),
-            "audience_fake_share_corrected_lo": rogan_gladen(lo, rates),
-            "audience_fake_share_corrected_hi": rogan_gladen(hi, rates),
+            "audience_fake_share_corrected": share,
+            "audience_fake_share_corrected_lo": share_lo,
+            "audience_fake_share_corrected_hi": share_hi,
         },
-        index=counts.index,
+        index=index,
     )
 
 
@@ -125,8 +112,9 @@ def audience_features(
     error_rates: ErrorRates | None = None,
     settings: AudienceSettings | None = None,
 ) -> pd.DataFrame:
-    """Audience features per influencer with a follower sample (index account_id, float64). Without a
-    scorer the fake-share columns are NaN."""
+    """Audience features per influencer with a follower sample (index account_id, float64). Followers are
+    flagged at `error_rates.threshold`, the threshold the rates were measured at. Without a scorer the
+    fake-share columns are NaN; without rates the scorer is taken as perfect at 0.5."""
     settings = settings or AudienceSettings()
     rates = error_rates or ErrorRates()
     influencer = audience["influencer_id"]
@@ -142,9 +130,8 @@ def audience_features(
         scores = np.asarray(account_scorer(audience), dtype=np.float64)
         if scores.shape != (len(audience),):
             raise ValueError(f"account scorer returned shape {scores.shape}, expected ({len(audience)},)")
-        flagged = np.where(np.isnan(scores), np.nan, (scores >= settings.threshold).astype(np.float64))
-        scored = ~np.isnan(flagged)
-        out = out.join(_fake_shares(influencer[scored], flagged[scored], rates, settings))
+        scored = ~np.isnan(scores)
+        out = out.join(_fake_shares(influencer[scored], scores[scored], rates, settings))
     out = out.reindex(columns=[spec.name for spec in FEATURES]).astype(np.float64)
     out.index.name = "account_id"
     return out

@@ -34,6 +34,7 @@ from authfit.features.engagement import (
 )
 from authfit.features.growth import GrowthSettings, growth_features
 from authfit.features.keys import positions_in
+from authfit.features.local import local_influence
 from authfit.features.text import build_tables, caption_tokens
 from authfit.features.topics import ContentFeatureSettings, TopicModel, brand_fit, content_features
 from authfit.validate import empty_table
@@ -297,7 +298,8 @@ class FeatureBuilder(BaseEstimator):
 
     def campaign_features(self, tables: dict[str, pd.DataFrame], all_pairs: bool = False) -> pd.DataFrame:
         """One row per (campaign_id, account_id) in outcomes, or per influencer x campaign with all_pairs:
-        influencer features as of the campaign's start date (else as of the data), brand fit, country match.
+        influencer features as of the campaign's start date (else as of the data), brand fit, country match,
+        local influence (the audience share in the target country).
         Each distinct start date is one transform of its campaigns' accounts, so all_pairs over many dates
         costs one full transform per date."""
         check_is_fitted(self, "feature_names_")
@@ -325,7 +327,9 @@ class FeatureBuilder(BaseEstimator):
         campaigns = tables["campaigns"].loc[tables["campaigns"]["campaign_id"].isin(pairs["campaign_id"])]
         fit = brand_fit(campaigns, known["posts"], self.topic_model_, accounts=known["accounts"])
         country = country_match(tables["accounts"], campaigns, pairs)
+        local = local_influence(known["audience"], campaigns, pairs)
         out = pairs.merge(fit, on=PAIR_KEYS, how="left").merge(country, on=PAIR_KEYS, how="left")
+        out = out.merge(local, on=PAIR_KEYS, how="left")
         out = out.join(influencer, on="account_id")
         return out.set_index(PAIR_KEYS).astype(np.float64)
 

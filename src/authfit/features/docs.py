@@ -26,6 +26,7 @@ INFLUENCER_MODULES: tuple[str, ...] = (
 )
 CAMPAIGN_REGISTRIES: tuple[tuple[str, str], ...] = (
     ("engagement", "CAMPAIGN_FEATURES"),
+    ("local", "CAMPAIGN_FEATURES"),
     ("topics", "BRAND_FIT_FEATURES"),
 )
 DEFAULT_OUT = Path("data") / "FEATURES.md"
@@ -95,8 +96,8 @@ _CONFIG_HEADER = """\
 # as_of: features use data at or before this UTC time; null = the latest time in the data.
 # chunk_size / n_jobs: accounts transformed together / chunks in parallel threads (speed and memory only).
 # growth: daily follower grid and robust spike detection; engagement: recent-post window, tiers, benchmark;
-# audience: fake threshold, Wilson coverage, mass-follow limit; comments/content/topics: comment patterns,
-# content features and the NMF topic model.
+# audience: interval coverage, mass-follow limit (the fake threshold travels with the account model);
+# comments/content/topics: comment patterns, content features and the NMF topic model.
 """
 
 

@@ -289,8 +289,10 @@ def render_model_card(meta: BundleMetadata, features: list[str] | tuple[str, ...
         f"- calibration: {calibration}", f"- decision threshold: {meta.threshold}",
         f"- packages: {', '.join(f'{k} {v}' for k, v in sorted(meta.package_versions.items()))}", "",
         "## Out-of-fold metrics", "", "| metric | value |", "|---|---|", metric_rows, "",
-        "## Features", "", ", ".join(f"`{f}`" for f in features), "",
     ]
+    from authfit.report.model_card import card_sections  # the prose sections, filled from the metadata
+
+    lines += [*card_sections(meta), "## Features", "", ", ".join(f"`{f}`" for f in features), ""]
     images = [p for p in plots if p.endswith(".png")]
     if images:
         lines += ["## Plots", "", *(f"![{Path(p).stem.replace('_', ' ')}](reports/{p})" for p in images), ""]

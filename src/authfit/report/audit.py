@@ -1,6 +1,8 @@
 """The data behind an audit report: for the chosen influencers, their daily follower series with spikes and
 purges detected exactly as the growth features detect them, their engagement against the fitted tier
-benchmark, their comment mix, and their scores (fake-follower share with its CI, reasons, campaign fit)."""
+benchmark, their comment mix, their audience split into real, mass-follower and suspicious accounts, and
+their scores (fake-follower share with its CI, reasons, campaign fit, local influence, costs in the
+campaign's currency)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,11 @@ import pandas as pd
 
 from authfit.features.asof import restrict_to_as_of
 from authfit.features.build import FeatureBuilder, complete_tables
+from authfit.features.docs import influencer_specs
 from authfit.features.growth import GrowthSettings, daily_matrix, robust_z
+from authfit.features.local import LOCAL_SHARE, local_influence
+from authfit.features.registry import FeatureSpec
+from authfit.report.phrases import topic_words
 
 # Comment patterns shown in the mix, each the feature that measures it (a comment may show several).
 COMMENT_PATTERNS = {
@@ -101,6 +107,12 @@ class AuditData:
     campaign: str | None
     typical_mix: pd.Series | None = None  # median comment mix over a reference sample of the scored accounts
     reference_size: int = 0
+    audience: pd.DataFrame | None = None  # per audited account: sample, real, mass_follower, suspicious
+    local: pd.Series | None = None  # per audited account: audience share in the campaign's target country
+    target_country: str | None = None
+    currency: str = "campaign currency"
+    specs: tuple[FeatureSpec, ...] = ()  # feature definitions, to put fallback reasons into words
+    topics: dict[int, str] | None = None  # the top words of each caption topic
 
 
 def read_scores(path: Path) -> pd.DataFrame:
@@ -127,6 +139,59 @@ def reference_accounts(scores: pd.DataFrame, size: int = REFERENCE_SIZE) -> list
     return ids[np.linspace(0, len(ids) - 1, min(size, len(ids))).astype(int)].tolist() if len(ids) else []
 
 
+SPLIT = ("real", "mass_follower", "suspicious")
+
+
+def audience_split(audience: pd.DataFrame, account_ids: list[str], builder: FeatureBuilder) -> pd.DataFrame:
+    """Per account, its audience sample split three ways as HypeAuditor splits it: suspicious (the account
+    model flags the follower as fake), mass follower (not suspicious, but follows more than the mass-follow
+    threshold, so it rarely sees a post) and real (the rest). Shares of the sample, before the error-rate
+    correction that the fake-follower share estimate applies; `sample` is the number of followers."""
+    settings = builder._settings.audience
+    rows = audience[audience["influencer_id"].astype(str).isin(account_ids)]
+    following = rows["following_count"].to_numpy(dtype=float)
+    scorer = builder.account_scorer
+    if scorer is not None and len(rows):
+        suspicious = np.asarray(scorer(rows), dtype=float) >= settings.threshold
+    else:
+        suspicious = np.full(len(rows), np.nan)
+    mass = np.where(np.isnan(following), np.nan, following > settings.mass_follow_threshold)
+    split = pd.DataFrame({
+        "account": rows["influencer_id"].astype(str).to_numpy(), "sample": 1.0,
+        "suspicious": suspicious,
+        "mass_follower": np.where(suspicious == 1, 0.0, mass),
+    })
+    split["real"] = 1.0 - split["suspicious"].fillna(0.0) - split["mass_follower"]
+    grouped = split.groupby("account")
+    out = grouped[list(SPLIT)].mean().join(grouped["sample"].sum())
+    return out.reindex(account_ids)
+
+
+def campaign_currency(scores: pd.DataFrame, campaigns: pd.DataFrame, campaign: str | None) -> str:
+    """The currency costs are in: a `currency` column of the scores or of the campaign, else the
+    contract's unit, 'campaign currency' (never a guessed symbol)."""
+    if "currency" in scores and scores["currency"].notna().any():
+        return str(scores["currency"].dropna().iloc[0])
+    if campaign is not None and "currency" in campaigns:
+        found = campaigns.loc[campaigns["campaign_id"] == campaign, "currency"].dropna()
+        if len(found):
+            return str(found.iloc[0])
+    return "campaign currency"
+
+
+def local_shares(tables: dict[str, pd.DataFrame], account_ids: list[str], campaign: str | None
+                 ) -> tuple[pd.Series | None, str | None]:
+    """The audience share in the campaign's target country per account (the campaign fit feature), and
+    the target country."""
+    campaigns = tables["campaigns"]
+    if campaign is None or campaign not in set(campaigns["campaign_id"]):
+        return None, None
+    target = campaigns.loc[campaigns["campaign_id"] == campaign, "target_country"].iloc[0]
+    pairs = pd.DataFrame({"campaign_id": campaign, "account_id": account_ids})
+    share = local_influence(tables["audience"], campaigns, pairs).set_index("account_id")[LOCAL_SHARE]
+    return share, (None if pd.isna(target) else str(target).upper())
+
+
 def collect(scores: pd.DataFrame, tables: dict[str, pd.DataFrame], builder: FeatureBuilder,
             accounts: list[str] | None = None, top: int = 5) -> AuditData:
     """Everything the report shows, from the scores file, the contract tables and the fitted builder."""
@@ -147,6 +212,8 @@ def collect(scores: pd.DataFrame, tables: dict[str, pd.DataFrame], builder: Feat
     campaign = None
     if "campaign_id" in scores and scores["campaign_id"].notna().any():
         campaign = str(scores["campaign_id"].dropna().iloc[0])
+    local, target = local_shares(known, chosen, campaign)
+    topic_model = getattr(builder, "topic_model_", None)
     return AuditData(
         accounts=chosen,
         scores=scores.drop_duplicates("account_id").set_index("account_id").loc[chosen],
@@ -158,4 +225,10 @@ def collect(scores: pd.DataFrame, tables: dict[str, pd.DataFrame], builder: Feat
         campaign=campaign,
         typical_mix=typical,
         reference_size=len(reference),
+        audience=audience_split(known["audience"], chosen, builder),
+        local=local,
+        target_country=target,
+        currency=campaign_currency(scores, tables["campaigns"], campaign),
+        specs=tuple(influencer_specs(getattr(topic_model, "n_topics", None))),
+        topics=topic_words(topic_model.components_, topic_model.vocabulary_) if topic_model is not None else None,
     )

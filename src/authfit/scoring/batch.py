@@ -158,7 +158,7 @@ def score_accounts_file(in_path: Path, out: Path, model: str) -> tuple[int, int]
 
 
 def run_shortlist(scores_path: Path, campaign: str, budget: float, max_per_niche: int | None,
-                  min_authenticity: float | None, out: Path) -> str:
+                  min_authenticity: float | None, out: Path, include_flagged: bool = False) -> str:
     from authfit.shortlist import shortlist
 
     scores = read_scores(scores_path)
@@ -166,7 +166,8 @@ def run_shortlist(scores_path: Path, campaign: str, budget: float, max_per_niche
         scores = scores[scores["campaign_id"] == campaign]
     if scores.empty:
         raise ValueError(f"{scores_path} holds no scores for campaign {campaign!r}; run authfit score --campaign")
-    result = shortlist(scores, budget, max_per_niche=max_per_niche, min_authenticity=min_authenticity)
+    result = shortlist(scores, budget, max_per_niche=max_per_niche, min_authenticity=min_authenticity,
+                       include_flagged=include_flagged)
     chosen = result.chosen
     if out.name.endswith(".csv") and "reasons" in chosen:  # a CSV cell holds text, not an array's repr
         chosen = chosen.assign(reasons=chosen["reasons"].map(lambda r: " | ".join(map(str, r)), na_action="ignore"))
@@ -174,4 +175,6 @@ def run_shortlist(scores_path: Path, campaign: str, budget: float, max_per_niche
     totals = ", ".join(f"{k}={v:.4g}" for k, v in result.totals().items())
     columns = [c for c in ("account_id", "tier", "niche", "authenticity_score", "cost", "expected_conversions")
                if c in result.chosen]
-    return f"{result.chosen[columns].to_string(index=False)}\n\ntotals: {totals}\nwritten to {out}"
+    excluded = result.excluded["excluded_because"].value_counts()
+    left_out = ("\nexcluded: " + ", ".join(f"{n} {reason}" for reason, n in excluded.items())) if len(excluded) else ""
+    return f"{result.chosen[columns].to_string(index=False)}\n\ntotals: {totals}{left_out}\nwritten to {out}"

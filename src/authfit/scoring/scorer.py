@@ -45,10 +45,13 @@ OUTPUT_FIELDS: dict[str, tuple[object, str]] = {
     "fake_engagement_flag": (bool | None, "probability at or above the model's decision threshold; null with "
                                           "status 'insufficient data'"),
     "authenticity_score": (float | None, "100 x (1 - fake_engagement_probability), 0-100"),
-    "fake_follower_share": (float | None, "estimated share of fake followers in the audience sample, corrected "
-                                          "for the account model's error rates; null without a sample or model"),
-    "fake_follower_share_lo": (float | None, "lower bound of fake_follower_share (Wilson interval, corrected)"),
-    "fake_follower_share_hi": (float | None, "upper bound of fake_follower_share (Wilson interval, corrected)"),
+    "fake_follower_share": (float | None, "estimated share of fake followers in the audience sample (null "
+                                          "without a sample or an account model)"),
+    "fake_follower_share_lo": (float | None, "lower end of the 95% interval of fake_follower_share. The interval "
+                                             "allows for the sample's size and for the account model erring "
+                                             "differently on this audience than on the labelled accounts it was "
+                                             "tested on, so it can be wide"),
+    "fake_follower_share_hi": (float | None, "upper end of that 95% interval"),
     "reachability": (float | None, "share of the audience sample that does not mass-follow (follows few "
                                    "enough accounts to see the posts): 1 - mass-follower share"),
     "engagement_rate": (float | None, "median (likes + comments) / followers per post over the recent window"),

@@ -31,7 +31,14 @@ def serve(settings: ServiceSettings) -> None:
         log.warning("serving on %s without an API key; set $%s", settings.host, settings.api_key_env)
     signal.signal(signal.SIGHUP, lambda *_: _reload(holder))
     app = create_app(holder, settings, api_key=api_key)
+    log.info("serving model %s at %s (API docs at /docs; Ctrl+C stops)", holder.current().model_version,
+             service_url(settings.host, settings.port))
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+
+
+def service_url(host: str, port: int) -> str:
+    """The URL a person opens: an IPv6 host goes in brackets."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _reload(holder) -> None:

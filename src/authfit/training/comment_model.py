@@ -47,9 +47,9 @@ def fit_comment_model(settings: TrainSettings, version: str, summary: TrainingSu
     """Fit on every configured source; bundle the text model (LightGBM text + linear weights)."""
     data = load_sources(settings.real_data.comment_sources, load_labelled_comments, summary.notes)
     if data.empty:
-        summary.notes.append("comment authenticity not trained: no labelled comment source found; "
-                             "comment spam features will be missing")
-        return None
+        from authfit.training.pretrained import fall_back_to_pretrained
+
+        return fall_back_to_pretrained(settings, name, version, summary, CommentModel)
     texts = data["text"].astype("str").reset_index(drop=True)
     y = data["label"].to_numpy(dtype=float)
     groups = comment_groups(data)

@@ -27,6 +27,7 @@ from authfit.modeling.bundle import data_fingerprint, new_version, write_latest
 from authfit.modeling.dask_lgbm import open_trainer
 from authfit.modeling.lgbm import BoosterTrainer
 from authfit.modeling.tracking import ModelSet, TrackingResult, config_as_dict, log_training_run
+from authfit.progress import Stages
 from authfit.training.fit import FittedModel, fit_binary, fit_count, write_bundle
 from authfit.training.real_models import (
     AccountModel,
@@ -44,6 +45,8 @@ from authfit.validate import load_contract_tables
 
 log = logging.getLogger(__name__)
 EXPOSURE_COLUMN = "exposure_followers"
+TRAIN_STAGES = ("account model", "comment model", "feature builder", "fake-engagement and conversion models",
+                "MLflow tracking")
 
 
 class TrainingError(ValueError):
@@ -71,7 +74,12 @@ def influencer_training_set(features: pd.DataFrame, labels: pd.DataFrame) -> tup
     y = labels.drop_duplicates("account_id").set_index("account_id")["fake_engagement"]
     ids = features.index.intersection(y.index)
     if len(ids) < 20 or y.loc[ids].nunique() < 2:
-        raise TrainingError(f"fake engagement needs >= 20 labelled influencers of both classes; got {len(ids)}")
+        counts = y.loc[ids].value_counts()
+        raise TrainingError(
+            "fake engagement needs >= 20 labelled influencers with both classes; got "
+            f"{int(counts.get(1, 0))} labelled fake (fake_engagement=1) and {int(counts.get(0, 0))} labelled "
+            f"authentic (fake_engagement=0) among the {len(features)} influencers with features"
+            + (f"; {len(y) - len(ids)} labels name no known influencer" if len(y) > len(ids) else ""))
     return features.loc[ids], y.loc[ids].to_numpy(dtype=float)
 
 
@@ -164,17 +172,24 @@ def train_all(settings: TrainSettings, feature_settings: FeatureSettings) -> Tra
     tables = loaded.tables
     if "labels" not in tables or "accounts" not in tables:
         raise TrainingError(f"{settings.data} needs at least the accounts and labels tables to train")
+    progress = Stages("train", TRAIN_STAGES)
     try:
+        progress.advance()
         account = train_account_model(settings, summary.version, summary)
+        progress.advance()
         comment = train_comment_model(settings, summary.version, summary)
+        progress.advance()
         builder = FeatureBuilder(feature_settings, **_scorers(account, comment)).fit(tables)
+        progress.advance()
         with open_trainer(settings.engine) as trainer:
             train_influencer_models(builder, tables, settings, summary, trainer)
     except BaseException:
         remove_bundles(summary.bundles.values())
         raise
     write_latest(settings.models_dir, summary.bundles)  # the set is published only once all of it is written
+    progress.advance()
     track_all(summary, settings)
+    progress.finish()
     return summary
 
 

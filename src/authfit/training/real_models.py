@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +15,18 @@ import pandas as pd
 from authfit.datasets.labelled_accounts import load_labelled_accounts
 from authfit.datasets.paths import DatasetMissingError
 from authfit.features.account_profile import account_profile_features
+from authfit.features.audience import AccountScorer
 from authfit.modeling.bundle import data_fingerprint, load_bundle
+from authfit.modeling.metrics import classification_metrics
+from authfit.modeling.quantification import (
+    ErrorRates,
+    Method,
+    SampleShape,
+    Spread,
+    measure_rates,
+    worst_source_threshold,
+)
+from authfit.modeling.settings import ModelingSettings
 from authfit.scoring.components import AccountModel, CommentModel
 from authfit.training.fit import FittedModel, fit_binary, write_bundle
 from authfit.training.settings import ACCOUNT_MODEL, COMMENT_MODEL, TrainSettings
@@ -45,14 +58,67 @@ def cap_per_source(data: pd.DataFrame, cap: int, seed: int) -> pd.DataFrame:
     return data[draw < keep_share].reset_index(drop=True)
 
 
-def error_rates(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
-    """Sensitivity and specificity at the threshold, out of fold: the audience share's correction."""
-    flagged = p >= threshold
-    return {"sensitivity": float(flagged[y == 1].mean()), "specificity": float((~flagged[y == 0]).mean())}
+AccountFit = Callable[[pd.DataFrame], AccountScorer]
+
+
+def fit_account(data: pd.DataFrame, modeling: ModelingSettings) -> FittedModel:
+    """The product's account model on labelled accounts (profile features, grouped by source and account)."""
+    X = account_profile_features(data)
+    y = data["label"].to_numpy(dtype=float)
+    groups = (data["source"] + ":" + data["account_key"].astype("str")).to_numpy()
+    return fit_binary(ACCOUNT_MODEL, X, y, groups, modeling)
+
+
+def fitted_scorer(fitted: FittedModel) -> AccountScorer:
+    """Calibrated fake probabilities of profiles from a fitted (not yet written) account model, the way the
+    written bundle's `AccountModel.predict_proba` computes them."""
+    names = list(fitted.cv.feature_names)
+
+    def score(profiles: pd.DataFrame) -> np.ndarray:
+        if len(profiles) == 0:
+            return np.zeros(0)
+        raw = fitted.cv.booster.predict(account_profile_features(profiles).reindex(columns=names))
+        return raw if fitted.calibrator is None else fitted.calibrator.transform(raw)
+    return score
+
+
+def out_of_source(data: pd.DataFrame, fit: AccountFit) -> np.ndarray:
+    """Every row's fake probability from a model fitted (by `fit`) on the other sources only."""
+    p = np.full(len(data), np.nan)
+    for source in data["source"].unique():
+        held = (data["source"] == source).to_numpy()
+        p[held] = fit(data[~held])(data[held])
+    return p
+
+
+def share_estimator(data: pd.DataFrame, p_out: np.ndarray, method: Method, spread: Spread) -> ErrorRates:
+    """The verdict threshold with the best worst-source balanced accuracy of the out-of-source
+    probabilities, and the per-source error rates at that threshold (the audience share's correction)."""
+    y, sources = data["label"].to_numpy(dtype=float), data["source"].to_numpy()
+    threshold = worst_source_threshold(y, p_out, sources)
+    return measure_rates(y, p_out, sources, threshold, method, spread, SampleShape())
+
+
+def out_of_source_metrics(data: pd.DataFrame, p_out: np.ndarray, threshold: float) -> dict[str, float]:
+    """Per source, from a model that never saw it: ROC-AUC, and sensitivity, specificity and balanced
+    accuracy at the verdict threshold."""
+    from sklearn.metrics import roc_auc_score
+
+    out = {}
+    for source in data["source"].unique():
+        mask = (data["source"] == source).to_numpy()
+        y, p = data["label"].to_numpy(dtype=float)[mask], p_out[mask]
+        sensitivity = float((p[y == 1] >= threshold).mean())
+        specificity = float((p[y == 0] < threshold).mean())
+        out |= {f"out_of_source_roc_auc_{source}": float(roc_auc_score(y, p)),
+                f"out_of_source_sensitivity_{source}": sensitivity,
+                f"out_of_source_specificity_{source}": specificity,
+                f"out_of_source_balanced_accuracy_{source}": (sensitivity + specificity) / 2}
+    return out
 
 
 def _transfer_summary(fitted: FittedModel, y: np.ndarray, sources: pd.Series) -> dict[str, float]:
-    """Out-of-fold ROC-AUC per source, so a weak source shows in the metadata."""
+    """Out-of-fold (in-source) ROC-AUC per source."""
     from sklearn.metrics import roc_auc_score
 
     out = {}
@@ -77,21 +143,34 @@ def transfer_heatmap(directory: Path, seed: int, notes: list[str]) -> dict[str, 
 
 
 def train_account_model(settings: TrainSettings, version: str, summary: TrainingSummary) -> AccountModel | None:
-    """Fit on every configured real source at once, grouped by account, and write the bundle."""
+    """Fit on every configured real source at once, grouped by account; choose the verdict threshold and
+    measure the audience share's error rates on leave-one-source-out predictions; write the bundle."""
     data = load_sources(settings.real_data.account_sources, load_labelled_accounts, summary.notes)
     if data.empty:
-        summary.notes.append("account authenticity not trained: no labelled account source found; "
-                             "audience features will be missing")
-        return None
+        from authfit.training.pretrained import fall_back_to_pretrained
+
+        return fall_back_to_pretrained(settings, ACCOUNT_MODEL, version, summary, AccountModel)
     data = cap_per_source(data, settings.real_data.max_rows_per_source, settings.real_data.seed)
-    X = account_profile_features(data)
     y = data["label"].to_numpy(dtype=float)
-    groups = (data["source"] + ":" + data["account_key"].astype("str")).to_numpy()
-    fitted = fit_binary(ACCOUNT_MODEL, X, y, groups, settings.modeling)
-    per_source = _transfer_summary(fitted, y, data["source"])
-    fitted.metrics.update(per_source)
-    fitted.extra.update({"error_rates": error_rates(y, fitted.oof, fitted.threshold or 0.5),
-                         "sources": data["source"].value_counts().to_dict()})
+    fitted = fit_account(data, settings.modeling)
+    several = data["source"].nunique() > 1
+    if several:
+        p_held = out_of_source(data, lambda part: fitted_scorer(fit_account(part, settings.modeling)))
+    else:  # one source (the licensed pretrained set): nothing to hold out, so out of fold, and said so
+        p_held = fitted.oof
+        summary.notes.append(f"{ACCOUNT_MODEL}: one labelled source, so its threshold and error rates are "
+                             "measured out of fold within it; the fake-follower share's interval cannot "
+                             "carry how other populations differ")
+    rates = share_estimator(data, p_held, settings.real_data.share_method, settings.real_data.share_spread)
+    metrics = classification_metrics(y, fitted.oof, rates.threshold) | {"threshold": rates.threshold}
+    metrics |= _transfer_summary(fitted, y, data["source"])
+    if several:
+        metrics |= out_of_source_metrics(data, p_held, rates.threshold)
+    fitted = replace(fitted, threshold=rates.threshold, metrics=metrics)
+    rule = "leave-one-source-out" if several else "out of fold within the one source"
+    fitted.extra.update({"error_rates": rates.model_dump(mode="json"),
+                         "sources": data["source"].value_counts().to_dict(),
+                         "threshold_rule": f"best worst-source balanced accuracy, {rule}"})
     fingerprint = data_fingerprint({"labelled_accounts": data})
     with tempfile.TemporaryDirectory() as tmp:
         extra = transfer_heatmap(Path(tmp), settings.real_data.seed, summary.notes) \
@@ -100,7 +179,7 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
                             extra_reports=extra)
     summary.bundles[ACCOUNT_MODEL] = path
     summary.metrics[ACCOUNT_MODEL] = fitted.metrics
-    summary.examples[ACCOUNT_MODEL] = X.head(5)
+    summary.examples[ACCOUNT_MODEL] = account_profile_features(data).head(5)
     return AccountModel(load_bundle(path))
 
 

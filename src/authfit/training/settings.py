@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,6 +27,11 @@ class RealDataSettings(BaseModel):
         2500, ge=100, description="about this many rows per source (a random share of larger ones), so one "
                                   "large source does not set the model alone")
     seed: int = 0
+    share_method: Literal["acc", "pacc", "emq"] = Field(
+        "emq", description="audience fake share: EMQ, adjusted classify-and-count (acc) or its probabilistic "
+                           "form (pacc)")
+    share_spread: Literal["normal", "t"] = Field(
+        "normal", description="how the share's interval draws a new population's error rates (logit scale)")
     transfer_matrix: bool = Field(
         False, description="also compute the cross-source transfer matrix (~25 s, all sources) and add its "
                            "heatmap to the account model's card")
@@ -36,8 +42,11 @@ class TrainSettings(BaseModel):
 
     data: Path = Field(Path("data/demo"), description="directory of contract tables to train on")
     models_dir: Path = Path("models")
+    pretrained_dir: Path = Field(Path("models/pretrained"), description="shipped account and comment bundles, "
+                                 "used when no labelled source is found (`make pretrained` rebuilds them)")
     results_dir: Path = Path("results")
-    features_config: Path = Path("configs/features.yaml")
+    features_config: Path | None = Field(Path("configs/features.yaml"), description="feature settings file; "
+                                         "null: the built-in feature settings (which configs/features.yaml lists)")
     project_dir: Path = Field(Path("."), description="where the embedded MLflow store lives")
     real_data: RealDataSettings = RealDataSettings()
     modeling: ModelingSettings = ModelingSettings()

@@ -4,7 +4,7 @@ Two memory figures: the transform of tables held whole in memory (`in-memory`), 
 batch scoring takes (`streamed`: the world's files partitioned into buckets of accounts on disk, each bucket
 validated and transformed on its own, in a subprocess whose peak RSS is read from getrusage).
 
-`python -m authfit.features.bench --out results/bench-features.json` (the lead's `make bench-features`).
+`python -m authfit_bench.features_speed --out results/bench-features.json` (the lead's `make bench-features`).
 Not a test: it takes minutes. Figures are wall-clock on this machine, with whatever else runs on it.
 """
 
@@ -233,7 +233,7 @@ def streamed_run(tables: dict[str, pd.DataFrame], builder_path: Path, chunk_size
 
     world = root / "world"
     write_tables(tables, world)
-    command = [sys.executable, "-m", "authfit.features.bench", "--stream-child", str(world),
+    command = [sys.executable, "-m", "authfit_bench.features_speed", "--stream-child", str(world),
                "--builder", str(builder_path), "--bucket-size", str(chunk_size), "--work", str(root / "work")]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:

@@ -1,4 +1,4 @@
-"""Scoring benchmark: `python -m authfit.scoring.bench --out results/bench-scoring.json` (`make bench-scoring`).
+"""Scoring benchmark: `python -m authfit_bench.scoring_speed --out results/bench-scoring.json` (`make bench-scoring`).
 
 Trains (or reuses, from the work directory) a small model set on a simulated world with MLflow tracking, then
 measures, in one run:

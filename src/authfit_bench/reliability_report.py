@@ -1,4 +1,4 @@
-"""Regenerate the README "## Reliability" section from measured results (`make reliability-report`):
+"""Regenerate the "## Reliability" section of docs/reliability.md from measured results (`make reliability-report`):
 results/reliability-cases.jsonl (written by the reliability tests when $AUTHFIT_RELIABILITY_LOG is set),
 results/bench-load.json (`make bench-load`) and results/pip-audit.json (`.ci/run`)."""
 
@@ -90,12 +90,12 @@ def replace_section(readme: str, section: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--readme", type=Path, default=Path("README.md"))
+    parser.add_argument("--doc", type=Path, default=Path("docs/reliability.md"))
     parser.add_argument("--results", type=Path, default=Path("results"))
     args = parser.parse_args(argv)
     section = render(_cases(args.results / "reliability-cases.jsonl"), _read_json(args.results / "bench-load.json"),
                      _read_json(args.results / "pip-audit.json"))
-    args.readme.write_text(replace_section(args.readme.read_text(), section))
+    args.doc.write_text(replace_section(args.doc.read_text(), section))
     print(section)
 
 

@@ -1,7 +1,7 @@
-"""The README's "CLI reference", generated from each command's `--help`, so it cannot drift from the code.
+"""The CLI reference (docs/cli.md), generated from each command's `--help`, so it cannot drift from the code.
 
-    python -m authfit.report.cli_reference            # rewrite the block in README.md
-    python -m authfit.report.cli_reference --check    # exit 1 when the block is out of date
+    python -m authfit_bench.cli_reference            # rewrite the block in docs/cli.md
+    python -m authfit_bench.cli_reference --check    # exit 1 when the block is out of date
 """
 
 from __future__ import annotations
@@ -49,26 +49,26 @@ def render_reference(app: typer.Typer) -> str:
 def replace_block(readme: str, block: str) -> str:
     start, end = readme.find(START), readme.find(END)
     if start < 0 or end < start:
-        raise ValueError(f"README has no generated CLI reference block ({START} ... {END})")
+        raise ValueError(f"the document has no generated CLI reference block ({START} ... {END})")
     return readme[:start] + block + readme[end + len(END):]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readme", type=Path, default=Path("README.md"))
-    parser.add_argument("--check", action="store_true", help="exit 1 if the README block is out of date")
+    parser.add_argument("--doc", type=Path, default=Path("docs/cli.md"))
+    parser.add_argument("--check", action="store_true", help="exit 1 if the block is out of date")
     args = parser.parse_args(argv)
     from authfit.cli import app
 
-    current = args.readme.read_text(encoding="utf-8")
+    current = args.doc.read_text(encoding="utf-8")
     wanted = replace_block(current, render_reference(app))
     if args.check:
         if wanted != current:
-            print(f"{args.readme}: the CLI reference is out of date; run `make cli-reference`", file=sys.stderr)
+            print(f"{args.doc}: the CLI reference is out of date; run `make cli-reference`", file=sys.stderr)
             return 1
         return 0
     if wanted != current:
-        args.readme.write_text(wanted, encoding="utf-8")
+        args.doc.write_text(wanted, encoding="utf-8")
     return 0
 
 

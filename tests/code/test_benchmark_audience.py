@@ -1,0 +1,59 @@
+"""The audience benchmark's pieces on tiny frames: audiences, errors and the method choice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from authfit.benchmarks.audience import (
+    CANDIDATES,
+    AudienceBenchmark,
+    audience_markdown,
+    choose_method,
+    draw_audiences,
+    name_of,
+    share_errors,
+)
+
+
+def test_audiences_carry_their_true_share_and_rows() -> None:
+    accounts = pd.DataFrame({"label": [1.0] * 30 + [0.0] * 70, "following_count": np.arange(100.0)})
+    plan = AudienceBenchmark(audiences=12, min_size=50, max_size=60)
+    audience, truth = draw_audiences(accounts, plan, seed=3)
+    fake = audience.groupby("influencer_id")["label"].mean()
+    pd.testing.assert_series_equal(fake.reindex(truth.index), truth, check_names=False)
+    assert audience["follower_id"].is_unique
+    assert (accounts["label"].to_numpy()[audience["_row"]] == audience["label"].to_numpy()).all()
+
+
+def test_share_errors_known_answers() -> None:
+    truth = pd.Series([0.1, 0.5], index=["a", "b"])
+    est = pd.Series([0.2, 0.4], index=["a", "b"])
+    out = share_errors(est, est - 0.15, est + 0.05, truth, est - 0.01, est + 0.01)
+    assert out["mae"] == pytest.approx(0.1) and out["bias"] == pytest.approx(0.0)
+    assert out["coverage_95"] == 0.5 and out["width_95"] == pytest.approx(0.2) and out["coverage_90"] == 0.0
+
+
+def _errors(mae: float, coverage: float, width: float) -> dict[str, float]:
+    return {"mae": mae, "bias": 0.0, "coverage_90": coverage, "coverage_95": coverage, "width_95": width}
+
+
+def test_choice_is_by_worst_source_not_mean() -> None:
+    # acc and pacc are better on average, but emq's worst source is better: emq wins, then its covering spread
+    selection = {
+        "s1": {name_of(c): _errors(0.08 if c[0] == "emq" else 0.01, 0.95, 0.3) for c in CANDIDATES},
+        "s2": {name_of(c): _errors(0.09 if c[0] == "emq" else 0.12, 0.95, 0.3) for c in CANDIDATES},
+    }
+    selection["s2"]["emq/normal"] = _errors(0.09, 0.5, 0.2)
+    assert choose_method(selection) == ("emq", "t")
+
+
+def test_markdown_marks_missed_targets() -> None:
+    share = {"mae": 0.2, "bias": 0.1, "coverage_90": 0.9, "coverage_95": 0.95, "width_95": 0.5}
+    rows = [{"dataset": "kaggle", "task": "audience share", "metric": m, "value": v, "protocol": "p"}
+            for m, v in share.items()]
+    rows += [{"dataset": "kaggle", "task": "account verdict, held out", "metric": m, "value": 0.8,
+              "protocol": "p"} for m in ("balanced_accuracy", "sensitivity", "specificity", "roc_auc")]
+    text = audience_markdown(rows)
+    assert "| kaggle | 0.200 | <= 0.05 **missed** |" in text and "| kaggle | 0.800 |" in text
