@@ -323,7 +323,7 @@ def benchmark(
     part: Annotated[list[str] | None, typer.Option(
         help="Run only this part (accounts, transfer, comments, simulated); repeat for several.")] = None,
     influencers: Annotated[int | None, typer.Option(min=50, help="Simulated training world size.")] = None,
-    test_influencers: Annotated[int | None, typer.Option(min=50, help="Simulated shifted world size.")] = None,
+    test_influencers: Annotated[int | None, typer.Option(min=50, help="Simulated evaluation world size.")] = None,
     resume: Annotated[bool, typer.Option(help="Reuse parts finished earlier with the same settings.")] = True,
     datasets: Annotated[Path | None, typer.Option(help="Real data sets (default $AUTHFIT_DATASETS).")] = None,
     train_config: Annotated[Path, typer.Option(help="Training settings.")] = Path("configs/train.yaml"),

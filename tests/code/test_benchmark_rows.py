@@ -1,4 +1,4 @@
-"""Benchmark report: row cleaning, targets, transfer matrix, Markdown, resumable parts, shifted worlds."""
+"""Benchmark report: row cleaning, targets, transfer matrix, Markdown, resumable parts, evaluation worlds."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pydantic import ValidationError
 from authfit.benchmarks import report
 from authfit.benchmarks.accounts import ALL_OTHERS, ROW_KEYS, row
 from authfit.benchmarks.simulated import (
-    WorldShift,
+    EVALUATION_WORLDS,
     restrict_to_accounts,
-    shifted_settings,
     within_campaign_spearman,
+    world_settings,
 )
 from authfit.datasets.paths import DatasetMissingError
 from authfit.simulate import SimulationSettings
@@ -119,16 +119,25 @@ def test_plan_refuses_unknown_parts() -> None:
         report.BenchmarkPlan(parts=("accounts", "everything"))
 
 
-def test_shifted_settings_shift_the_mix_and_weaken_every_strength_range() -> None:
+def test_world_settings_fix_the_mix_and_leave_the_training_priors() -> None:
     base = SimulationSettings()
-    shifted = shifted_settings(base, WorldShift(buyer_share=0.1, mechanism_strength=0.5))
-    m, b = shifted.mechanisms, base.mechanisms
-    assert m.buyer_share == 0.1 and shifted.followers.tier_weights == [0.3, 0.55, 0.15]
-    assert m.bot_share_range == (b.bot_share_range[0], np.mean(b.bot_share_range))
-    assert m.like_inflation_range[1] < b.like_inflation_range[1]
-    assert base.mechanisms.buyer_share == 0.3  # the base is left alone
+    r = base.randomisation
+    for world in EVALUATION_WORLDS:
+        s = world_settings(base, world)
+        m = s.mechanisms
+        assert not s.randomisation.enabled and m.strength_scale == world.strength_scale
+        probs = (m.fake_followers_prob, m.churn_prob, m.like_inflation_prob, m.bot_comments_prob, m.pod_prob)
+        lo, hi = r.mechanism_prob_range
+        axes = [any(not lo <= p <= hi for p in probs), m.single_mechanism,
+                not r.strength_scale_range[0] <= m.strength_scale <= r.strength_scale_range[1],
+                not r.lookalike_prob_range[0] <= m.lookalike_prob <= r.lookalike_prob_range[1],
+                not r.buyer_share_range[0] <= m.buyer_share <= r.buyer_share_range[1],
+                s.followers.tier_weights != base.followers.tier_weights,
+                s.niche_weights != base.niche_weights]
+        assert sum(axes) >= 3, world.name  # out of distribution on at least three axes
+    assert base.mechanisms.strength_scale == 1.0 and base.randomisation.enabled  # the base is left alone
     with pytest.raises(ValidationError):
-        shifted_settings(base, WorldShift(tier_weights=[0.5, 0.5]))
+        world_settings(base, EVALUATION_WORLDS[0].model_copy(update={"tier_weights": [0.5, 0.5]}))
 
 
 def test_within_campaign_spearman_ranks_inside_each_campaign() -> None:

@@ -1,4 +1,5 @@
-"""Expectations on a simulated world: the contract holds and each mechanism shows as configured."""
+"""Expectations on a simulated world: the contract holds, each mechanism shows, and honest accounts overlap
+with buyers on every signal (no latent variable separates the classes by a boundary)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from authfit.schema import TABLES
 from authfit.simulate import CONTRACT_TABLES, SimulationSettings, generate_world
 from authfit.simulate import vocabulary as vocab
+from authfit.simulate.world import block_settings
 from authfit.validate import validate_tables
 
 SETTINGS = SimulationSettings()
@@ -23,6 +25,19 @@ def world() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def truth(world) -> pd.DataFrame:
     return world["truth_influencers"].set_index("account_id")
+
+
+@pytest.fixture(scope="module")
+def likes_world() -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Many buyers of likes alone, half of whom stop: enough of them to measure per account."""
+    mechanisms = SETTINGS.mechanisms.model_copy(update={
+        "buyer_share": 0.6, "like_inflation_prob": 0.95, "bot_comments_prob": 0.05, "pod_prob": 0.05,
+        "stop_prob": 0.5})
+    settings = SETTINGS.model_copy(update={
+        "mechanisms": mechanisms,
+        "randomisation": SETTINGS.randomisation.model_copy(update={"enabled": False})})
+    world = generate_world(settings, 200, seed=12)
+    return world, world["truth_influencers"].set_index("account_id")
 
 
 def test_every_contract_table_has_the_schema_columns_and_validates_cleanly():
@@ -64,24 +79,36 @@ def test_tier_engagement_rates_follow_the_configured_targets(world, truth):
     assert means[0] > means[1] > means[2] > means[3]
 
 
-def test_fake_follower_shares_form_the_two_srf_clusters(truth):
-    m = SETTINGS.mechanisms
-    bought = truth[truth["mech_fake_followers"]]
-    others = truth[~truth["mech_fake_followers"]]
-    assert bought["fake_follower_share"].between(*m.high_fake_share_range).all()
-    assert (others["fake_follower_share"] <= m.low_fake_share_max).all()
-    assert abs(truth["is_buyer"].mean() - m.buyer_share) < 0.07
+def test_fake_follower_shares_overlap_between_honest_accounts_and_buyers(truth):
+    share = truth["fake_follower_share"]
+    bought = share[truth["mech_fake_followers"] & ~truth["followers_cleaned_up"]]
+    honest = share[~truth["is_buyer"]]
+    assert bought.median() > honest.median() + 0.05  # buying still shows on average
+    # ...but there is no boundary: some honest accounts sit above the median buyer, many buyers below the
+    # honest 90th percentile (SRF Data 2017's continuum below its clusters)
+    assert (honest > bought.median()).mean() > 0.03
+    assert (bought < honest.quantile(0.9)).mean() > 0.15
+    assert honest.max() > 0.3
+    cleaned = share[truth["followers_cleaned_up"]]
+    assert len(cleaned) >= 3 and cleaned.median() < bought.median()
+    r = SETTINGS.randomisation
+    assert r.buyer_share_range[0] - 0.05 < truth["is_buyer"].mean() < r.buyer_share_range[1] + 0.05
 
 
-def test_audience_samples_show_the_fake_share(world, truth):
+def test_audience_samples_show_the_fake_share_with_sampling_noise(world, truth):
     sampled = truth["audience_sample_fake_share"]
     gap = sampled[truth["mech_fake_followers"]].mean() - sampled[~truth["is_buyer"]].mean()
-    assert gap > 0.3
-    assert np.corrcoef(sampled, truth["fake_follower_share"])[0, 1] > 0.9
-    # fake followers look fake: the share following > 1,500 accounts tracks the fake share
+    assert gap > 0.05
+    r = np.corrcoef(sampled, truth["fake_follower_share"])[0, 1]
+    assert 0.7 < r < 0.99  # the sample shows the share, not exactly: noise and non-random samples
+    # fake followers mostly look fake: the share following > 1,500 accounts tracks the fake share...
     audience = world["audience"]
     unreachable = (audience["following_count"] > 1500).groupby(audience["influencer_id"]).mean()
-    assert np.corrcoef(unreachable, sampled.loc[unreachable.index])[0, 1] > 0.7
+    assert np.corrcoef(unreachable, sampled.loc[unreachable.index])[0, 1] > 0.5
+    # ...but not all: real users with bot-like profiles exist, so even a bot-free audience has some
+    no_pic = (audience["has_profile_pic"] == 0).groupby(audience["influencer_id"]).mean()
+    cleanest = sampled[sampled == 0].index.intersection(no_pic.index)
+    assert len(cleanest) == 0 or no_pic[cleanest].mean() > 0.02
     sizes = audience.groupby("influencer_id").size()
     assert sizes.max() <= SETTINGS.audience.sample_range[1]
 
@@ -101,12 +128,14 @@ def test_purchased_followers_show_a_step_at_the_purchase(world, truth):
 
 
 def _after_start(frame: pd.DataFrame, truth: pd.DataFrame, time_column: str) -> pd.Series:
-    """Rows dated after their account started buying engagement (all rows for non-buyers)."""
+    """Rows dated while their account bought engagement (all rows for non-buyers)."""
     start = frame["account_id"].map(truth["cheat_start_at"])
-    return start.isna() | (frame[time_column] >= start)
+    end = frame["account_id"].map(truth["cheat_end_at"])
+    return start.isna() | ((frame[time_column] >= start) & (end.isna() | (frame[time_column] < end)))
 
 
-def test_like_inflation_multiplies_likes_per_comment_by_the_factor(world, truth):
+def test_like_inflation_multiplies_likes_per_comment_by_the_factor(likes_world):
+    world, truth = likes_world
     # bought comments would inflate the denominator too, so look at buyers of likes only
     only_likes = truth.index[truth["mech_like_inflation"] & ~truth["mech_bot_comments"] & ~truth["mech_pod"]]
     posts = world["posts"][world["posts"]["account_id"].isin(only_likes)]
@@ -127,7 +156,57 @@ def test_follow_churn_shows_in_following_count(world, truth):
     swing = swing.groupby(history["account_id"]).median()
     churners = swing[truth.index[truth["mech_follow_churn"]]]
     honest = swing[truth.index[~truth["is_buyer"] & (truth["lookalike"] == "none")]]
-    assert churners.median() > 5 * honest.median()
+    assert churners.median() > 3 * honest.median()
+    assert (churners < honest.quantile(0.95)).mean() > 0.03  # weak churners hide among noisy honest accounts
+
+
+def test_some_honest_accounts_follow_thousands(world, truth):
+    following = world["accounts"].set_index("account_id")["following_count"]
+    plain = following[truth.index[~truth["is_buyer"] & (truth["lookalike"] == "none")]]
+    churners = following[truth.index[truth["mech_follow_churn"]]]
+    assert 0.03 < (plain > 1500).mean() < 0.3
+    assert churners.median() > plain.median()
+    assert (churners < plain.quantile(0.9)).mean() > 0.1  # no level of their own
+
+
+def test_genuine_fans_comment_within_minutes(world, truth):
+    comments = _comments_with_posts(world)
+    plain = truth.index[~truth["is_buyer"] & (truth["lookalike"] == "none")]
+    comments = comments[comments["account_id"].isin(plain) & ~_bot_like(comments["text"])]
+    fast = (comments["created_at"] - comments["posted_at"]) < pd.Timedelta(minutes=20)
+    per_account = fast.groupby(comments["account_id"]).mean()
+    assert 0.03 < fast.mean() < 0.4
+    assert per_account.quantile(0.9) > 2 * per_account.quantile(0.1)  # some accounts far more than others
+
+
+def test_stopped_buyers_stop_inflating_likes(likes_world):
+    world, truth = likes_world
+    stopped = truth[truth["mech_like_inflation"] & truth["cheat_end_at"].notna() & ~truth["mech_bot_comments"]
+                    & ~truth["mech_pod"]]
+    posts = world["posts"][world["posts"]["account_id"].isin(stopped.index)]
+    end = posts["account_id"].map(stopped["cheat_end_at"])
+    start = posts["account_id"].map(stopped["cheat_start_at"])
+    during = (posts["posted_at"] >= start) & (posts["posted_at"] < end)
+    sums = posts.groupby(["account_id", during])[["like_count", "comment_count"]].sum().unstack()
+    enough = (sums["comment_count"] >= 20).all(axis=1)
+    ratio = (sums["like_count"] / sums["comment_count"])[enough]
+    factor = truth.loc[ratio.index, "like_inflation_factor"]
+    assert len(ratio) >= 8
+    # likes per comment fall back once they stop (before the start counts as not buying too)
+    assert 0.75 < (ratio[True] / ratio[False] / factor).median() < 1.3
+
+
+def test_domain_randomisation_redraws_each_block_inside_its_priors():
+    r = SETTINGS.randomisation
+    drawn = [block_settings(SETTINGS, 11, b).mechanisms for b in range(6)]
+    shares = [m.buyer_share for m in drawn]
+    scales = [m.strength_scale for m in drawn]
+    assert all(r.buyer_share_range[0] <= x <= r.buyer_share_range[1] for x in shares)
+    assert all(r.strength_scale_range[0] <= x <= r.strength_scale_range[1] for x in scales)
+    assert np.std(shares) > 0.02 and np.std(scales) > 0.05  # blocks differ
+    assert block_settings(SETTINGS, 11, 2) == block_settings(SETTINGS, 11, 2)
+    fixed = SETTINGS.model_copy(update={"randomisation": r.model_copy(update={"enabled": False})})
+    assert block_settings(fixed, 11, 2) is fixed
 
 
 def _bot_like(text: pd.Series) -> pd.Series:
@@ -169,11 +248,13 @@ def test_pod_members_comment_within_minutes_on_most_posts(world, truth):
     regulars = (share > 0.3).groupby(level=0).sum().reindex(truth.index, fill_value=0)
     pods = truth[truth["mech_pod"]]
     assert len(pods) >= 10
-    assert (regulars[pods.index] / pods["pod_size"]).mean() > 0.7
+    assert (regulars[pods.index] / pods["pod_size"]).mean() > 0.4
     friends = truth.index[truth["lookalike"] == "close_friends"]
-    assert (regulars[friends] > 0).mean() > 0.7
+    assert (regulars[friends] > 0).mean() > 0.6
     plain = truth.index[~truth["mech_pod"] & (truth["lookalike"] != "close_friends")]
-    assert (regulars[plain] == 0).mean() > 0.9  # a very loyal fan of a small account can look like one
+    # honest accounts have early regulars too (fans with notifications on), fewer than pods
+    assert 0.1 < (regulars[plain] > 0).mean() < 0.6
+    assert regulars[pods.index].mean() > 2 * regulars[plain].mean()
 
 
 def test_conversions_rise_with_topic_fit_and_country_match(world):
@@ -203,18 +284,23 @@ def _calm(truth: pd.DataFrame) -> pd.Index:
 def test_purchases_are_followed_by_gradual_purges(world, truth):
     m = SETTINGS.mechanisms
     buyers = truth[truth["purchase_steps_in_window"].astype(bool) & truth["first_purchase_at"].notna()]
+    # small, slow or shallow purges drown in organic growth: look at those losing > 0.2% of followers a week
+    loss = buyers["bought_follower_share"] * (1 - buyers["purge_retained"]) * buyers["purge_rate_per_week"]
+    visible = buyers.index[loss > 0.002]
     assert buyers["purge_rate_per_week"].between(*m.purge_rate_per_week_range).all()
-    assert buyers["purge_retained"].between(*m.purge_retained_range).all()
+    cleaned = buyers["followers_cleaned_up"]
+    assert buyers.loc[~cleaned, "purge_retained"].between(*m.purge_retained_range).all()
+    assert buyers.loc[cleaned, "purge_retained"].between(*m.cleanup_retained_range).all()
     history = world["follower_history"].sort_values(["account_id", "date"])
     history = history.assign(change=history.groupby("account_id")["follower_count"].pct_change())
-    first = history["account_id"].map(buyers["first_purchase_at"])
+    first = history["account_id"].map(buyers.loc[visible, "first_purchase_at"])
     # the weeks after the step (the step itself excluded): the bought followers drain away week by week
     after = history[(history["date"] > first + pd.Timedelta(days=8))
                     & (history["date"] <= first + pd.Timedelta(days=70))]
     falling_after = after.groupby("account_id")["change"].apply(lambda c: (c < 0).mean())
     falling_calm = history[history["account_id"].isin(_calm(truth))].groupby("account_id")["change"].apply(
         lambda c: (c < 0).mean())
-    assert len(falling_after) >= 20
+    assert len(falling_after) >= 10
     assert falling_after.median() > 0.5  # most of those weeks lose followers
     assert falling_after.median() > 2 * falling_calm.median()
 

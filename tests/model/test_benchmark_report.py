@@ -13,11 +13,11 @@ from authfit.benchmarks import report
 from authfit.benchmarks.accounts import CvPlan, instafake_fake_rows, kaggle_rows
 from authfit.benchmarks.simulated import (
     CONVERSION_TASK,
+    EVALUATION_WORLDS,
     FAKE_TASK,
-    WorldShift,
     score_world,
-    shifted_settings,
-    simulated_rows,
+    world_metrics,
+    world_settings,
 )
 from authfit.cli import app
 from authfit.config import load_settings
@@ -75,19 +75,19 @@ def test_cli_writes_the_transfer_matrix_and_its_heatmap(datasets_root: Path, tmp
     assert (tmp_path / "parts" / "transfer.json").exists()
 
 
-def test_simulated_rows_on_a_small_shifted_world(scorer) -> None:
+def test_simulated_rows_on_a_small_evaluation_world(scorer) -> None:
     # CPU time of this process: the shared 2-core machine makes wall time swing by a factor of three.
     start = time.process_time()
     base = load_settings(Path("configs/simulate.yaml"), SimulationSettings)
-    world = generate_world(shifted_settings(base, WorldShift()), 250, 4242)
+    world = generate_world(world_settings(base, EVALUATION_WORLDS[0]), 250, 4242)
     scores = score_world(scorer, world)
-    rows = simulated_rows(scores, "tiny")
+    by_metric = world_metrics(scores)
     elapsed = time.process_time() - start
-    by_metric = {(r["task"], r["metric"]): r["value"] for r in rows}
     assert len(scores.influencers) == 250 and scores.influencers["is_buyer"].any()
     assert len(scores.pairs) == len(world["truth_outcomes"])  # every outcome pair scored once
     # The small session model (300 influencers) is far from the full benchmark's, so the floors are sane
     # minimums: a broken feature join or a label mix-up drops AUC to ~0.5 and the correlation to ~0.
-    assert by_metric[(FAKE_TASK, "roc_auc")] > 0.8
+    # the first evaluation world is weaker than anything in training (about 0.77 with this model)
+    assert by_metric[(FAKE_TASK, "roc_auc")] > 0.68
     assert by_metric[(CONVERSION_TASK, "spearman")] > 0.6
     assert elapsed < 60, f"simulated rows took {elapsed:.0f} s of CPU"

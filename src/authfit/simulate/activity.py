@@ -91,10 +91,12 @@ def log_engaged_real(inf: Influencers, jumps: Jumps, rows: np.ndarray, t: np.nda
 
 def _pod_attendance(settings: SimulationSettings, rng: np.random.Generator, inf: Influencers,
                     owner: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(post, member) pairs: pod members (or close friends) comment on most posts once the pod is joined."""
+    """(post, member) pairs: pod members comment on most posts while the buyer is in the pod; close friends
+    and early fans on their share of the posts throughout."""
     m = settings.mechanisms
-    pod_posts = np.flatnonzero((inf.pod_size[owner] > 0) & (t >= inf.cheat_start[owner]))
-    width = max(m.pod_size_range[1], m.lookalike_friends_range[1])
+    active = (t >= inf.cheat_start[owner]) & (t < inf.cheat_end[owner])
+    pod_posts = np.flatnonzero((inf.pod_size[owner] > 0) & active)
+    width = max(m.pod_size_range[1], m.lookalike_friends_range[1], settings.comments.early_fans_range[1])
     present = np.arange(width)[None, :] < inf.pod_size[owner[pod_posts]][:, None]
     attends = present & (rng.random((pod_posts.size, width)) < inf.pod_attend[owner[pod_posts]][:, None])
     rows, members = np.nonzero(attends)
@@ -113,7 +115,7 @@ def draw_posts(settings: SimulationSettings, rng: np.random.Generator,
     share = inf.comment_ratio[owner] / (1.0 + inf.comment_ratio[owner])
     organic_comments = rng.poisson(expected * share)
     organic_likes = rng.poisson(expected * (1.0 - share))
-    cheating = t >= inf.cheat_start[owner]
+    cheating = (t >= inf.cheat_start[owner]) & (t < inf.cheat_end[owner])
     jitter = rng.uniform(*settings.mechanisms.like_inflation_post_jitter, owner.size)
     inflation = np.where(cheating & (inf.like_factor[owner] > 1.0), inf.like_factor[owner] * jitter, 1.0)
     bot_share = np.where(cheating, inf.bot_share[owner], inf.baseline_bot_share[owner])

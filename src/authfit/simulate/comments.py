@@ -102,6 +102,15 @@ def _pod_text(rng: np.random.Generator, n: int) -> pa.Array:
     return concat(base, emoji_tail(rng, n, vocab.EMOJIS, 0.1))
 
 
+def _early_text(settings: SimulationSettings, rng: np.random.Generator, inf: Influencers, posts: Posts,
+                commenters: np.ndarray, seed: int) -> pa.Array:
+    """Pod members paste pod phrases; close friends and early fans write like any fan."""
+    owner = posts.owner[posts.pod_post]
+    in_pod = inf.pod_id[owner] >= 0
+    return where(in_pod, _pod_text(rng, owner.size),
+                 _organic_text(settings, rng, inf, owner, commenters, seed))
+
+
 def _commenters(settings: SimulationSettings, rng: np.random.Generator, inf: Influencers, posts: Posts,
                 space: UserSpace, org_owner: np.ndarray, bot_owner: np.ndarray) -> tuple[np.ndarray, ...]:
     """User numbers of the organic, bot and pod commenters."""
@@ -128,6 +137,10 @@ def draw_comments(settings: SimulationSettings, rng: np.random.Generator, inf: I
     fans, bots, pods = _commenters(settings, rng, inf, posts, space, org_owner, bot_owner)
     burst = rng.exponential(m.bot_burst_minutes, posts.owner.size) / 1440.0
     organic_delay_hours = np.exp(rng.normal(c.delay_log_hours_mean, c.delay_log_hours_sd, org_post.size))
+    # fans with notifications on answer within minutes, more often on some accounts than on others
+    fast = rng.random(org_post.size) < inf.fast_share[org_owner]
+    organic_delay_hours = np.where(fast, rng.uniform(*c.fast_delay_minutes, org_post.size) / 60.0,
+                                   organic_delay_hours)
     t = np.concatenate([
         posts.t[org_post] + organic_delay_hours / 24.0,
         posts.t[bot_post] + burst[bot_post] + rng.exponential(m.bot_delay_minutes, bot_post.size) / 1440.0,
@@ -136,7 +149,7 @@ def draw_comments(settings: SimulationSettings, rng: np.random.Generator, inf: I
     text = pa.concat_arrays([
         _organic_text(settings, rng, inf, org_owner, fans, seed),
         _bot_text(settings, rng, inf, bot_owner, bots, seed),
-        _pod_text(rng, posts.pod_post.size),
+        _early_text(settings, rng, inf, posts, pods, seed),
     ])
     post = np.concatenate([org_post, bot_post, posts.pod_post])
     kind = np.repeat(np.arange(3), [org_post.size, bot_post.size, posts.pod_post.size])

@@ -52,6 +52,8 @@ class FollowingSettings(_Strict):
     log_median: float = 6.0  # exp(6) ~ 400 accounts followed
     log_sd: float = 0.8
     max_count: int = 7500
+    heavy_share: float = 0.08  # honest accounts that follow thousands (follow-back habits, old accounts)
+    heavy_range: Range = (1500.0, 7500.0)  # their level, log-uniform
     weekly_noise_sd: float = 0.03
     weekly_noise_spread: float = 0.7  # per-account sd is weekly_noise_sd * exp(N(0, spread))
 
@@ -102,6 +104,11 @@ class CommentSettings(_Strict):
     mention_share: float = 0.08
     delay_log_hours_mean: float = 1.0  # organic comments arrive exp(N(1.0, 1.4)) hours after the post
     delay_log_hours_sd: float = 1.4
+    fast_share_beta: Range = (0.7, 7.0)  # per account, the share of organic comments made within minutes
+    fast_delay_minutes: Range = (0.5, 25.0)  # delay of those fast organic comments, uniform
+    early_fans_prob: float = 0.35  # accounts whose most loyal fans have notifications on
+    early_fans_range: tuple[int, int] = (1, 5)  # how many, when they have them
+    early_fans_attend_range: Range = (0.15, 0.7)  # the share of posts each of them comments on early
     fan_pool_per_comment: float = 0.5  # distinct fans per stored organic comment
     fan_pool_min: int = 15
     community_per_influencer: int = 300  # size of each niche's real-user universe per influencer
@@ -111,10 +118,17 @@ class MechanismSettings(_Strict):
     """How fake-engagement buyers cheat; each mechanism is switched on per buyer with its probability."""
 
     buyer_share: float = 0.3
+    single_mechanism: bool = False  # every buyer uses exactly one mechanism (an evaluation-world variant)
+    strength_scale: float = 1.0  # shrinks (<1) or grows (>1) every drawn cheating strength towards no effect
     fake_followers_prob: float = 0.6
-    high_fake_share_range: Range = (0.25, 0.75)
-    low_fake_share_beta: Range = (1.6, 14.0)
-    low_fake_share_max: float = 0.25
+    bought_share_range: Range = (0.08, 0.7)  # share of the end audience that was bought, log-uniform
+    low_fake_share_beta: Range = (1.6, 14.0)  # everyone's organic fake share (inactive, spam accounts)
+    organic_high_fake_prob: float = 0.1  # honest accounts with a heavy organic fake share
+    organic_high_fake_range: Range = (0.1, 0.55)  # old accounts, giveaways, bots that follow everyone
+    cleanup_prob: float = 0.2  # follower buyers who stopped and removed most bought followers
+    cleanup_retained_range: Range = (0.1, 0.5)  # share of their bought followers left at the end
+    stop_prob: float = 0.2  # buyers who stop buying likes, comments and pods inside the window
+    stop_time_range: Range = (0.45, 0.95)  # when they stop (share of the window left after the start)
     step_in_window_prob: float = 0.65
     max_steps: int = 3
     step_fraction_range: Range = (0.5, 1.0)
@@ -122,13 +136,13 @@ class MechanismSettings(_Strict):
     purge_rate_per_week_range: Range = (0.02, 0.2)
     purge_retained_range: Range = (0.55, 0.9)
     churn_prob: float = 0.3
-    churn_level_range: Range = (600.0, 7500.0)
-    churn_strength_range: Range = (0.05, 0.45)
+    churn_level_multiplier_range: Range = (1.0, 12.0)  # following level x this (log-uniform), capped
+    churn_strength_range: Range = (0.04, 0.45)
     like_inflation_prob: float = 0.5
-    like_inflation_range: Range = (1.2, 3.5)
+    like_inflation_range: Range = (1.15, 3.5)  # log-uniform
     like_inflation_post_jitter: Range = (0.85, 1.15)  # per-post factor on the buyer's inflation
     bot_comments_prob: float = 0.4
-    bot_share_range: Range = (0.05, 0.5)
+    bot_share_range: Range = (0.06, 0.5)  # log-uniform
     bot_type_alpha: list[float] = [1.0, 0.7, 0.7, 0.8]  # generic, emoji-only, duplicated, promotion
     baseline_bot_share_max: float = 0.04
     bot_delay_minutes: float = 4.0
@@ -136,8 +150,8 @@ class MechanismSettings(_Strict):
     bot_farms: int = 12
     bot_farm_size: int = 4000
     pod_prob: float = 0.25
-    pod_size_range: tuple[int, int] = (3, 15)
-    pod_attend_range: Range = (0.5, 0.95)
+    pod_size_range: tuple[int, int] = (2, 15)
+    pod_attend_range: Range = (0.35, 0.95)
     pod_delay_minutes_max: float = 20.0
     engagement_start_range: Range = (0.0, 0.6)  # when bought likes, bot comments and pods begin (window share)
     pods_per_niche: int = 6
@@ -172,11 +186,13 @@ class ProfileSettings(_Strict):
     real_following_log: Range = (6.0, 0.9)
     fake_following_log: Range = (7.4, 0.8)
     max_following: int = 7500
+    real_fake_looking_share: float = 0.08  # real users with bot-like profiles (inactive, no picture)
+    fake_real_looking_share: float = 0.2  # bots with real-looking profiles
 
 
 class AudienceSettings(_Strict):
     sample_range: tuple[int, int] = (50, 200)
-    fake_share_noise: float = 0.0  # extra noise on the true share before sampling
+    fake_share_noise: float = 0.05  # a sample is not random (recent followers first): noise on the share
 
 
 class CampaignSettings(_Strict):
@@ -209,10 +225,22 @@ class OutcomeSettings(_Strict):
     cost_noise_sd: float = 0.3
 
 
+class RandomisationSettings(_Strict):
+    """Domain randomisation: each block of the world redraws its buyer share, mechanism probabilities,
+    cheating strength and look-alike share from these ranges, so one world holds weak, strong and mixed
+    populations. Disabled, every block uses `mechanisms` as written."""
+
+    enabled: bool = True
+    buyer_share_range: Range = (0.15, 0.45)
+    mechanism_prob_range: Range = (0.15, 0.75)  # each of the five, drawn independently
+    strength_scale_range: Range = (0.7, 1.3)  # mechanisms.strength_scale
+    lookalike_prob_range: Range = (0.1, 0.3)
+
+
 class SimulationSettings(_Strict):
     start_date: date = date(2025, 1, 1)
     end_date: date = date(2025, 12, 31)
-    block_size: int = Field(default=500, ge=1)  # influencers per generation block; output ignores chunking
+    block_size: int = Field(default=250, ge=1)  # influencers per generation block; output ignores chunking
     platform: str = "instagram"
     niches: list[str] = [
         "fitness", "beauty", "fashion", "food", "travel",
@@ -234,6 +262,7 @@ class SimulationSettings(_Strict):
     audience: AudienceSettings = AudienceSettings()
     campaigns: CampaignSettings = CampaignSettings()
     outcomes: OutcomeSettings = OutcomeSettings()
+    randomisation: RandomisationSettings = RandomisationSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> SimulationSettings:

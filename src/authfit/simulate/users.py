@@ -115,7 +115,10 @@ def user_profiles(numbers: np.ndarray, space: UserSpace, seed: int,
                   settings: SimulationSettings) -> pd.DataFrame:
     """Profile columns of the contract (PROFILE_COLUMNS) for these users, plus `follower_id`."""
     p = settings.profiles
-    keys, fake = _keys(numbers, seed), space.is_bot(numbers)
+    keys, bot = _keys(numbers, seed), space.is_bot(numbers)
+    # what the profile shows, not what the account is: some bots pass as people, some people look like bots
+    fake = np.where(bot, hash_uniform(keys, 40) >= p.fake_real_looking_share,
+                    hash_uniform(keys, 40) < p.real_fake_looking_share)
     texts = _names_and_bios(keys, fake, p)
     frame = pd.DataFrame({
         "follower_id": as_series(user_ids(numbers, seed)),

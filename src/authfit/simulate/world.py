@@ -54,6 +54,25 @@ def plan_world(settings: SimulationSettings, n_influencers: int, seed: int) -> W
                      UserSpace.for_world(settings, n_influencers))
 
 
+def block_settings(settings: SimulationSettings, seed: int, block: int) -> SimulationSettings:
+    """The settings one block is drawn with: with domain randomisation on, its buyer share, mechanism
+    probabilities, strength scale and look-alike share come from their prior ranges (a stream of their
+    own, so the block's other draws keep their stream)."""
+    r = settings.randomisation
+    if not r.enabled:
+        return settings
+    rng = np.random.default_rng([seed, 2, block])
+    probs = rng.uniform(*r.mechanism_prob_range, size=5)
+    mechanisms = settings.mechanisms.model_copy(update={
+        "buyer_share": rng.uniform(*r.buyer_share_range),
+        "fake_followers_prob": probs[0], "churn_prob": probs[1], "like_inflation_prob": probs[2],
+        "bot_comments_prob": probs[3], "pod_prob": probs[4],
+        "strength_scale": rng.uniform(*r.strength_scale_range),
+        "lookalike_prob": rng.uniform(*r.lookalike_prob_range),
+    })
+    return settings.model_copy(update={"mechanisms": mechanisms})
+
+
 def timestamps(settings: SimulationSettings, days: np.ndarray) -> pd.Series:
     """Days since start_date as UTC timestamps, to the second (NaN gives NaT)."""
     seconds = np.round(np.asarray(days, dtype=np.float64) * 86400.0)
@@ -204,9 +223,13 @@ def _truth(plan: WorldPlan, inf: Influencers, ids: pa.Array, posts: Posts, jumps
         "bot_comment_share": inf.bot_share, "mech_pod": inf.mech_pod, "pod_id": inf.pod_id,
         "pod_size": inf.pod_size, "pod_attend_prob": np.where(inf.pod_size > 0, inf.pod_attend, np.nan),
         "cheat_start_at": timestamps(plan.settings, np.where(inf.is_buyer, inf.cheat_start, np.nan)),
+        "cheat_end_at": timestamps(plan.settings,
+                                   np.where(np.isfinite(inf.cheat_end), inf.cheat_end, np.nan)),
+        "followers_cleaned_up": inf.cleaned_up, "fast_comment_share": inf.fast_share,
         "lookalike": as_series(pick(LOOKALIKE_KINDS, inf.lookalike)),
         "giveaway_at": timestamps(plan.settings, inf.giveaway_time),
-        "fake_follower_share": inf.fake_share, "audience_sample_fake_share": audience_share,
+        "fake_follower_share": inf.fake_share, "bought_follower_share": inf.bought_share,
+        "audience_sample_fake_share": audience_share,
         "followers": inf.followers_end, "real_followers": inf.real_end,
         "organic_engagement_rate": inf.engagement_rate,
         "true_engagement_rate": _mean_by(posts.owner, n,
@@ -234,10 +257,11 @@ def generate_block(plan: WorldPlan, block: int, offsets: Offsets) -> tuple[dict[
     start = block * s.block_size
     index = np.arange(start, min(start + s.block_size, plan.n_influencers))
     rng = np.random.default_rng([plan.seed, 1, block])
-    inf = draw_influencers(s, rng, index, plan.population)
-    posts, jumps = draw_posts(s, rng, inf)
-    history = draw_history(s, rng, inf, jumps)
-    comments = draw_comments(s, rng, inf, posts, plan.users, plan.seed)
+    drawn = block_settings(s, plan.seed, block)
+    inf = draw_influencers(drawn, rng, index, plan.population)
+    posts, jumps = draw_posts(drawn, rng, inf)
+    history = draw_history(drawn, rng, inf, jumps)
+    comments = draw_comments(drawn, rng, inf, posts, plan.users, plan.seed)
     ids = counter_ids("inf_", index, ID_WIDTH["inf_"])
     post_ids = counter_ids("post_", offsets.posts + np.arange(posts.owner.size), ID_WIDTH["post_"])
     n_posts = np.bincount(posts.owner, minlength=index.size)
