@@ -26,6 +26,8 @@ log = logging.getLogger("authfit")
 
 DEFAULT_SIMULATE_CONFIG = Path("configs/simulate.yaml")
 DataDir = Annotated[Path, typer.Argument(help="Directory holding one CSV or Parquet file per contract table.")]
+DATE_FORMAT_HELP = ("strftime format of dates that are not ISO 8601, e.g. %d/%m/%Y; without it, numeric "
+                    "day/month dates such as 09/07/2018 are rejected as ambiguous, never guessed.")
 
 
 # Loggers of libraries that log at DEBUG what no authfit user asks for (matplotlib's font search alone
@@ -63,6 +65,7 @@ def validate(
         "results/rejects.csv"
     ),
     now: Annotated[str | None, typer.Option(help="Reference time for 'in the future' checks (ISO 8601).")] = None,
+    date_format: Annotated[str | None, typer.Option(help=DATE_FORMAT_HELP)] = None,
 ) -> None:
     """Check every contract table in DATA; report each problem with its table, column and row."""
     from authfit.io import output_format, read_raw_tables, write_atomic
@@ -70,7 +73,7 @@ def validate(
 
     output_format(rejects)
     reference = pd.Timestamp(now, tz="UTC") if now else None
-    result = validate_tables(read_raw_tables(data), now=reference)
+    result = validate_tables(read_raw_tables(data), now=reference, date_format=date_format)
     if not result.counts.empty:
         typer.echo(result.counts.to_string(index=False))
     else:
@@ -179,6 +182,10 @@ def score(
     engine: Annotated[str, typer.Option(help="local or dask")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (engine dask).")] = None,
     top: Annotated[int, typer.Option(help="Rows of the ranked table to print.")] = 10,
+    as_of: Annotated[str | None, typer.Option(help=(
+        "Score every influencer as of this time (ISO 8601, UTC when no zone), so a score does not depend on "
+        "the rest of the input. Default: the latest time in the whole input."))] = None,
+    date_format: Annotated[str | None, typer.Option(help=DATE_FORMAT_HELP)] = None,
 ) -> None:
     """Score every influencer in DATA in resumable chunks; rejected rows go to OUT's rejects file."""
     from authfit.io import output_format, require_directory
@@ -186,8 +193,10 @@ def score(
 
     output_format(out)
     require_directory(data)
+    when = pd.Timestamp(as_of) if as_of else None
+    when = when.tz_localize("UTC") if when is not None and when.tzinfo is None else when
     summary = score_directory(data, out, model, campaign=campaign, chunk_size=chunk_size, engine=engine,
-                              scheduler=scheduler)
+                              scheduler=scheduler, as_of=when, date_format=date_format)
     rejected = rejected_summary(pd.read_csv(summary.rejects)) if summary.rejects else "no input row rejected"
     typer.echo(f"scored {summary.rows} influencers into {summary.output} ({rejected}"
                f"{', see ' + str(summary.rejects) if summary.rejects else ''}; {summary.resumed_chunks} chunks resumed)")

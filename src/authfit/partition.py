@@ -61,6 +61,7 @@ class Partition:
     tables: tuple[str, ...]
     now: pd.Timestamp
     fingerprint: str
+    date_format: str | None = None  # how non-ISO dates are read (validate_tables)
 
     def bucket_dir(self, bucket: int) -> Path:
         return self.work / f"bucket-{bucket:05d}"
@@ -80,11 +81,12 @@ class Bucket:
 # ------------------------------------------------------------------ reading in batches
 
 
-def input_fingerprint(data: Path, chunk_size: int) -> str:
-    """Changes when a table file or the bucket size does."""
+def input_fingerprint(data: Path, chunk_size: int, date_format: str | None = None) -> str:
+    """Changes when a table file, the bucket size or the date format does."""
     files = [(path.name, path.stat().st_size, path.stat().st_mtime_ns)
              for name in TABLES if (path := table_path(data, name)) is not None]
-    return hashlib.sha256(json.dumps([files, chunk_size]).encode()).hexdigest()[:16]
+    settings = [files, chunk_size] if date_format is None else [files, chunk_size, date_format]
+    return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:16]
 
 
 def _read_csv_chunks(path: Path, rows: int, **options: object) -> Iterator[pd.DataFrame]:
@@ -249,7 +251,7 @@ def _write_json_atomic(value: dict, path: Path) -> None:
 
 
 def partition_directory(data: Path, work: Path, chunk_size: int, now: pd.Timestamp | None = None,
-                        batch_rows: int = BATCH_ROWS) -> Partition:
+                        batch_rows: int = BATCH_ROWS, date_format: str | None = None) -> Partition:
     """Partition `data` into buckets of about `chunk_size` accounts under `work`, or reuse a finished
     partition of the same input there. Nothing but one batch per table is held in memory."""
     if not data.is_dir():
@@ -257,13 +259,13 @@ def partition_directory(data: Path, work: Path, chunk_size: int, now: pd.Timesta
     accounts = table_path(data, "accounts")
     if accounts is None:
         raise ValueError(f"{data} has no accounts table to score")
-    fingerprint = input_fingerprint(data, chunk_size)
+    fingerprint = input_fingerprint(data, chunk_size, date_format)
     manifest = work / "manifest.json"
     if manifest.exists():
         found = json.loads(manifest.read_text())
         if found["fingerprint"] == fingerprint:
             return Partition(work, found["n_buckets"], tuple(found["tables"]), pd.Timestamp(found["now"]),
-                             fingerprint)
+                             fingerprint, date_format)
     shutil.rmtree(work, ignore_errors=True)  # an unfinished or stale partition is redone from the start
     work.mkdir(parents=True)
     n_buckets = max(1, -(-count_rows(accounts) // chunk_size))
@@ -280,7 +282,7 @@ def partition_directory(data: Path, work: Path, chunk_size: int, now: pd.Timesta
     now = now or pd.Timestamp.now(tz="UTC")
     _write_json_atomic({"fingerprint": fingerprint, "n_buckets": n_buckets, "tables": list(names),
                         "now": now.isoformat()}, manifest)
-    return Partition(work, n_buckets, names, now, fingerprint)
+    return Partition(work, n_buckets, names, now, fingerprint, date_format)
 
 
 # ------------------------------------------------------------------ validating buckets
@@ -304,7 +306,7 @@ def validate_bucket(partition: Partition, bucket: int) -> Bucket:
     raw, rows = read_bucket(partition, bucket)
     known = {name: np.flatnonzero(np.isin(rows[name], partition.duplicates(name))) + 1
              for name in GLOBAL_KEYS if name in raw}
-    checked = validate_tables(raw, now=partition.now, duplicates=known)
+    checked = validate_tables(raw, now=partition.now, duplicates=known, date_format=partition.date_format)
     rejects = checked.rejects
     if bucket:
         rejects = rejects.loc[~rejects["table"].isin(SHARED)]

@@ -63,8 +63,16 @@ class Table:
         raise KeyError(f"table {self.name!r} has no column {name!r}")
 
 
+# Upper bounds shared by validation, batch and HTTP scoring: above them a value is a typo or an overflow, and
+# it could not be cast to a 64-bit integer downstream. The largest accounts have about 7e8 followers.
+MAX_COUNT = 10**12
+MAX_COST = 10**12
+DEFAULT_CURRENCY = "USD"  # of costs when the campaigns table has no `currency`
+
+
 def _count(name: str, description: str, required: bool = False) -> Column:
-    return Column(name, Kind.INT, required=required, unit="count", description=description, min_value=0)
+    return Column(name, Kind.INT, required=required, unit="count", description=description, min_value=0,
+                  max_value=MAX_COUNT)
 
 
 def _flag(name: str, description: str) -> Column:
@@ -179,6 +187,9 @@ CAMPAIGNS = Table(
         Column("target_country", Kind.STRING, description="target market, ISO 3166-1 alpha-2"),
         Column("start_date", Kind.DATE, unit="UTC date", description="first day of the campaign"),
         Column("end_date", Kind.DATE, unit="UTC date", description="last day of the campaign"),
+        Column("currency", Kind.STRING, unit="ISO 4217",
+               description=f"currency of the campaign's costs (outcomes, offers, estimates); {DEFAULT_CURRENCY} "
+                           "when absent"),
     ),
     key=("campaign_id",),
 )
@@ -189,7 +200,8 @@ OUTCOMES = Table(
     columns=(
         Column("campaign_id", Kind.STRING, required=True, description="the campaign"),
         _ACCOUNT_ID,
-        Column("cost", Kind.FLOAT, unit="campaign currency", description="fee paid to the influencer", min_value=0),
+        Column("cost", Kind.FLOAT, unit="campaign currency", description="fee paid to the influencer", min_value=0,
+               max_value=MAX_COST),
         _count("impressions", "views of the sponsored content"),
         _count("clicks", "clicks on the campaign link"),
         _count("conversions", "attributed conversions", required=True),
@@ -221,7 +233,7 @@ OFFERS = Table(
         Column("campaign_id", Kind.STRING, required=True, description="the campaign"),
         _ACCOUNT_ID,
         Column("cost", Kind.FLOAT, required=True, unit="campaign currency", description="fee offered",
-               min_value=0),
+               min_value=0, max_value=MAX_COST),
     ),
     key=("campaign_id", "account_id"),
     foreign_keys=(

@@ -46,7 +46,7 @@ def flagged(candidates: pd.DataFrame) -> pd.Series:
     flag (no verdict) is not a flag."""
     flag = candidates.get(FLAG_COLUMN, pd.Series(False, index=candidates.index))
     if pd.api.types.is_bool_dtype(flag):
-        return flag.astype(bool)
+        return flag.fillna(False).astype(bool)  # nullable: NA when there is no verdict (insufficient data)
     return flag.astype("string").str.strip().str.lower().isin(["true", "1"]).astype(bool)
 
 

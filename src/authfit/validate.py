@@ -23,6 +23,11 @@ TIMESTAMP_DTYPE = "datetime64[ns, UTC]"
 _TRUE = {"1", "true", "t", "yes", "y", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "0.0"}
 PROBLEM_COLUMNS = ["table", "row", "column", "reason"]
+# Day and month as numbers, before the year (09/07/2018, 9.7.18, 09-07-2018 10:00): 9 July or 7 September?
+# Such a value is never guessed; it is read only with an explicit `date_format`.
+NUMERIC_DAY_MONTH = r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(?:$|[\sT])"
+AMBIGUOUS_DATE_REASON = ("ambiguous day/month date (e.g. 09/07/2018 may be 9 July or 7 September): write "
+                         "dates as ISO 8601 (2018-07-09) or give the format explicitly (--date-format %d/%m/%Y)")
 
 
 @dataclass
@@ -69,26 +74,38 @@ def _parse_bool(raw: pd.Series) -> pd.Series:
     )
 
 
-def _parse_timestamp(raw: pd.Series, kind: Kind) -> pd.Series:
+def _parse_text_timestamp(text: pd.Series, date_format: str | None) -> pd.Series:
+    """ISO 8601 first (or the explicit `date_format` first, then ISO 8601). Other spellings are read per
+    element only when they cannot be misread: a month named in words or the year first, never numeric
+    day/month dates (NUMERIC_DAY_MONTH), which stay null."""
+    first = date_format or "ISO8601"
+    parsed = pd.to_datetime(text, utc=True, format=first, errors="coerce").astype("datetime64[us, UTC]")
+    retry = parsed.isna() & text.notna()
+    if retry.any() and date_format is not None:
+        parsed.loc[retry] = pd.to_datetime(text[retry], utc=True, format="ISO8601", errors="coerce")
+    elif retry.any():  # rare non-ISO spellings; per-element parsing only for those
+        retry &= ~text.str.match(NUMERIC_DAY_MONTH, na=False)
+        if retry.any():
+            parsed.loc[retry] = pd.to_datetime(text[retry], utc=True, format="mixed", errors="coerce")
+    return parsed
+
+
+def _parse_timestamp(raw: pd.Series, kind: Kind, date_format: str | None = None) -> pd.Series:
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         parsed = raw.dt.tz_convert("UTC")
     elif pd.api.types.is_datetime64_dtype(raw):
         parsed = raw.dt.tz_localize("UTC")  # naive timestamps are taken to be UTC, as documented
     else:
-        text = raw.astype("str").str.strip()
-        parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
-        retry = parsed.isna() & text.notna()
-        if retry.any():  # rare non-ISO spellings; per-element parsing only for those
-            parsed = parsed.astype("datetime64[us, UTC]")
-            parsed.loc[retry] = pd.to_datetime(text[retry], utc=True, format="mixed", errors="coerce")
+        parsed = _parse_text_timestamp(raw.astype("str").str.strip(), date_format)
     parsed = parsed.astype("datetime64[us, UTC]")
     in_range = (parsed >= MIN_TIMESTAMP) & (parsed < pd.Timestamp("2262-01-01", tz="UTC"))
     parsed = parsed.where(in_range).astype(TIMESTAMP_DTYPE)
     return parsed.dt.floor("D") if kind is Kind.DATE else parsed
 
 
-def parse_column(raw: pd.Series, column: Column) -> pd.Series:
-    """Parse one raw column into its typed form; values that cannot be parsed become null."""
+def parse_column(raw: pd.Series, column: Column, date_format: str | None = None) -> pd.Series:
+    """Parse one raw column into its typed form; values that cannot be parsed become null. Timestamps and
+    dates are ISO 8601 unless `date_format` (a strftime format such as %d/%m/%Y) says otherwise."""
     if column.kind is Kind.STRING:
         text = raw.astype("str").str.strip()
         return text.where(text.str.len() > 0)
@@ -96,7 +113,7 @@ def parse_column(raw: pd.Series, column: Column) -> pd.Series:
         return _parse_number(raw)
     if column.kind is Kind.BOOL:
         return _parse_bool(raw)
-    return _parse_timestamp(raw, column.kind)
+    return _parse_timestamp(raw, column.kind, date_format)
 
 
 def _problem_frame(table: str, rows: np.ndarray, column: str, reason: str) -> pd.DataFrame:
@@ -104,7 +121,7 @@ def _problem_frame(table: str, rows: np.ndarray, column: str, reason: str) -> pd
 
 
 def _column_problems(table: str, raw: pd.Series, typed: pd.Series, column: Column, now: pd.Timestamp,
-                     rows: np.ndarray) -> list[pd.DataFrame]:
+                     rows: np.ndarray, date_format: str | None = None) -> list[pd.DataFrame]:
     found: list[pd.DataFrame] = []
     # Only text can be blank; formatting typed columns (e.g. Parquet timestamps) as text took seconds.
     blank_possible = raw.dtype.kind not in "biufmM"
@@ -113,7 +130,13 @@ def _column_problems(table: str, raw: pd.Series, typed: pd.Series, column: Colum
     expected = {Kind.INT: "an integer", Kind.FLOAT: "a number", Kind.BOOL: "true/false or 1/0",
                 Kind.TIMESTAMP: "an ISO 8601 timestamp after 2000-01-01",
                 Kind.DATE: "an ISO 8601 date after 2000-01-01", Kind.STRING: "text"}[column.kind]
-    checks: list[tuple[pd.Series, str]] = [(unparseable, f"cannot parse value as {expected}")]
+    if date_format is not None and column.kind in (Kind.TIMESTAMP, Kind.DATE):
+        expected = f"a date in the format {date_format} or ISO 8601, after 2000-01-01"
+    ambiguous = pd.Series(False, index=raw.index)
+    if date_format is None and column.kind in (Kind.TIMESTAMP, Kind.DATE) and raw.dtype.kind not in "mM":
+        ambiguous = unparseable & raw.astype("str").str.strip().str.match(NUMERIC_DAY_MONTH, na=False)
+    checks: list[tuple[pd.Series, str]] = [(unparseable & ~ambiguous, f"cannot parse value as {expected}"),
+                                           (ambiguous, AMBIGUOUS_DATE_REASON)]
     if column.required:
         checks.append((~raw_present, "required value is missing"))
     if column.kind is Kind.INT:
@@ -131,15 +154,15 @@ def _column_problems(table: str, raw: pd.Series, typed: pd.Series, column: Colum
     return found
 
 
-def coerce_table(frame: pd.DataFrame, table_name: str, now: pd.Timestamp | None = None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def coerce_table(frame: pd.DataFrame, table_name: str, now: pd.Timestamp | None = None,
+                 date_format: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse a raw contract table into its typed form. Returns the typed frame (all rows, schema columns
     only, row numbers 1-based in the index) and the per-row problems found within this table."""
-    return coerce_frame(frame, TABLES[table_name], now)
+    return coerce_frame(frame, TABLES[table_name], now, date_format)
 
 
-def coerce_frame(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None = None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def coerce_frame(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None = None,
+                 date_format: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`coerce_table` for any table description, e.g. a bare list of profile columns."""
     now = now or pd.Timestamp.now(tz="UTC")
     rows = np.arange(1, len(frame) + 1)
@@ -153,8 +176,8 @@ def coerce_frame(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None = N
                 problems.append(_problem_frame(table.name, rows, column.name, "required column is missing"))
             continue
         raw = raw_frame[column.name]
-        typed[column.name] = parse_column(raw, column)
-        problems.extend(_column_problems(table.name, raw, typed[column.name], column, now, rows))
+        typed[column.name] = parse_column(raw, column, date_format)
+        problems.extend(_column_problems(table.name, raw, typed[column.name], column, now, rows, date_format))
     out = pd.DataFrame(typed).set_axis(pd.Index(rows, name="row"), axis=0)
     if table.key:
         problems.append(_duplicate_key_problems(out, table))
@@ -250,9 +273,11 @@ def _reject_rows(raw: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | None = None,
-                    duplicates: dict[str, np.ndarray] | None = None) -> ValidationResult:
+                    duplicates: dict[str, np.ndarray] | None = None, date_format: str | None = None
+                    ) -> ValidationResult:
     """Validate every table present, parents before children, so a rejected parent orphans its children.
-    `duplicates` (table -> 1-based rows) marks rows whose key an earlier row outside these tables holds."""
+    `duplicates` (table -> 1-based rows) marks rows whose key an earlier row outside these tables holds.
+    `date_format` reads non-ISO dates (e.g. %d/%m/%Y); without it, numeric day/month dates are rejected."""
     now = now or pd.Timestamp.now(tz="UTC")
     valid: dict[str, pd.DataFrame] = {}
     parsed: dict[str, pd.DataFrame] = {}
@@ -262,7 +287,7 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | Non
     for name in VALIDATION_ORDER:
         if name not in raw_tables:
             continue
-        typed, problems = coerce_table(raw_tables[name], name, now)
+        typed, problems = coerce_table(raw_tables[name], name, now, date_format)
         parsed[name] = typed
         problems = pd.concat([problems, *_known_duplicate_problems(name, problems, (duplicates or {}).get(name)),
                               *_foreign_key_problems(typed, TABLES[name], valid, parsed),
@@ -287,10 +312,11 @@ def summarise_problems(problems: pd.DataFrame, examples: int = 3) -> pd.DataFram
     ).reset_index()
 
 
-def load_contract_tables(directory, now: pd.Timestamp | None = None) -> ValidationResult:
+def load_contract_tables(directory, now: pd.Timestamp | None = None, date_format: str | None = None
+                         ) -> ValidationResult:
     """Read every contract table in `directory` and validate it; the valid rows are in `.tables`."""
     from pathlib import Path
 
     from authfit.io import read_raw_tables
 
-    return validate_tables(read_raw_tables(Path(directory)), now=now)
+    return validate_tables(read_raw_tables(Path(directory)), now=now, date_format=date_format)

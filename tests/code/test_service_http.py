@@ -23,15 +23,17 @@ class EchoScorer:
     def describe(self) -> dict:
         return {"model_version": self.model_version, "models": {"fake-engagement": {"threshold": 0.5}}}
 
-    def score(self, tables, campaign=None):
+    def score(self, tables, campaign=None, as_of=None):
         self.seen.append(tables)
+        self.as_of = as_of
         ids = tables["accounts"]["account_id"]
         influencers = pd.DataFrame({
             "account_id": ids, "tier": "micro", "fake_engagement_probability": 0.25, "fake_engagement_flag": False,
             "authenticity_score": 75.0, "fake_follower_share": float("nan"), "fake_follower_share_lo": None,
             "fake_follower_share_hi": None, "reachability": None, "engagement_rate": 0.02,
             "engagement_rate_vs_benchmark": 1.1, "reasons": [["comments look organic"]] * len(ids),
-            "model_version": self.model_version, "scored_at": "2026-01-01T00:00:00Z"})
+            "model_version": self.model_version, "scored_at": "2026-01-01T00:00:00Z", "niche": "fitness",
+            "status": "scored", "as_of": str(as_of)})
         rejects = pd.DataFrame(columns=["table", "row", "columns", "reason"])
         return SimpleNamespace(influencers=influencers, campaign=None, rejects=rejects)
 
@@ -131,3 +133,70 @@ def test_openapi_document_is_served(client_and_holder):
     client, _ = client_and_holder
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/influencers/score", "/v1/accounts/score", "/v1/health", "/v1/model"} <= set(paths)
+
+
+def test_influencers_are_scored_as_of_the_request_or_the_call_time(client_and_holder):
+    from datetime import UTC, datetime
+
+    client, holder = client_and_holder
+    before = datetime.now(UTC)
+    assert _post(client, "/v1/influencers/score", _payload()).status_code == 200
+    assert before <= holder.current().as_of <= datetime.now(UTC)  # not the latest time in the request
+    fixed = _payload() | {"as_of": "2025-02-01T00:00:00Z"}
+    body = _post(client, "/v1/influencers/score", fixed).json()
+    assert holder.current().as_of == datetime(2025, 2, 1, tzinfo=UTC)
+    assert body["influencers"][0]["status"] == "scored" and body["influencers"][0]["niche"] == "fitness"
+    for outside in ("1999-12-31T00:00:00Z", "2263-01-01T00:00:00Z"):  # beyond what pandas and the validator take
+        response = _post(client, "/v1/influencers/score", _payload() | {"as_of": outside})
+        assert response.status_code == 422 and "as_of must lie between" in response.json()["detail"]
+
+
+def test_account_counts_come_back_as_integers(client_and_holder):
+    client, _ = client_and_holder
+    sent = {"accounts": [{"follower_id": "f1", "follower_count": 3}, {"follower_id": "f2"}]}
+    response = _post(client, "/v1/accounts/score", sent)
+    assert response.status_code == 200
+    assert '"follower_count":3,' in response.text.replace(" ", "")  # not 3.0, though the frame holds floats
+    assert response.json()["accounts"][1]["follower_count"] is None
+
+
+def test_response_models_carry_every_scorer_output_column():
+    from authfit.scoring.scorer import CAMPAIGN_OUTPUT_COLUMNS, INFLUENCER_OUTPUT_COLUMNS, REJECT_COLUMNS
+    from authfit.serve.schemas import CampaignScore, InfluencerScore, Reject
+
+    assert list(InfluencerScore.model_fields) == INFLUENCER_OUTPUT_COLUMNS
+    assert list(CampaignScore.model_fields) == CAMPAIGN_OUTPUT_COLUMNS
+    assert list(Reject.model_fields) == REJECT_COLUMNS
+    assert {"niche", "cost", "cost_source", "currency"} <= {*InfluencerScore.model_fields, *CampaignScore.model_fields}
+
+
+def _properties(node, path=""):
+    """(path, property schema) of every property anywhere in an OpenAPI document."""
+    if isinstance(node, dict):
+        for name, schema in node.get("properties", {}).items():
+            yield f"{path}.{name}", schema
+        for key, value in node.items():
+            yield from _properties(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for value in node:
+            yield from _properties(value, path)
+
+
+def test_openapi_describes_every_property_and_gives_an_example_per_endpoint(client_and_holder):
+    from authfit.serve import api, schemas
+
+    client, _ = client_and_holder
+    spec = client.get("/openapi.json").json()
+    found = list(_properties(spec))
+    assert len(found) > 100
+    undescribed = [path for path, schema in found if not schema.get("description")]
+    assert undescribed == [], f"{len(undescribed)} of {len(found)} properties lack a description"
+    for route, operations in spec["paths"].items():
+        if "post" not in operations:
+            continue
+        ref = operations["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        examples = spec["components"]["schemas"][ref].get("examples")
+        assert examples, f"POST {route} has no example request"
+        model = getattr(schemas, ref, None) or getattr(api, ref)
+        for example in examples:
+            model.model_validate(example)  # the example is a valid request

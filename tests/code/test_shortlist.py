@@ -74,3 +74,10 @@ def test_flag_read_back_from_csv_text_still_excludes():
     frame = _candidates().assign(fake_engagement_flag=["False", "False", "False", "False", "True", None])
     assert "fake" not in set(shortlist(frame, budget=5000).chosen["account_id"])
     assert "nocost" in set(shortlist(frame, budget=5000).excluded["account_id"])  # excluded for cost, not flag
+
+
+def test_an_influencer_without_a_verdict_is_not_taken_as_flagged():
+    from authfit.shortlist import flagged
+
+    scores = pd.DataFrame({"fake_engagement_flag": pd.array([True, None, False], dtype="boolean")})
+    assert flagged(scores).tolist() == [True, False, False]  # NA: 'insufficient data', not a flag

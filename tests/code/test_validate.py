@@ -159,3 +159,43 @@ def test_audience_keeps_the_followers_niche_country_and_age_and_checks_them():
     [reason] = _reasons(result, "audience")
     assert reason.startswith("timestamp is in the future")
     assert set(result.problems.loc[result.problems["table"] == "audience", "column"]) == {"created_at"}
+
+
+def test_numeric_day_month_dates_are_rejected_not_guessed():
+    accounts = _accounts(account_id=["a", "b", "c", "d"], follower_count=["1", "2", "3", "4"],
+                         created_at=["09/07/2018", "13/07/2018 10:00", "2018-07-09", "Jul 9 2018"])
+    result = validate_tables({"accounts": accounts}, now=NOW)
+    rejected = result.rejects.set_index("row")
+    assert sorted(rejected.index) == [1, 2]
+    assert rejected["reason"].str.contains("ambiguous day/month date").all()
+    kept = result.tables["accounts"].set_index("account_id")["created_at"]
+    assert (kept == pd.Timestamp("2018-07-09", tz="UTC")).all() and list(kept.index) == ["c", "d"]
+
+
+def test_an_explicit_date_format_reads_day_month_dates():
+    accounts = _accounts(account_id=["a", "b", "c"], follower_count=["1", "2", "3"],
+                         created_at=["09/07/2018", "2018-07-10", "07/31/2018"])
+    result = validate_tables({"accounts": accounts}, now=NOW, date_format="%d/%m/%Y")
+    kept = result.tables["accounts"].set_index("account_id")["created_at"]
+    assert kept["a"] == pd.Timestamp("2018-07-09", tz="UTC") and kept["b"] == pd.Timestamp("2018-07-10", tz="UTC")
+    assert result.rejects["row"].tolist() == [3] and "format %d/%m/%Y" in result.rejects["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("table,column", [("accounts", "follower_count"), ("posts", "like_count"),
+                                          ("offers", "cost")])
+def test_values_beyond_the_contract_bounds_are_rejected(table, column):
+    from authfit.schema import MAX_COUNT
+
+    spec = TABLES[table].column(column)
+    assert spec.max_value is not None and spec.max_value <= MAX_COUNT < 2**53  # exact in float64 and int64
+    accounts = _accounts(follower_count=["1e23" if column == "follower_count" else "10", "56000"])
+    tables = {"accounts": accounts}
+    if table == "posts":
+        tables["posts"] = pd.DataFrame({"post_id": ["p1", "p2"], "account_id": ["a", "b"],
+                                        "posted_at": ["2021-03-04", "2021-03-04"], "like_count": ["1e23", "5"]})
+    if table == "offers":
+        tables["campaigns"] = pd.DataFrame({"campaign_id": ["c"], "brand": ["x"], "brief": ["y"]})
+        tables["offers"] = pd.DataFrame({"campaign_id": ["c", "c"], "account_id": ["a", "b"], "cost": ["inf", "5"]})
+    result = validate_tables(tables, now=NOW)
+    bad = result.rejects[result.rejects["table"] == table]
+    assert bad["row"].tolist() == [1] and bad["reason"].str.contains("value must be <=").all()

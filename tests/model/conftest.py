@@ -92,3 +92,36 @@ def needs_account_model(scorer) -> None:
     labelled data sets, so without $AUTHFIT_DATASETS there is none."""
     if scorer.account is None:
         pytest.skip("the model set has no account model (it is trained on the real data sets in $AUTHFIT_DATASETS)")
+
+
+def register_set(trained: SimpleNamespace, project: Path) -> SimpleNamespace:
+    """The trained set logged and registered in an embedded MLflow store in `project`, as `authfit train`
+    does with tracking on (the same `track_all`), without training it again."""
+    import copy
+
+    from authfit.training.pipeline import track_all
+
+    tracking = trained.settings.modeling.tracking.model_copy(update={"enabled": True, "tracking_uri": None})
+    settings = trained.settings.model_copy(update={
+        "project_dir": project, "modeling": trained.settings.modeling.model_copy(update={"tracking": tracking})})
+    summary = copy.copy(trained.summary)
+    summary.tracking, summary.notes = {}, []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.chdir(project)  # anything MLflow wrote to the working directory would show up here
+        track_all(summary, settings)
+    return SimpleNamespace(project=project, summary=summary, tracking_uri=f"sqlite:///{project.resolve()}/mlruns.db")
+
+
+@pytest.fixture(scope="session")
+def registered(trained, tmp_path_factory) -> SimpleNamespace:
+    """A project directory whose mlruns.db registers the trained set (authfit-<model>@champion)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return register_set(trained, tmp_path_factory.mktemp("project"))
+    root = tmp_path_factory.getbasetemp().parent / "registered"
+    saved = root / "registered.pickle"
+    with FileLock(str(root) + ".lock"):
+        if not saved.exists():
+            root.mkdir()
+            saved.write_bytes(pickle.dumps(register_set(trained, root)))
+    return pickle.loads(saved.read_bytes())

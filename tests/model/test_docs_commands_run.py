@@ -1,6 +1,8 @@
 """The docs' `authfit` commands, run as written through the installed entry point on the small trained
 model set, so a guide cannot drift from what the code does. Only the placeholders a reader replaces
-(`my-data`, `my-candidates`, the registry alias, output folders) are pointed at test directories.
+(`my-data`, `my-candidates`, output folders) are pointed at test directories. Registry URIs
+(models:/authfit-...@champion) are run as written, in a project directory whose embedded MLflow store
+registers the trained set, with no $MLFLOW_TRACKING_URI: the way a user runs them after `authfit train`.
 
 Commands not run here, and where they are covered instead: `authfit train` (the session's `trained`
 fixture trains on the same configs/train.yaml with CV folds cut down; a run with the full config takes
@@ -15,6 +17,7 @@ all, is still checked by tests/docs/test_readme_commands.py."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -68,10 +71,8 @@ def places(trained, tmp_path_factory) -> dict[str, str]:
     candidates = root / "candidates"
     write_world(load_settings(Path("configs/simulate.yaml"), SimulationSettings), 60, 23, candidates)
     models = str(trained.models / "latest")
-    # the fixture trains without MLflow, so the registry alias stands for the model set it wrote
     return {"my-data": str(trained.world), "my-candidates": str(candidates), "results": str(root / "results"),
             "data/realism": str(root / "realism"), "data/contract-example": str(root / "contract-example"),
-            "models:/authfit-fake-engagement@champion": models,
             "models/latest": models}
 
 
@@ -86,17 +87,20 @@ def test_the_guides_have_commands_to_run(places):
 
 
 @pytest.mark.parametrize("doc_command", AUTHFIT, ids=lambda c: f"{c.doc}: {c.command[:60]}")
-def test_documented_authfit_command_runs(doc_command, places, tmp_path):
+def test_documented_authfit_command_runs(doc_command, places, registered, tmp_path):
     words = shlex.split(doc_command.command)[1:]
     reason = _covered_elsewhere(words)
     if reason:
         pytest.skip(reason)
     args = _substitute(_scaled(words), places)
+    registry = any(w.startswith("models:/") for w in args)
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
     result = subprocess.run([str(BIN / "authfit"), *args], capture_output=True, text=True, timeout=600,
-                            check=False)
+                            check=False, env=env, cwd=registered.project if registry else None)
     where = f"{doc_command.doc}: {doc_command.command}, run as: authfit {shlex.join(args)}"
     assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
     assert "Traceback" not in result.stderr
+    assert not (Path(registered.project) / "mlflow.db").exists(), "MLflow's default store was created"
     for option in ("--out", "--rejects"):
         if option in args and words[0] != "validate":  # validate writes rejects only when rows were rejected
             assert Path(args[args.index(option) + 1]).exists(), f"{doc_command.command}: nothing at {option}"

@@ -27,7 +27,7 @@ class _Refuses:
     def describe(self):
         return {"model_version": "v", "models": {}}
 
-    def score(self, tables, campaign=None):
+    def score(self, tables, campaign=None, as_of=None):
         raise ScoringError(f"campaign {campaign!r} is not in the campaigns table")
 
 

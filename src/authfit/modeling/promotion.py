@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 MODEL_PREFIX = "authfit-"
+MODEL_SET_TAG = "authfit.model_set"  # the training run's set version, on every registered version
+MODEL_SET_MEMBERS_TAG = "authfit.model_set_members"  # the models of that set, comma-separated
 
 
 class PromotionThresholds(BaseModel):
@@ -103,9 +105,10 @@ def register_and_promote(
     run_id: str,
     candidate_metrics: Mapping[str, float],
     thresholds: PromotionThresholds,
+    tags: Mapping[str, str] | None = None,
 ) -> PromotionResult:
     """Register `model_uri` as a new version of authfit-<model> and move `@champion` or `@challenger`
-    to it. The decision and its reason are kept as tags on the version."""
+    to it. The decision and its reason are kept as tags on the version, with `tags` (the model set)."""
     from mlflow.exceptions import MlflowException
 
     name = registered_model_name(model)
@@ -114,7 +117,7 @@ def register_and_promote(
     except MlflowException:
         client.create_registered_model(name, description=f"authfit {model} model")
     decision = decide_promotion(candidate_metrics, champion_metrics(client, name), thresholds)
-    version = client.create_model_version(name, model_uri, run_id=run_id).version
+    version = client.create_model_version(name, model_uri, run_id=run_id, tags=dict(tags or {})).version
     alias = CHAMPION if decision.promote else CHALLENGER
     client.set_registered_model_alias(name, alias, version)
     client.set_model_version_tag(name, version, "promotion_decision", alias)

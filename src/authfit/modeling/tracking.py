@@ -33,8 +33,15 @@ from urllib.parse import urlparse
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from authfit.modeling.bundle import Bundle, load_bundle
-from authfit.modeling.promotion import PromotionResult, PromotionThresholds, register_and_promote
+from authfit.modeling.bundle import Bundle, BundleError, load_bundle
+from authfit.modeling.promotion import (
+    MODEL_SET_MEMBERS_TAG,
+    MODEL_SET_TAG,
+    PromotionResult,
+    PromotionThresholds,
+    register_and_promote,
+    registered_model_name,
+)
 
 log = logging.getLogger(__name__)
 ENV_URI = "MLFLOW_TRACKING_URI"
@@ -49,6 +56,17 @@ class TrackingSettings(BaseModel):
     experiment: str = "authfit"
     tracking_uri: str | None = None
     connect_timeout_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class ModelSet:
+    """The set a bundle was trained in: its version (one per `authfit train` run) and the models in it."""
+
+    version: str
+    members: tuple[str, ...]
+
+    def tags(self) -> dict[str, str]:
+        return {MODEL_SET_TAG: self.version, MODEL_SET_MEMBERS_TAG: ",".join(self.members)}
 
 
 @dataclass(frozen=True)
@@ -182,10 +200,12 @@ def log_training_run(
     config: Mapping[str, Any] | None = None,
     artifacts: Sequence[Path] = (),
     promotion: PromotionThresholds | None = None,
+    model_set: ModelSet | None = None,
 ) -> TrackingResult | None:
     """Log one trained bundle as an MLflow run (params, config, git commit, data fingerprint, metrics,
     reports, model card, pyfunc model with signature and input example) and, given `promotion`, register
-    it as authfit-<name> and set @champion or @challenger. Returns None, with a warning, when tracking
+    it as authfit-<name> and set @champion or @challenger, tagged with `model_set` (the training run's set
+    version and its members) so that a registry URI loads the whole set it came from. Returns None, with a warning, when tracking
     is disabled or fails. Raises BundleError when the bundle does not verify."""
     bundle = load_bundle(bundle_path)
     if not settings.enabled:
@@ -194,7 +214,7 @@ def log_training_run(
     started = time.perf_counter()
     try:
         return _log(bundle, uri, project_dir, settings, input_example, params or {}, config, artifacts,
-                    promotion, started)
+                    promotion, started, model_set)
     except Exception as exc:  # noqa: BLE001 - any MLflow/DB/network failure must not lose the bundle
         message = f"tracking failed: {type(exc).__name__}: {exc}; the bundle is saved at {bundle.path}"
         log.warning(message)
@@ -204,7 +224,7 @@ def log_training_run(
 
 def _log(bundle: Bundle, uri: str, project_dir: Path, settings: TrackingSettings, input_example: pd.DataFrame,
          params: Mapping[str, Any], config: Mapping[str, Any] | None, artifacts: Sequence[Path],
-         promotion: PromotionThresholds | None, started: float) -> TrackingResult:
+         promotion: PromotionThresholds | None, started: float, model_set: ModelSet | None) -> TrackingResult:
     import mlflow
 
     check_reachable(uri, settings.connect_timeout_s)
@@ -220,10 +240,89 @@ def _log(bundle: Bundle, uri: str, project_dir: Path, settings: TrackingSettings
         result = None
         if promotion is not None:
             result = register_and_promote(client, bundle.metadata.name, model_uri, run.info.run_id,
-                                          bundle.metadata.metrics, promotion)
+                                          bundle.metadata.metrics, promotion,
+                                          tags=model_set.tags() if model_set else None)
     return TrackingResult(run.info.run_id, model_uri, uri, time.perf_counter() - started, result)
 
 
 def config_as_dict(settings: BaseModel) -> dict[str, Any]:
     """A settings model as JSON-safe data for `log_training_run(config=...)`."""
     return json.loads(settings.model_dump_json())
+
+
+# ---------------------------------------------------------------- loading a registered model set
+
+
+def project_tracking_uri(project_dir: Path | None = None) -> str:
+    """The store a registry URI is read from: $MLFLOW_TRACKING_URI, else the project's embedded store that
+    `authfit train` writes (`<project_dir>/mlruns.db`, the working directory by default). A missing
+    embedded store is an error, never created: MLflow would otherwise answer from an empty new one."""
+    uri = resolve_tracking_uri(Path.cwd() if project_dir is None else Path(project_dir), TrackingSettings())
+    if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).is_file():
+        raise BundleError(f"no MLflow store at {uri.removeprefix('sqlite:///')}: run `authfit train` in this "
+                          f"directory first, or set {ENV_URI} to the store the models were registered in")
+    return uri
+
+
+def parse_registry_uri(uri: str) -> tuple[str, str | None, str | None]:
+    """(registered name, alias, version) of models:/<name>@<alias> or models:/<name>/<version>."""
+    body = uri.removeprefix("models:/").strip("/")
+    if "@" in body:
+        name, alias = body.split("@", 1)
+        return name, alias, None
+    name, _, version = body.partition("/")
+    if not name or not version:
+        raise BundleError(f"{uri} is not a registry URI of the form models:/<name>@<alias> or models:/<name>/<version>")
+    return name, None, version
+
+
+def _bundle_dir(model_dir: Path) -> Path:
+    """Where, inside a downloaded pyfunc model, the bundle artifact is: its MLmodel file says so (MLflow 3
+    keeps it under artifacts/<bundle directory name>, not artifacts/bundle)."""
+    import yaml
+
+    from authfit.modeling.pyfunc import BUNDLE_ARTIFACT
+
+    mlmodel = yaml.safe_load((model_dir / "MLmodel").read_text(encoding="utf-8"))
+    try:
+        relative = mlmodel["flavors"]["python_function"]["artifacts"][BUNDLE_ARTIFACT]["path"]
+    except (KeyError, TypeError) as exc:
+        raise BundleError(f"the model at {model_dir} holds no authfit bundle artifact") from exc
+    return model_dir / relative
+
+
+def _set_versions(client, name: str, alias: str | None, version: str | None) -> tuple[str, dict[str, Any]]:
+    """The model set of one registered version, and the registered version of each of its members."""
+    chosen = (client.get_model_version_by_alias(name, alias) if alias is not None
+              else client.get_model_version(name, version))
+    set_version = chosen.tags.get(MODEL_SET_TAG)
+    members = [m for m in chosen.tags.get(MODEL_SET_MEMBERS_TAG, "").split(",") if m]
+    if not set_version or not members:
+        raise BundleError(f"{name} version {chosen.version} was registered without its model set (tag "
+                          f"{MODEL_SET_TAG}); its companion models cannot be matched to it. Retrain to register "
+                          f"a complete set, or load a local set (models/latest)")
+    found: dict[str, Any] = {}
+    for member in members:
+        wanted = registered_model_name(member)
+        versions = [v for v in client.search_model_versions(f"name='{wanted}'")
+                    if v.tags.get(MODEL_SET_TAG) == set_version]
+        if not versions:
+            raise BundleError(f"model set {set_version} is incomplete in the registry: no version of {wanted} "
+                              f"carries {MODEL_SET_TAG}={set_version}; refusing to mix in another set's model")
+        found[member] = max(versions, key=lambda v: int(v.version))
+    return set_version, found
+
+
+def download_model_set(uri: str, tracking_uri: str) -> dict[str, Path]:
+    """Local bundle directories (model name -> directory) of the whole set behind a registry URI such as
+    models:/authfit-fake-engagement@champion: the named version and the companions trained in the same
+    run, matched by the set tag recorded at registration, never by their own aliases."""
+    import mlflow
+
+    name, alias, version = parse_registry_uri(uri)
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    _, versions = _set_versions(client, name, alias, version)
+    # models:/m-<id> sources resolve through the fluent tracking URI, whatever tracking_uri= says
+    with _tracking_uri(tracking_uri):
+        return {member: _bundle_dir(Path(mlflow.artifacts.download_artifacts(artifact_uri=v.source)))
+                for member, v in versions.items()}

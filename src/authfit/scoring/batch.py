@@ -3,7 +3,6 @@ on a Dask cluster, and write one output file plus a rejects file."""
 
 from __future__ import annotations
 
-import copy
 import logging
 import shutil
 from collections.abc import Callable, Iterable
@@ -16,7 +15,7 @@ from authfit.batch import BatchSummary, rejects_path, run_batch
 from authfit.features.build import FeatureSettings, complete_tables, split_by_accounts
 from authfit.io import read_raw_table, write_atomic
 from authfit.partition import Partition, in_input_order, load_bucket, partition_directory, validate_buckets
-from authfit.scoring.scorer import INFLUENCER_COLUMNS, REJECT_COLUMNS, Scorer
+from authfit.scoring.scorer import INFLUENCER_OUTPUT_COLUMNS, REJECT_COLUMNS, Scorer
 from authfit.schema import PROFILE_COLUMNS, Table
 from authfit.validate import coerce_frame
 
@@ -65,17 +64,14 @@ def partition_dir(out: Path) -> Path:
     return out.with_name(out.name + ".partition")
 
 
-def at_as_of(scorer: Scorer, as_of: pd.Timestamp | None) -> Scorer:
-    """The scorer with features as of `as_of`, unless its settings fix a time already. Each bucket then
-    describes its influencers as of the latest time in the whole input, as scoring it whole would, rather
-    than as of the latest time in that bucket."""
+def at_as_of(scorer: Scorer, as_of: pd.Timestamp | None, latest: pd.Timestamp | None) -> Scorer:
+    """The scorer with features as of `as_of` when given. Otherwise, unless its settings fix a time already,
+    as of `latest`, the latest time in the whole input: each bucket then describes its influencers as
+    scoring the input whole would, rather than as of the latest time in that bucket."""
+    if as_of is not None:
+        return scorer.at(as_of)
     settings = scorer.builder.settings or FeatureSettings()
-    if as_of is None or settings.as_of is not None:
-        return scorer
-    fixed = copy.copy(scorer)
-    fixed.builder = copy.copy(scorer.builder).set_params(
-        settings=settings.model_copy(update={"as_of": as_of.to_pydatetime(warn=False)}))
-    return fixed
+    return scorer if latest is None or settings.as_of is not None else scorer.at(latest)
 
 
 def bucket_scorer(scorer: Scorer, partition: Partition, campaign: str | None
@@ -87,7 +83,7 @@ def bucket_scorer(scorer: Scorer, partition: Partition, campaign: str | None
         bucket = load_bucket(partition, int(keys[0]))
         ids = bucket.tables["accounts"]["account_id"].to_numpy(dtype=str)
         if not len(ids):  # a bucket can be empty, or all its accounts rejected
-            return pd.DataFrame(columns=INFLUENCER_COLUMNS), bucket.rejects
+            return pd.DataFrame(columns=INFLUENCER_OUTPUT_COLUMNS), bucket.rejects
         scored, _ = chunk_scorer(scorer, bucket.tables, campaign)(ids)
         return scored, bucket.rejects
 
@@ -102,8 +98,13 @@ def _arrange(scored: pd.DataFrame, rejected: pd.DataFrame) -> tuple[pd.DataFrame
 
 
 def score_directory(data: Path, out: Path, model: str, campaign: str | None = None, chunk_size: int = 2000,
-                    engine: str = "local", scheduler: str | None = None) -> BatchSummary:
+                    engine: str = "local", scheduler: str | None = None, as_of: pd.Timestamp | None = None,
+                    date_format: str | None = None) -> BatchSummary:
     """Score every valid influencer in `data`; rows that fail validation go to the rejects file.
+
+    Features are as of `as_of`; without it, as of the latest time in the whole input, so a score can move
+    when the input gains newer rows of other influencers (pass `as_of` for scores independent of the rest
+    of the input). `date_format` reads non-ISO dates (see `validate_tables`).
 
     The tables are never read whole: they are partitioned on disk into buckets of about `chunk_size`
     accounts (authfit.partition), and each bucket is validated and scored on its own, so peak memory
@@ -111,11 +112,11 @@ def score_directory(data: Path, out: Path, model: str, campaign: str | None = No
     if engine not in ("local", "dask"):
         raise ValueError(f"engine must be local or dask, got {engine!r}")
     scorer = Scorer.load(model)
-    partition = partition_directory(data, partition_dir(out), chunk_size)
-    as_of = validate_buckets(partition)
+    partition = partition_directory(data, partition_dir(out), chunk_size, date_format=date_format)
+    latest = validate_buckets(partition)
     keys = np.array([f"{b:05d}" for b in range(partition.n_buckets)])
-    summary = run_batch(keys, bucket_scorer(at_as_of(scorer, as_of), partition, campaign), out, 1,
-                        salt=f"{partition.fingerprint}-{scorer.model_version}-{campaign}",
+    summary = run_batch(keys, bucket_scorer(at_as_of(scorer, as_of, latest), partition, campaign), out, 1,
+                        salt=f"{partition.fingerprint}-{scorer.model_version}-{campaign}-{as_of}",
                         mapper=dask_mapper(scheduler) if engine == "dask" else None, arrange=_arrange)
     shutil.rmtree(partition.work, ignore_errors=True)
     return summary

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from authfit.features.build import FeatureBuilder
+from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.features.engagement import tier_of
 from authfit.modeling.bundle import Bundle, BundleError, load_bundle, predict_threads, resolve_model_set
 from authfit.scoring.components import AccountModel, CommentModel
 from authfit.scoring.reasons import top_reasons
 from authfit.training.settings import ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL
+from authfit.schema import DEFAULT_CURRENCY
 from authfit.validate import validate_tables
 
 REJECT_COLUMNS = ["table", "row", "columns", "reason"]
@@ -29,9 +30,55 @@ INFLUENCER_COLUMNS = [
     "fake_follower_share", "fake_follower_share_lo", "fake_follower_share_hi", "reachability",
     "engagement_rate", "engagement_rate_vs_benchmark", "reasons", "model_version", "scored_at",
 ]
+INFLUENCER_OUTPUT_COLUMNS = [*INFLUENCER_COLUMNS, "niche", "status", "as_of"]
 CAMPAIGN_COLUMNS = ["campaign_id", "account_id", "expected_conversions", "conversion_rate",
                     "expected_cost_per_conversion", "fit_score", "rank"]
-CAMPAIGN_OUTPUT_COLUMNS = [*CAMPAIGN_COLUMNS[:4], "cost", "cost_source", *CAMPAIGN_COLUMNS[4:]]
+CAMPAIGN_OUTPUT_COLUMNS = [*CAMPAIGN_COLUMNS[:4], "cost", "cost_source", "currency", *CAMPAIGN_COLUMNS[4:]]
+SCORED, INSUFFICIENT = "scored", "insufficient data"
+# Type and meaning of every output column (influencer, campaign and reject rows): the HTTP response models
+# are built from this, so they carry every column the scorer writes and cannot drift from it.
+OUTPUT_FIELDS: dict[str, tuple[object, str]] = {
+    "account_id": (str, "the influencer's account id"),
+    "tier": (str | None, "follower tier at the as-of time: nano, micro, mid, macro or mega"),
+    "fake_engagement_probability": (float | None, "calibrated probability that the engagement is bought or "
+                                                  "inflated, 0-1; null with status 'insufficient data'"),
+    "fake_engagement_flag": (bool | None, "probability at or above the model's decision threshold; null with "
+                                          "status 'insufficient data'"),
+    "authenticity_score": (float | None, "100 x (1 - fake_engagement_probability), 0-100"),
+    "fake_follower_share": (float | None, "estimated share of fake followers in the audience sample (null "
+                                          "without a sample or an account model)"),
+    "fake_follower_share_lo": (float | None, "lower end of the 95% interval of fake_follower_share. The interval "
+                                             "allows for the sample's size and for the account model erring "
+                                             "differently on this audience than on the labelled accounts it was "
+                                             "tested on, so it can be wide"),
+    "fake_follower_share_hi": (float | None, "upper end of that 95% interval"),
+    "reachability": (float | None, "share of the audience sample that does not mass-follow (follows few "
+                                   "enough accounts to see the posts): 1 - mass-follower share"),
+    "engagement_rate": (float | None, "median (likes + comments) / followers per post over the recent window"),
+    "engagement_rate_vs_benchmark": (float | None, "engagement rate over the typical rate at this follower "
+                                                   "count (1 = typical)"),
+    "reasons": (list[str], "the top reasons behind the probability, in words"),
+    "model_version": (str, "version of the model set that scored the row"),
+    "scored_at": (str, "when the row was scored (ISO 8601, UTC)"),
+    "niche": (str | None, "the influencer's content category (accounts.category)"),
+    "status": (str, f"'{SCORED}', or '{INSUFFICIENT}' when the influencer has no posts or follower history up "
+                    "to the as-of time (then there is no verdict)"),
+    "as_of": (str, "the time the influencer is described as of (ISO 8601, UTC): data after it is not used"),
+    "campaign_id": (str, "the campaign"),
+    "expected_conversions": (float | None, "predicted conversions of this influencer for the campaign"),
+    "conversion_rate": (float | None, "expected conversions per follower"),
+    "cost": (float | None, "the fee: the offer when given, else the typical fee at this follower count"),
+    "cost_source": (str | None, "'offer'; 'estimated' (inside the fee curve fitted on past outcomes); "
+                                "'extrapolated' (beyond it, along its log-log trend); null when unknown"),
+    "currency": (str | None, "ISO 4217 currency of cost (campaigns.currency; USD when the data has none)"),
+    "expected_cost_per_conversion": (float | None, "cost / expected_conversions"),
+    "fit_score": (float | None, "cosine similarity of the brief's topics and the influencer's captions"),
+    "rank": (int, "rank by expected conversions within the campaign, 1 = most"),
+    "table": (str, "the contract table of the rejected row"),
+    "row": (int, "1-based row number in that table (for HTTP requests: the row in the request's table)"),
+    "columns": (str, "the columns at fault, comma-separated"),
+    "reason": (str, "why the row was rejected; every reason found, separated by '; '"),
+}
 
 
 def _cost_per_conversion(cost: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -46,27 +93,32 @@ class ScoringError(ValueError):
     """The request cannot be scored as given (e.g. an unknown campaign)."""
 
 
+def estimated_cost(curve: dict | None, followers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The typical fee at each follower count, and how it was obtained: "estimated" inside the range of the
+    fitted fee curve (interpolated), "extrapolated" beyond it, along the power law (a straight line in
+    log-log space) fitted to the whole curve and continued from its end points, so a mega account does
+    not cost what the largest training account did. Nothing is capped. NaN / None without a curve."""
+    followers = np.asarray(followers, dtype=float)
+    none = np.full(len(followers), np.nan), np.full(len(followers), None, dtype=object)
+    if not curve or not curve.get("log10_followers"):
+        return none
+    x, cost = np.asarray(curve["log10_followers"], float), np.asarray(curve["cost"], float)
+    at = np.log10(np.maximum(followers, 1))
+    inside = np.interp(at, x, cost)
+    usable = cost > 0
+    slope = np.polyfit(x[usable], np.log10(cost[usable]), 1)[0] if usable.sum() >= 2 else 0.0
+    below, above = at < x[0], at > x[-1]
+    out = np.where(below, cost[0] * 10 ** (slope * (at - x[0])),
+                   np.where(above, cost[-1] * 10 ** (slope * (at - x[-1])), inside))
+    source = np.where(below | above, "extrapolated", "estimated").astype(object)
+    return out, source
+
+
 @dataclass
 class ScoreResult:
     influencers: pd.DataFrame
     campaign: pd.DataFrame | None
     rejects: pd.DataFrame
-
-
-def _load_model_uri(uri: str) -> Bundle:
-    """A bundle from an MLflow registry URI such as models:/authfit-fake-engagement@champion."""
-    import mlflow
-
-    from authfit.modeling.pyfunc import BUNDLE_ARTIFACT
-
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"{uri.rstrip('/')}/artifacts/{BUNDLE_ARTIFACT}"))
-    return load_bundle(local)
-
-
-def _companion_uri(uri: str, name: str) -> str:
-    """The registry URI of another model at the same alias (models:/authfit-<name>@<alias>)."""
-    alias = uri.rsplit("@", 1)[1] if "@" in uri else "champion"
-    return f"models:/authfit-{name}@{alias}"
 
 
 class Scorer:
@@ -95,19 +147,30 @@ class Scorer:
             comment_scorer=self.comment.predict_proba if self.comment else None)
 
     @classmethod
-    def load(cls, location: str | Path) -> Scorer:
-        """`models/latest`, a models directory with latest.json, or models:/authfit-<name>@<alias>."""
+    def load(cls, location: str | Path, tracking_uri: str | None = None) -> Scorer:
+        """`models/latest`, a models directory with latest.json, or a registry URI
+        (models:/authfit-<name>@<alias> or models:/authfit-<name>/<version>). A registry URI is read from
+        `tracking_uri`, else $MLFLOW_TRACKING_URI, else the project store `authfit train` writes
+        (./mlruns.db), and loads the whole model set the named version was trained in."""
         text = str(location)
         if text.startswith("models:/"):
-            names = (ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL)
-            bundles = {FAKE_ENGAGEMENT_MODEL: _load_model_uri(text)}
-            for name in names:
-                try:
-                    bundles[name] = _load_model_uri(_companion_uri(text, name))
-                except Exception:  # noqa: BLE001 - a companion model is optional
-                    continue
-            return cls(bundles)
-        return cls({name: load_bundle(path) for name, path in resolve_model_set(Path(text)).items()})
+            from authfit.modeling.tracking import download_model_set, project_tracking_uri
+
+            paths = download_model_set(text, tracking_uri or project_tracking_uri())
+        else:
+            paths = resolve_model_set(Path(text))
+        return cls({name: load_bundle(path) for name, path in paths.items()})
+
+    def at(self, as_of: pd.Timestamp | datetime) -> Scorer:
+        """This scorer with features as of `as_of`: every influencer is described from what was known then,
+        whatever else is scored beside it."""
+        settings = self.builder.settings or FeatureSettings()
+        when = pd.Timestamp(as_of)
+        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+        fixed = copy.copy(self)
+        fixed.builder = copy.copy(self.builder).set_params(
+            settings=settings.model_copy(update={"as_of": when.to_pydatetime(warn=False)}))
+        return fixed
 
     def describe(self) -> dict:
         return {"model_version": self.model_version, "feature_set": self.fake.metadata.feature_set_version,
@@ -155,15 +218,25 @@ class Scorer:
                            probability >= threshold, k=k, definitions=_definitions())
 
     def score_influencers(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """Scores as of the builder's as-of time (fixed with `at`, else the latest time in `tables`). An
+        influencer with no posts and no follower history up to then gets no verdict: status "insufficient
+        data", no probability, flag or authenticity score."""
         X = self.features(tables)
+        as_of = self.builder.resolve_as_of(tables)
+        known = _has_activity(tables, X.index, as_of)
         p = np.clip(np.nan_to_num(self.predict_features(X), nan=0.5), 0.0, 1.0)
         threshold = self.fake.metadata.threshold or 0.5
-        reasons = self.explain(X, p, self.builder.resolve_as_of(tables)) if len(X) else pd.Series(dtype=object)
+        reasons = np.array(self.explain(X, p, as_of).reindex(X.index).to_numpy() if len(X) else [], dtype=object)
+        for i in np.flatnonzero(~known):  # only the influencers without data
+            reasons[i] = [f"insufficient data: no posts or follower history up to {as_of:%Y-%m-%d}"]
+        p = np.where(known, p, np.nan)
+        flag = pd.array(p >= threshold, dtype="boolean")
+        flag[~known] = pd.NA
         followers = np.expm1(X["log10_followers_as_of"] * np.log(10)) if "log10_followers_as_of" in X else None
         out = pd.DataFrame({
             "account_id": X.index.astype(str),
             "tier": tier_of(pd.Series(followers, index=X.index)).to_numpy() if followers is not None else None,
-            "fake_engagement_probability": p, "fake_engagement_flag": p >= threshold,
+            "fake_engagement_probability": p, "fake_engagement_flag": flag,
             "authenticity_score": np.round(100.0 * (1.0 - p), 1),
             "fake_follower_share": X.get("audience_fake_share_corrected"),
             "fake_follower_share_lo": X.get("audience_fake_share_corrected_lo"),
@@ -171,13 +244,15 @@ class Scorer:
             "reachability": 1.0 - X["audience_mass_follow_share"] if "audience_mass_follow_share" in X else np.nan,
             "engagement_rate": X.get("engagement_rate"),
             "engagement_rate_vs_benchmark": X.get("engagement_vs_benchmark"),
-            "reasons": reasons.reindex(X.index).to_numpy() if len(X) else [],
+            "reasons": reasons,
             "model_version": self.model_version,
             "scored_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }, index=X.index)
         niche = tables["accounts"].drop_duplicates("account_id").set_index("account_id")["category"]
         out["niche"] = niche.reindex(X.index).to_numpy()
-        return out.reset_index(drop=True)[[*INFLUENCER_COLUMNS, "niche"]]
+        out["status"] = np.where(known, SCORED, INSUFFICIENT)
+        out["as_of"] = as_of.isoformat()
+        return out.reset_index(drop=True)[INFLUENCER_OUTPUT_COLUMNS]
 
     # ------------------------------------------------------------------ campaigns
 
@@ -196,12 +271,17 @@ class Scorer:
         exposure = followers.reindex(ids).clip(lower=1).fillna(1).to_numpy(dtype=float)
         expected = self.conversion.predict(pairs.assign(**{self.conversion.metadata.exposure_column: exposure}))
         offered = self._offered_cost(tables.get("offers"), campaign, ids)
-        estimated = self._estimated_cost(exposure)
+        curve = self.conversion.metadata.extra.get("cost_curve")
+        currency = _campaign_currency(campaigns, campaign)
+        estimated, how = estimated_cost(curve, exposure)
+        if curve and curve.get("currency", DEFAULT_CURRENCY) != currency:  # fees of another currency: no estimate
+            estimated = np.full(len(exposure), np.nan)
         cost = np.where(np.isfinite(offered), offered, estimated)
         out = pd.DataFrame({
             "campaign_id": campaign, "account_id": ids.astype(str), "expected_conversions": expected,
             "conversion_rate": expected / exposure, "cost": cost,
-            "cost_source": np.where(np.isfinite(offered), "offer", np.where(np.isfinite(estimated), "estimated", None)),
+            "cost_source": np.where(np.isfinite(offered), "offer", np.where(np.isfinite(estimated), how, None)),
+            "currency": np.where(np.isfinite(cost), currency, None),
             "expected_cost_per_conversion": _cost_per_conversion(cost, expected),
             "fit_score": pairs["brand_topic_cosine"].to_numpy() if "brand_topic_cosine" in pairs else np.nan,
         })
@@ -215,24 +295,21 @@ class Scorer:
         mine = offers[offers["campaign_id"] == campaign].drop_duplicates("account_id").set_index("account_id")
         return mine["cost"].reindex(ids).to_numpy(dtype=float)
 
-    def _estimated_cost(self, followers: np.ndarray) -> np.ndarray:
-        """The typical fee at this follower count in the training outcomes (NaN when unknown)."""
-        curve = self.conversion.metadata.extra.get("cost_curve") if self.conversion else None
-        if not curve:
-            return np.full(len(followers), np.nan)
-        return np.interp(np.log10(np.maximum(followers, 1)), curve["log10_followers"], curve["cost"])
-
     # ------------------------------------------------------------------ the API
 
-    def score(self, tables: dict[str, pd.DataFrame], campaign: str | None = None) -> ScoreResult:
-        """Validate, score every valid influencer, and (given a campaign id) predict its conversions."""
-        checked = validate_tables(tables)
+    def score(self, tables: dict[str, pd.DataFrame], campaign: str | None = None,
+              as_of: pd.Timestamp | datetime | None = None, date_format: str | None = None) -> ScoreResult:
+        """Validate, score every valid influencer, and (given a campaign id) predict its conversions.
+        Features are as of `as_of`; without it, as of the latest time in `tables` (then an influencer's
+        score can move when newer rows of others join the tables: pass `as_of` for scores that do not)."""
+        scorer = self if as_of is None else self.at(as_of)
+        checked = validate_tables(tables, date_format=date_format)
         valid = checked.tables
         if "accounts" not in valid:
             raise ScoringError("the accounts table is required")
-        influencers = self.score_influencers(valid)
+        influencers = scorer.score_influencers(valid)
         campaign = campaign.strip() if campaign is not None else None  # ids are stripped by the validator
-        campaign_scores = self.score_campaign(valid, campaign) if campaign is not None else None
+        campaign_scores = scorer.score_campaign(valid, campaign) if campaign is not None else None
         return ScoreResult(influencers, campaign_scores, checked.rejects.reindex(columns=REJECT_COLUMNS))
 
     def score_accounts(self, accounts: pd.DataFrame) -> pd.DataFrame:
@@ -252,6 +329,24 @@ class Scorer:
         return accounts.reset_index(drop=True).assign(
             fake_probability=p, is_fake=flagged, reasons=reasons.to_numpy(),
             model_version=self.account.bundle.metadata.version)
+
+
+def _has_activity(tables: dict[str, pd.DataFrame], ids: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
+    """Whether each influencer has a post or a follower-history snapshot up to `as_of`."""
+    seen = []
+    for name, column in (("posts", "posted_at"), ("follower_history", "date")):
+        frame = tables.get(name)
+        if frame is not None and len(frame):
+            seen.append(frame.loc[frame[column] <= as_of, "account_id"].to_numpy())
+    return np.isin(np.asarray(ids), np.concatenate(seen)) if seen else np.zeros(len(ids), dtype=bool)
+
+
+def _campaign_currency(campaigns: pd.DataFrame, campaign: str) -> str:
+    """The campaign's `currency`, else DEFAULT_CURRENCY."""
+    if "currency" not in campaigns:
+        return DEFAULT_CURRENCY
+    found = campaigns.loc[campaigns["campaign_id"] == campaign, "currency"].dropna()
+    return str(found.iloc[0]) if len(found) else DEFAULT_CURRENCY
 
 
 def _definitions() -> dict[str, str]:

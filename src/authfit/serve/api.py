@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from authfit.serve.batching import AccountBatcher
 from authfit.serve.schemas import (
     AccountsRequest,
     AccountsResponse,
+    ErrorResponse,
     HealthResponse,
     InfluencersRequest,
     InfluencersResponse,
@@ -180,29 +182,37 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     guard = Depends(_api_key_dependency(api_key))
     batcher = AccountBatcher(settings.account_batch_rows)
+    refusals: dict[int | str, dict[str, Any]] = {
+        code: {"model": ErrorResponse, "description": text} for code, text in (
+            (401, "missing or wrong X-API-Key header"), (413, "request body or row count over the limit"),
+            (422, "the request is invalid or cannot be scored as given; `detail` says where"))}
 
     @app.get("/v1/health", response_model=HealthResponse)
     def health() -> HealthResponse:
         return HealthResponse(status="ok", model_version=holder.current().model_version)
 
-    @app.get("/v1/model", response_model=ModelInfo, dependencies=[guard])
+    @app.get("/v1/model", response_model=ModelInfo, dependencies=[guard], responses={401: refusals[401]})
     def model() -> ModelInfo:
         return ModelInfo(**holder.current().describe())
 
-    @app.post("/v1/influencers/score", response_model=InfluencersResponse, dependencies=[guard])
+    @app.post("/v1/influencers/score", response_model=InfluencersResponse, dependencies=[guard],
+              responses=refusals)
     def score_influencers(body: InfluencersRequest) -> InfluencersResponse:
+        """Scores each influencer as of `as_of` (default: now), on its own: the others in the request do
+        not change its scores."""
         _row_limit(len(body.influencers), settings.max_influencers, "influencers")
         tables = influencer_tables(body)
         _row_limit(sum(len(t) for t in tables.values()), settings.max_rows, "rows")
         scorer = holder.current()
-        result = scorer.score(tables, campaign=body.campaign.campaign_id if body.campaign else None)
+        result = scorer.score(tables, campaign=body.campaign.campaign_id if body.campaign else None,
+                              as_of=body.as_of or datetime.now(UTC))
         return InfluencersResponse(model_version=scorer.model_version, influencers=records(result.influencers),
                                    campaign=records(result.campaign) if result.campaign is not None else None,
                                    rejects=records(result.rejects))
 
     # sync, so frame building and response validation of big batches stay off the event loop; requests of
     # up to account_batch_rows rows wait (holding no GIL) while the batcher scores them with their neighbours
-    @app.post("/v1/accounts/score", response_model=AccountsResponse, dependencies=[guard])
+    @app.post("/v1/accounts/score", response_model=AccountsResponse, dependencies=[guard], responses=refusals)
     def score_accounts(body: AccountsRequest) -> AccountsResponse:
         _row_limit(len(body.accounts), settings.max_rows, "accounts")
         scorer = holder.current()
@@ -215,7 +225,7 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
 
     # async and with the key checked inline: for one row, FastAPI's two thread-pool hops (sync dependency,
     # sync handler) cost more than the scoring; large batches still go to the thread pool.
-    @app.post("/v1/features/score", response_model=FeaturesResponse)
+    @app.post("/v1/features/score", response_model=FeaturesResponse, responses=refusals)
     async def score_features(body: FeaturesRequest, request: Request) -> FeaturesResponse:
         check_key(request)
         _row_limit(len(body.rows), settings.max_rows, "rows")
@@ -243,11 +253,17 @@ _INLINE_ROWS = 50
 class FeaturesRequest(BaseModel):
     """Precomputed influencer features (the fake-engagement model's columns; null = unknown)."""
 
-    model_config = ConfigDict(extra="forbid")
-    rows: list[dict[str, float | None]] = Field(min_length=1)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"rows": [
+        {"engagement_rate": 0.031, "engagement_vs_benchmark": 1.2, "log10_followers_as_of": 4.68,
+         "follower_max_jump_share": 0.004, "generic_comment_share": 0.12}]}]})
+    rows: list[dict[str, float | None]] = Field(
+        min_length=1, description="one object per influencer: every feature the model uses (GET /v1/model "
+                                  "lists how many; their names are in the model card), null when unknown")
 
 
 class FeaturesResponse(BaseModel):
-    model_version: str
-    fake_engagement_probability: list[float]
-    fake_engagement_flag: list[bool]
+    """Fake-engagement scores of the rows, in the order sent."""
+
+    model_version: str = Field(description="version of the model set")
+    fake_engagement_probability: list[float] = Field(description="calibrated probability per row, 0-1")
+    fake_engagement_flag: list[bool] = Field(description="probability at or above the decision threshold")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.modeling.bundle import data_fingerprint, new_version, write_latest
 from authfit.modeling.dask_lgbm import open_trainer
 from authfit.modeling.lgbm import BoosterTrainer
-from authfit.modeling.tracking import TrackingResult, config_as_dict, log_training_run
+from authfit.modeling.tracking import ModelSet, TrackingResult, config_as_dict, log_training_run
 from authfit.progress import Stages
 from authfit.training.fit import FittedModel, fit_binary, fit_count, write_bundle
 from authfit.training.real_models import (
@@ -39,6 +40,7 @@ from authfit.training.settings import (
     FAKE_ENGAGEMENT_MODEL,
     TrainSettings,
 )
+from authfit.schema import DEFAULT_CURRENCY
 from authfit.validate import load_contract_tables
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,10 @@ TRAIN_STAGES = ("account model", "comment model", "feature builder", "fake-engag
 
 class TrainingError(ValueError):
     """The training data cannot train a model, for a reason the user can act on."""
+
+
+class ModelSkipped(TrainingError):
+    """An optional model (campaign conversion) cannot be trained on this data; the set goes on without it."""
 
 
 @dataclass
@@ -94,8 +100,9 @@ def conversion_training_set(builder: FeatureBuilder, tables: dict[str, pd.DataFr
     return pairs, outcomes.loc[pairs.index].to_numpy(dtype=float), exposure[keep], time_order, campaign.to_numpy()
 
 
-def cost_curve(tables: dict[str, pd.DataFrame], bins: int = 12) -> dict[str, list[float]]:
-    """Median fee by log10(followers), from past outcomes: the cost estimate when a candidate has no offer."""
+def cost_curve(tables: dict[str, pd.DataFrame], bins: int = 12) -> dict[str, list[float] | str]:
+    """Median fee by log10(followers), from past outcomes, and its currency: the cost estimate when a
+    candidate has no offer (the scorer extrapolates it in log-log space beyond the fitted range)."""
     outcomes = tables["outcomes"].dropna(subset=["cost"])
     followers = tables["accounts"].set_index("account_id")["follower_count"]
     x = np.log10(followers.reindex(outcomes["account_id"]).to_numpy(dtype=float).clip(min=1))
@@ -104,7 +111,20 @@ def cost_curve(tables: dict[str, pd.DataFrame], bins: int = 12) -> dict[str, lis
         return {}
     frame["bin"] = pd.qcut(frame["x"], bins, labels=False, duplicates="drop")
     curve = frame.groupby("bin").agg(x=("x", "median"), cost=("cost", "median"))
-    return {"log10_followers": curve["x"].tolist(), "cost": curve["cost"].cummax().tolist()}
+    return {"log10_followers": curve["x"].tolist(), "cost": curve["cost"].cummax().tolist(),
+            "currency": _outcome_currency(tables, outcomes)}
+
+
+def _outcome_currency(tables: dict[str, pd.DataFrame], outcomes: pd.DataFrame) -> str:
+    """The currency of the fees behind the cost curve; mixed currencies cannot make one curve."""
+    campaigns = tables.get("campaigns")
+    if campaigns is None or "currency" not in campaigns:
+        return DEFAULT_CURRENCY
+    used = campaigns.set_index("campaign_id")["currency"].reindex(outcomes["campaign_id"]).fillna(DEFAULT_CURRENCY)
+    if used.nunique() > 1:
+        raise TrainingError(f"outcome costs are in several currencies ({sorted(used.unique())}); convert them "
+                            f"to one before training")
+    return str(used.iloc[0]) if len(used) else DEFAULT_CURRENCY
 
 
 def train_fake_engagement(features: pd.DataFrame, tables: dict[str, pd.DataFrame],
@@ -118,7 +138,12 @@ def train_conversion(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], s
                      trainer: BoosterTrainer | None = None) -> tuple[FittedModel, np.ndarray, pd.DataFrame]:
     X, y, exposure, time_order, campaign = conversion_training_set(builder, tables)
     if len(X) < 50 or y.sum() == 0:
-        raise TrainingError(f"campaign conversion needs >= 50 outcome rows with conversions; got {len(X)}")
+        raise ModelSkipped(f"campaign conversion not trained: it needs >= 50 outcome rows with conversions; "
+                           f"got {len(X)} rows, {int(y.sum())} conversions")
+    blocks, starts = settings.modeling.cv.time_folds + 1, pd.Series(time_order).nunique()
+    if starts < blocks:
+        raise ModelSkipped(f"campaign conversion not trained: its {settings.modeling.cv.time_folds} time folds "
+                           f"need outcomes of campaigns with >= {blocks} distinct start dates; got {starts}")
     model = fit_count(CONVERSION_MODEL, X, y, exposure, time_order, campaign, settings.modeling, EXPOSURE_COLUMN,
                       trainer=trainer)
     model.extra["cost_curve"] = cost_curve(tables)
@@ -148,20 +173,35 @@ def train_all(settings: TrainSettings, feature_settings: FeatureSettings) -> Tra
     if "labels" not in tables or "accounts" not in tables:
         raise TrainingError(f"{settings.data} needs at least the accounts and labels tables to train")
     progress = Stages("train", TRAIN_STAGES)
-    progress.advance()
-    account = train_account_model(settings, summary.version, summary)
-    progress.advance()
-    comment = train_comment_model(settings, summary.version, summary)
-    progress.advance()
-    builder = FeatureBuilder(feature_settings, **_scorers(account, comment)).fit(tables)
-    progress.advance()
-    with open_trainer(settings.engine) as trainer:
-        train_influencer_models(builder, tables, settings, summary, trainer)
-    write_latest(settings.models_dir, summary.bundles)
+    try:
+        progress.advance()
+        account = train_account_model(settings, summary.version, summary)
+        progress.advance()
+        comment = train_comment_model(settings, summary.version, summary)
+        progress.advance()
+        builder = FeatureBuilder(feature_settings, **_scorers(account, comment)).fit(tables)
+        progress.advance()
+        with open_trainer(settings.engine) as trainer:
+            train_influencer_models(builder, tables, settings, summary, trainer)
+    except BaseException:
+        remove_bundles(summary.bundles.values())
+        raise
+    write_latest(settings.models_dir, summary.bundles)  # the set is published only once all of it is written
     progress.advance()
     track_all(summary, settings)
     progress.finish()
     return summary
+
+
+def remove_bundles(bundles: Iterable[Path]) -> None:
+    """Delete the bundles a failed run wrote (each is built aside and moved into place whole), and model
+    folders left empty, so that no part of an unfinished set stays behind."""
+    import shutil
+
+    for bundle in bundles:
+        shutil.rmtree(bundle, ignore_errors=True)
+        if bundle.parent.is_dir() and not any(bundle.parent.iterdir()):
+            bundle.parent.rmdir()
 
 
 def train_influencer_models(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], settings: TrainSettings,
@@ -179,7 +219,11 @@ def train_influencer_models(builder: FeatureBuilder, tables: dict[str, pd.DataFr
     summary.metrics[FAKE_ENGAGEMENT_MODEL] = fake.metrics
     summary.examples[FAKE_ENGAGEMENT_MODEL] = features.head(5)
     if "outcomes" in tables and "campaigns" in tables:
-        conversion, y_conv, X_conv = train_conversion(builder, tables, settings, trainer)
+        try:
+            conversion, y_conv, X_conv = train_conversion(builder, tables, settings, trainer)
+        except ModelSkipped as skipped:
+            summary.notes.append(str(skipped))
+            return
         summary.fit_seconds[CONVERSION_MODEL] = conversion.fit_seconds
         summary.bundles[CONVERSION_MODEL] = write_bundle(
             conversion, y_conv, settings.models_dir, summary.version, fingerprint, builder.feature_set_version_,
@@ -194,6 +238,7 @@ def track_all(summary: TrainingSummary, settings: TrainSettings) -> None:
     """Log each bundle to MLflow and register it; failures are warnings recorded in the summary."""
     from authfit.modeling.bundle import load_bundle
 
+    model_set = ModelSet(summary.version, tuple(summary.bundles))
     for name, path in summary.bundles.items():
         bundle = load_bundle(path)
         example = summary.examples.get(name)
@@ -202,6 +247,6 @@ def track_all(summary: TrainingSummary, settings: TrainSettings) -> None:
         summary.tracking[name] = log_training_run(
             path, settings.project_dir, settings.modeling.tracking, example,
             params=bundle.metadata.params, config=config_as_dict(settings),
-            promotion=settings.modeling.promotion_for(name))
+            promotion=settings.modeling.promotion_for(name), model_set=model_set)
         if summary.tracking[name] is None and settings.modeling.tracking.enabled:
             summary.notes.append(f"{name}: MLflow tracking failed; the bundle is at {path}")
