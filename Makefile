@@ -55,7 +55,7 @@ clean:  ## remove generated worlds, results and the virtualenv
 		$(filter-out models/pretrained/,$(wildcard models/*/))
 
 pretrained: $(STAMP)  ## retrain the shipped account/comment models (needs $$AUTHFIT_DATASETS) -> models/pretrained
-	$(BIN)/python -m authfit.training.pretrained --config configs/train.yaml --out models/pretrained
+	$(BIN)/python -m authfit.training.pretrained_build --config configs/train.yaml --out models/pretrained
 
 cli-reference: $(STAMP)  ## regenerate docs/cli.md from each command's --help
 	$(BIN)/python -m authfit_bench.cli_reference --doc docs/cli.md

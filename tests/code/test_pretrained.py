@@ -9,7 +9,7 @@ import pytest
 
 from authfit.config import load_settings
 from authfit.modeling.bundle import BundleError, load_bundle
-from authfit.scoring.components import AccountModel
+from authfit.modeling.real_data_models import AccountModel
 from authfit.training.pipeline import TrainingSummary
 from authfit.training.pretrained import (
     PRETRAINED_SOURCES,

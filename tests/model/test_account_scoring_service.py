@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-import authfit.scoring.components as components
+import authfit.modeling.real_data_models as components
 from authfit_bench.loadtest import account_rows
 from authfit.scoring.reasons import top_reasons
 from authfit.scoring.scorer import _definitions

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from authfit.modeling.calibration import Calibrator
 from authfit.modeling.lgbm import predict_count
+from authfit.modeling.model_card import card_sections
 
 # Bump when the saved state changes shape (2: growth settings gained step_min_posts), so an older bundle is
 # refused with "retrain" instead of failing inside the unpickled feature builder.
@@ -290,7 +291,6 @@ def render_model_card(meta: BundleMetadata, features: list[str] | tuple[str, ...
         f"- packages: {', '.join(f'{k} {v}' for k, v in sorted(meta.package_versions.items()))}", "",
         "## Out-of-fold metrics", "", "| metric | value |", "|---|---|", metric_rows, "",
     ]
-    from authfit.report.model_card import card_sections  # the prose sections, filled from the metadata
 
     lines += [*card_sections(meta), "## Features", "", ", ".join(f"`{f}`" for f in features), ""]
     images = [p for p in plots if p.endswith(".png")]

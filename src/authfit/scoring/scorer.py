@@ -18,9 +18,9 @@ import pandas as pd
 from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.features.engagement import tier_of
 from authfit.modeling.bundle import Bundle, BundleError, load_bundle, predict_threads, resolve_model_set
-from authfit.scoring.components import AccountModel, CommentModel
+from authfit.modeling.model_set import ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL
+from authfit.modeling.real_data_models import AccountModel, CommentModel
 from authfit.scoring.reasons import top_reasons
-from authfit.training.settings import ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL
 from authfit.schema import DEFAULT_CURRENCY
 from authfit.validate import validate_tables
 

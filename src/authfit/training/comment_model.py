@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,12 +15,12 @@ from authfit.features.comment_text import SHAPE_FEATURES, CommentSpamModel
 from authfit.modeling.bundle import BundleMetadata, data_fingerprint, load_bundle, package_versions, save_bundle
 from authfit.modeling.evaluation import evaluate_binary_oof
 from authfit.modeling.metrics import plot_calibration, plot_pr, plot_roc
-from authfit.scoring.components import CommentModel
-from authfit.training.real_models import load_sources
-from authfit.training.settings import TrainSettings
+from authfit.modeling.real_data_models import CommentModel
+from authfit.training.pretrained import fall_back_to_pretrained
+from authfit.training.settings import COMMENT_MODEL, TrainSettings
+from authfit.training.sources import load_sources
+from authfit.training.summary import TrainingSummary
 
-if TYPE_CHECKING:
-    from authfit.training.pipeline import TrainingSummary
 
 COMMENT_FEATURE_SET = "comment-text-1"
 
@@ -50,8 +49,6 @@ def fit_comment_model(settings: TrainSettings, version: str, summary: TrainingSu
     """Fit on every configured source; bundle the text model (LightGBM text + linear weights)."""
     data = load_sources(settings.real_data.comment_sources, load_labelled_comments, summary.notes)
     if data.empty:
-        from authfit.training.pretrained import fall_back_to_pretrained
-
         return fall_back_to_pretrained(settings, name, version, summary, CommentModel)
     texts = data["text"].astype("str").reset_index(drop=True)
     y = data["label"].to_numpy(dtype=float)
@@ -76,3 +73,8 @@ def fit_comment_model(settings: TrainSettings, version: str, summary: TrainingSu
     summary.bundles[name] = path
     summary.metrics[name] = metrics
     return CommentModel(load_bundle(path))
+
+
+def train_comment_model(settings: TrainSettings, version: str, summary: TrainingSummary) -> CommentModel | None:
+    """Fit the comment-spam text model on every configured real source and write the bundle."""
+    return fit_comment_model(settings, version, summary, COMMENT_MODEL)

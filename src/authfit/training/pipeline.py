@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,21 +25,15 @@ from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.modeling.bundle import data_fingerprint, new_version, write_latest
 from authfit.modeling.dask_lgbm import open_trainer
 from authfit.modeling.lgbm import BoosterTrainer
-from authfit.modeling.tracking import ModelSet, TrackingResult, config_as_dict, log_training_run
+from authfit.modeling.tracking import ModelSet, config_as_dict, log_training_run
 from authfit.progress import Stages
 from authfit.training.fit import FittedModel, fit_binary, fit_count, write_bundle
-from authfit.training.real_models import (
-    AccountModel,
-    CommentModel,
-    train_account_model,
-    train_comment_model,
-)
-from authfit.training.settings import (
-    CONVERSION_MODEL,
-    FAKE_ENGAGEMENT_MODEL,
-    TrainSettings,
-)
+from authfit.modeling.real_data_models import AccountModel, CommentModel
 from authfit.schema import DEFAULT_CURRENCY
+from authfit.training.comment_model import train_comment_model
+from authfit.training.real_models import train_account_model
+from authfit.training.settings import CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL, TrainSettings
+from authfit.training.summary import TrainingSummary
 from authfit.validate import load_contract_tables
 
 log = logging.getLogger(__name__)
@@ -55,18 +48,6 @@ class TrainingError(ValueError):
 
 class ModelSkipped(TrainingError):
     """An optional model (campaign conversion) cannot be trained on this data; the set goes on without it."""
-
-
-@dataclass
-class TrainingSummary:
-    version: str
-    bundles: dict[str, Path] = field(default_factory=dict)
-    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
-    tracking: dict[str, TrackingResult | None] = field(default_factory=dict)
-    rejected_rows: int = 0
-    notes: list[str] = field(default_factory=list)
-    fit_seconds: dict[str, float] = field(default_factory=dict)  # CV + refit time of the engine's models
-    examples: dict[str, pd.DataFrame] = field(default_factory=dict)  # input examples for the MLflow signature
 
 
 def influencer_training_set(features: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:

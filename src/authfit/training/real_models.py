@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from authfit.datasets.labelled_accounts import load_labelled_accounts
-from authfit.datasets.paths import DatasetMissingError
 from authfit.features.account_profile import account_profile_features
 from authfit.features.audience import AccountScorer
 from authfit.modeling.bundle import data_fingerprint, load_bundle
@@ -25,26 +23,16 @@ from authfit.modeling.quantification import (
     worst_source_threshold,
 )
 from authfit.modeling.settings import ModelingSettings
-from authfit.scoring.components import AccountModel, CommentModel
+from authfit.modeling.real_data_models import AccountModel
 from authfit.training.fit import FittedModel, fit_binary, write_bundle
-from authfit.training.settings import ACCOUNT_MODEL, COMMENT_MODEL, TrainSettings
+from authfit.training.pretrained import fall_back_to_pretrained
+from authfit.training.settings import ACCOUNT_MODEL, TrainSettings
+from authfit.training.sources import load_sources
+from authfit.training.summary import TrainingSummary
 
-if TYPE_CHECKING:
-    from authfit.training.pipeline import TrainingSummary
 
 log = logging.getLogger(__name__)
 ACCOUNT_FEATURE_SET = "account-profile-1"
-
-
-def load_sources(sources: list[str], loader, notes: list[str]) -> pd.DataFrame:
-    """Concatenate the labelled sources that are present; a missing one is noted, not fatal."""
-    frames = []
-    for source in sources:
-        try:
-            frames.append(loader(source))
-        except DatasetMissingError as exc:
-            notes.append(f"skipped {source}: {exc}")
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def cap_per_source(data: pd.DataFrame, cap: int, seed: int) -> pd.DataFrame:
@@ -132,8 +120,6 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
     measure the audience share's error rates on leave-one-source-out predictions; write the bundle."""
     data = load_sources(settings.real_data.account_sources, load_labelled_accounts, summary.notes)
     if data.empty:
-        from authfit.training.pretrained import fall_back_to_pretrained
-
         return fall_back_to_pretrained(settings, ACCOUNT_MODEL, version, summary, AccountModel)
     data = cap_per_source(data, settings.real_data.max_rows_per_source, settings.real_data.seed)
     y = data["label"].to_numpy(dtype=float)
@@ -162,10 +148,3 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
     summary.metrics[ACCOUNT_MODEL] = fitted.metrics
     summary.examples[ACCOUNT_MODEL] = account_profile_features(data).head(5)
     return AccountModel(load_bundle(path))
-
-
-def train_comment_model(settings: TrainSettings, version: str, summary: TrainingSummary) -> CommentModel | None:
-    """Fit the comment-spam text model on every configured real source and write the bundle."""
-    from authfit.training.comment_model import fit_comment_model
-
-    return fit_comment_model(settings, version, summary, COMMENT_MODEL)

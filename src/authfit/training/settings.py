@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from authfit.modeling.model_set import (  # noqa: F401 - the names training code and tests take from here
+    ACCOUNT_MODEL,
+    COMMENT_MODEL,
+    CONVERSION_MODEL,
+    FAKE_ENGAGEMENT_MODEL,
+    MODEL_NAMES,
+)
 from authfit.modeling.settings import EngineSettings, ModelingSettings
-
-ACCOUNT_MODEL = "account-authenticity"
-COMMENT_MODEL = "comment-authenticity"
-FAKE_ENGAGEMENT_MODEL = "fake-engagement"
-CONVERSION_MODEL = "campaign-conversion"
-MODEL_NAMES = (ACCOUNT_MODEL, COMMENT_MODEL, FAKE_ENGAGEMENT_MODEL, CONVERSION_MODEL)
 
 
 class RealDataSettings(BaseModel):

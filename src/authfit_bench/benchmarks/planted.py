@@ -62,7 +62,7 @@ from authfit.features.comments import FEATURE_NAMES, CommentFeatureSettings, com
 from authfit.features.growth import FEATURES as GROWTH_FEATURES
 from authfit.features.growth import GrowthSettings, growth_features
 from authfit.training.comment_model import comment_groups
-from authfit.training.real_models import load_sources
+from authfit.training.sources import load_sources
 
 GROWTH_DATASET = "frost2023 + planted purchases"
 COMMENT_DATASET = "kim2020 + planted bot comments"

@@ -1,4 +1,5 @@
-"""The account and comment models as scorers that other parts plug in (audience, comment features).
+"""The two models trained on real labelled data, account and comment authenticity, as the scorers that
+other parts plug in (audience, comment features).
 
 Both wrap a verified bundle, so training (which loads what it has just written), batch scoring and the
 service call exactly the same code.

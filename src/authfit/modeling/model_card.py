@@ -5,12 +5,18 @@ adds these sections to the card every bundle carries."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from authfit.datasets.licences import licence_of
 
-if TYPE_CHECKING:
-    from authfit.modeling.bundle import BundleMetadata
+
+class BundleMetadata(Protocol):
+    """What the card reads of a bundle's metadata (`authfit.modeling.bundle.BundleMetadata`)."""
+
+    name: str
+    data_fingerprint: str
+    metrics: dict[str, float]
+    extra: dict[str, Any]
 
 INTENDED_USE = {
     "account-authenticity": "Scores single accounts (an influencer's sampled followers, or commenters) from "
