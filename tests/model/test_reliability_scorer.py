@@ -33,9 +33,13 @@ def test_scorer_scores_or_rejects_every_row_with_finite_scores(scorer, tables):
         assert sum(len(t) for t in valid.values()) + len(result.rejects) == rows_in(tables)
         rejected_accounts = (result.rejects["table"] == "accounts").sum()
         assert len(result.influencers) + rejected_accounts == len(tables["accounts"])
+        # an influencer with no posts or history up to the as-of date gets no score, never a made-up one
+        scored = result.influencers["status"] == "scored"
+        assert result.influencers["status"].isin(["scored", "insufficient data"]).all()
         for column in ("fake_engagement_probability", "authenticity_score"):
-            assert np.isfinite(result.influencers[column].to_numpy(dtype=float)).all(), column
-        assert result.influencers["authenticity_score"].between(0, 100).all()
+            values = result.influencers[column].to_numpy(dtype=float)
+            assert np.isfinite(values[scored]).all() and np.isnan(values[~scored]).all(), column
+        assert result.influencers.loc[scored, "authenticity_score"].between(0, 100).all()
 
 
 @BUDGET

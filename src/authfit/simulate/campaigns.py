@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from authfit.schema import DEFAULT_CURRENCY
 from authfit.simulate.captions import brand_names, briefs
 from authfit.simulate.influencers import Population
 from authfit.simulate.keys import counter_ids
@@ -56,6 +57,7 @@ def draw_campaigns(settings: SimulationSettings, rng: np.random.Generator,
         "target_country": as_series(pick(settings.countries, target)),
         "start_date": start,
         "end_date": start + pd.to_timedelta(duration, unit="D"),
+        "currency": DEFAULT_CURRENCY,
     })
     chosen = [_pick_influencers(settings, rng, niche[i], population) for i in range(n)]
     pair_c = np.repeat(np.arange(n), [ch.size for ch in chosen])
