@@ -247,7 +247,8 @@ def shortlist(
     min_authenticity: Annotated[float | None, typer.Option(help="Authenticity score gate (0-100).")] = None,
     out: Annotated[Path, typer.Option(help="Where to write the chosen set.")] = Path("results/shortlist.csv"),
     include_flagged: Annotated[bool, typer.Option(
-        "--include-flagged", help="Also consider influencers flagged for fake engagement (excluded by default).")
+        "--include-flagged", help="Also consider influencers flagged for fake engagement, and those without a "
+                                  "verdict (insufficient data); both are excluded by default.")
     ] = False,
 ) -> None:
     """Pick the influencers that maximise expected conversions within the budget (exact knapsack).

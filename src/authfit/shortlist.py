@@ -1,8 +1,8 @@
 """Spend a campaign budget across several influencers: an exact 0/1 knapsack with gates.
 
 The choice maximises expected conversions subject to the budget, an authenticity gate and at most K
-influencers per niche. Influencers flagged for fake engagement (`fake_engagement_flag`) are excluded unless
-the caller asks to include them. It is solved as a mixed-integer programme by HiGHS (through scipy), which proves
+influencers per niche. Influencers flagged for fake engagement (`fake_engagement_flag`), and those the scorer
+gave no verdict (status 'insufficient data'), are excluded unless the caller asks to include them. It is solved as a mixed-integer programme by HiGHS (through scipy), which proves
 optimality; the reported `gap` is HiGHS's relative MIP gap (0 when the optimum is proven).
 """
 
@@ -50,6 +50,13 @@ def flagged(candidates: pd.DataFrame) -> pd.Series:
     return flag.astype("string").str.strip().str.lower().isin(["true", "1"]).astype(bool)
 
 
+def unverified(candidates: pd.DataFrame) -> pd.Series:
+    """True where the scorer gave no verdict (status 'insufficient data'): nothing vouches for them, so a
+    default shortlist leaves them out as it leaves out the flagged."""
+    status = candidates.get("status", pd.Series("scored", index=candidates.index))
+    return status.astype("string").str.strip().eq("insufficient data").fillna(False).astype(bool)
+
+
 def _gate(candidates: pd.DataFrame, budget: float, min_authenticity: float | None,
           include_flagged: bool = False) -> pd.Series:
     """The reason each candidate is excluded, or NA when it may be chosen."""
@@ -61,6 +68,7 @@ def _gate(candidates: pd.DataFrame, budget: float, min_authenticity: float | Non
     ]
     if not include_flagged:
         rules.append((flagged(candidates), "flagged for fake engagement"))
+        rules.append((unverified(candidates), "no authenticity verdict (insufficient data)"))
     if min_authenticity is not None:
         score = candidates.get("authenticity_score", pd.Series(np.nan, index=candidates.index))
         rules.append((~(score >= min_authenticity), f"authenticity below {min_authenticity:g}"))

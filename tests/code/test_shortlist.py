@@ -81,3 +81,15 @@ def test_an_influencer_without_a_verdict_is_not_taken_as_flagged():
 
     scores = pd.DataFrame({"fake_engagement_flag": pd.array([True, None, False], dtype="boolean")})
     assert flagged(scores).tolist() == [True, False, False]  # NA: 'insufficient data', not a flag
+
+
+def test_an_influencer_without_a_verdict_is_left_out_unless_asked_for():
+    frame = _candidates().assign(status="scored")
+    best = frame.sort_values("expected_conversions").iloc[-1]["account_id"]
+    frame.loc[frame["account_id"] == best, ["status", "authenticity_score"]] = ["insufficient data", np.nan]
+    frame["fake_engagement_flag"] = pd.array([False] * len(frame), dtype="boolean")
+    frame.loc[frame["account_id"] == best, "fake_engagement_flag"] = pd.NA
+    default = shortlist(frame, budget=5000)
+    assert best not in set(default.chosen["account_id"])
+    assert default.excluded.set_index("account_id").loc[best, "excluded_because"].startswith("no authenticity")
+    assert best in set(shortlist(frame, budget=5000, include_flagged=True).chosen["account_id"])
