@@ -87,15 +87,8 @@ def weekly_volatility(history: pd.DataFrame) -> pd.DataFrame:
     days earlier; the change is rescaled to exactly 7 days. So weekly series with jitter, daily series
     and series with holes all give weekly changes, and a hole never passes for one week. Accounts with
     fewer than 4 changes are left out; the tier is that of the account's median follower count."""
-    h = history.dropna(subset=["date", "follower_count"])[["account_id", "date", "follower_count"]]
-    h = h.drop_duplicates(["account_id", "date"], keep="last")
-    earlier = h.rename(columns={"date": "prev_date", "follower_count": "prev_count"}).sort_values("prev_date")
-    lookup = h.assign(target=h["date"] - pd.Timedelta(days=7)).sort_values("target")
-    pairs = pd.merge_asof(lookup, earlier, left_on="target", right_on="prev_date", by="account_id",
-                          direction="nearest", tolerance=pd.Timedelta(days=_WEEK_TOLERANCE_DAYS))
-    gap = (pairs["date"] - pairs["prev_date"]).dt.total_seconds() / 86_400
-    pairs = pairs.assign(change=(pairs["follower_count"] / pairs["prev_count"]) ** (7.0 / gap) - 1.0)
-    pairs = pairs[(pairs["prev_count"] > 0) & np.isfinite(pairs["change"])]
+    pairs = weekly_changes(history)
+    h = history.dropna(subset=["date", "follower_count"]).drop_duplicates(["account_id", "date"], keep="last")
     stats = pairs.groupby("account_id")["change"].agg(["std", "size"])
     stats = stats[stats["size"] >= _MIN_WEEKLY_CHANGES]
     median_followers = h.groupby("account_id")["follower_count"].median().reindex(stats.index)
