@@ -330,9 +330,10 @@ def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, 
     """Milliseconds per stage of the service's two raw endpoints, in this process (no HTTP): one influencer
     (30 posts x 20 comments, 120 days of history, 100 audience profiles, as `authfit_bench.loadtest` builds
     it) through what `/v1/influencers/score` runs, and 1-5 account rows through `/v1/accounts/score`'s
-    scoring. Each stage: the first call after `Scorer.load`, and the median of the next `requests - 1`
+    scoring. Each stage: the first call after `Scorer.load` and `warm`, as the service loads, and the median of the next `requests - 1`
     (distinct bodies, so no cache is flattered)."""
     from authfit.scoring import Scorer
+    from authfit.serve.api import warm
     from authfit.serve.schemas import (AccountsRequest, AccountsResponse, InfluencersRequest, InfluencersResponse,
                                        accounts_frame, influencer_tables, records)
     from authfit_bench.loadtest import account_rows, influencer_payload
@@ -340,6 +341,9 @@ def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, 
     started = time.perf_counter()
     scorer = Scorer.load(models)
     load_ms = (time.perf_counter() - started) * 1e3
+    started = time.perf_counter()
+    warm(scorer)  # as the service does at load
+    warm_ms = (time.perf_counter() - started) * 1e3
     rng = np.random.default_rng(seed)
     raw_bodies = [json.dumps(influencer_payload(seed + i)).encode() for i in range(requests)]
     account_bodies = [json.dumps({"accounts": account_rows(rng, f"a{i}", int(rng.integers(1, 6)))}).encode()
@@ -391,7 +395,7 @@ def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, 
         del X
         return t
 
-    out: dict[str, dict[str, float]] = {"load": {"Scorer.load": load_ms}}
+    out: dict[str, dict[str, float]] = {"load": {"Scorer.load": load_ms, "warm": warm_ms}}
     for name, fn, bodies in (("raw influencer", raw, raw_bodies), ("accounts 1-5", accounts, account_bodies)):
         runs = [fn(body) for body in bodies]
         for stage in runs[0]:
