@@ -35,7 +35,8 @@ bodies = [json.dumps(influencer_payload(seed)) for seed in range(11)]
 times = []
 for body in bodies:
     started = time.perf_counter()
-    response = client.post("/v1/influencers/score", content=body, headers={"content-type": "application/json"})
+    response = client.post("/v1/influencers/score", content=body,
+                           headers={"content-type": "application/json"})
     times.append(time.perf_counter() - started)
     assert response.status_code == 200, response.text
 print(json.dumps({"first": times[0], "median": float(np.median(times[1:]))}))
@@ -62,7 +63,8 @@ def test_warming_changes_no_score(trained):
         tables = _request_tables(seed)
         before = cold.score(tables, as_of=as_of).influencers.drop(columns="scored_at")
         after = warmed.score(tables, as_of=as_of).influencers.drop(columns="scored_at")
-        np.testing.assert_allclose(after["fake_engagement_probability"].to_numpy(dtype=float),
-                                   before["fake_engagement_probability"].to_numpy(dtype=float), rtol=0, atol=1e-12)
+        p = "fake_engagement_probability"
+        np.testing.assert_allclose(after[p].to_numpy(dtype=float), before[p].to_numpy(dtype=float),
+                                   rtol=0, atol=1e-12)
         assert after["reasons"].tolist() == before["reasons"].tolist()
         pd.testing.assert_frame_equal(after, before)
