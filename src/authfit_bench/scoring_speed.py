@@ -323,6 +323,137 @@ def mlflow_figures(model_uri: str, tracking_uri: str, row: dict[str, float | Non
     return figures
 
 
+# ------------------------------------------------------------------ stages of one request
+
+
+def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Milliseconds per stage of the service's two raw endpoints, in this process (no HTTP): one influencer
+    (30 posts x 20 comments, 120 days of history, 100 audience profiles, as `authfit_bench.loadtest` builds
+    it) through what `/v1/influencers/score` runs, and 1-5 account rows through `/v1/accounts/score`'s
+    scoring. Each stage: the first call after `Scorer.load` and `warm` (as the service loads), and the
+    median of the next `requests - 1` (distinct bodies, so no cache is flattered)."""
+    from authfit.scoring import Scorer
+    from authfit.serve.api import warm
+    from authfit.serve.schemas import (AccountsRequest, AccountsResponse, InfluencersRequest, InfluencersResponse,
+                                       accounts_frame, influencer_tables, records)
+    from authfit_bench.loadtest import account_rows, influencer_payload
+
+    started = time.perf_counter()
+    scorer = Scorer.load(models)
+    load_ms = (time.perf_counter() - started) * 1e3
+    started = time.perf_counter()
+    warm(scorer)  # as the service does at load
+    warm_ms = (time.perf_counter() - started) * 1e3
+    rng = np.random.default_rng(seed)
+    raw_bodies = [json.dumps(influencer_payload(seed + i)).encode() for i in range(requests)]
+    account_bodies = [json.dumps({"accounts": account_rows(rng, f"a{i}", int(rng.integers(1, 6)))}).encode()
+                      for i in range(requests)]
+
+    def clock(stages: dict[str, float], name: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[name] = (now - since) * 1e3
+        return now
+
+    def raw(body: bytes) -> dict[str, float]:
+        t: dict[str, float] = {}
+        s = time.perf_counter()
+        request = InfluencersRequest.model_validate_json(body)
+        s = clock(t, "parse JSON into the request model", s)
+        tables = influencer_tables(request)
+        s = clock(t, "request -> contract tables", s)
+        fixed = scorer.at(pd.Timestamp.now(tz="UTC"))
+        checked = validate_tables(tables)
+        s = clock(t, "validate_tables", s)
+        X = fixed.features(checked.tables)
+        s = clock(t, "features (FeatureBuilder.transform)", s)
+        fixed.predict_features(X)
+        s = clock(t, "predict (booster + calibrator)", s)
+        fixed.explain(X, fixed.predict_features(X), pd.Timestamp.now(tz="UTC"))
+        s = clock(t, "reasons (pred_contrib + wording)", s)
+        result = fixed.score_influencers(checked.tables)
+        s = clock(t, "score_influencers (features again + predict + reasons)", s)
+        InfluencersResponse(model_version=scorer.model_version, influencers=records(result), campaign=None,
+                            rejects=records(checked.rejects)).model_dump_json()
+        clock(t, "response model + JSON", s)
+        t["request total (parse + tables + validate + score_influencers + response)"] = sum(
+            v for k, v in t.items() if not k.startswith(("features", "predict", "reasons")))
+        return t
+
+    def accounts(body: bytes) -> dict[str, float]:
+        t: dict[str, float] = {}
+        s = time.perf_counter()
+        frame = accounts_frame(AccountsRequest.model_validate_json(body))
+        s = clock(t, "parse JSON + frame", s)
+        X = scorer.account.features(frame)
+        s = clock(t, "account_profile_features", s)
+        scored = scorer.score_accounts(frame)
+        s = clock(t, "score_accounts (features again + predict + reasons)", s)
+        AccountsResponse(model_version=scorer.model_version, accounts=records(scored)).model_dump_json()
+        clock(t, "response model + JSON", s)
+        t["request total (parse + score_accounts + response)"] = sum(
+            v for k, v in t.items() if not k.startswith("account_profile"))
+        del X
+        return t
+
+    out: dict[str, dict[str, float]] = {"load": {"Scorer.load": load_ms, "warm": warm_ms}}
+    for name, fn, bodies in (("raw influencer", raw, raw_bodies), ("accounts 1-5", accounts, account_bodies)):
+        runs = [fn(body) for body in bodies]
+        for stage in runs[0]:
+            out.setdefault(name, {})[f"{stage} | first"] = runs[0][stage]
+            out[name][f"{stage} | median"] = float(np.median([r[stage] for r in runs[1:]]))
+    return out
+
+
+def service_latency_ratios(models: str, work: Path, config_dir: Path, requests: int = 300,
+                           raw_requests: int = 40, time_limit_s: float = 90.0) -> dict[str, float]:
+    """The issue-18 ratios from one `authfit serve` process: the first raw-influencer request after start
+    (the bench's 30 posts x 20 comments payload), then sequential 3-row `/v1/accounts/score` calls, then
+    the precomputed-features and raw-influencer endpoints as `service_figures` measures them."""
+    import httpx
+
+    from authfit.scoring import Scorer
+    from authfit_bench.loadtest import account_rows
+
+    scorer = Scorer.load(models)
+    candidates = validate_tables(read_raw_tables(simulated_world(work, config_dir, 400, CANDIDATE_SEED))).tables
+    row = features_row(scorer.features(candidates), scorer.fake.features)
+    raw = raw_payload(candidates)
+    accounts = json.dumps({"accounts": account_rows(np.random.default_rng(1), "acc", 3)}).encode()
+    headers = {"content-type": "application/json"}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "authfit", "serve", "--model", models, "--port", str(port), "--host", "127.0.0.1"]
+    with running(command, f"{base}/v1/health", timeout_s=120):
+        with httpx.Client(timeout=60.0) as client:
+            started = time.perf_counter()
+            client.post(f"{base}/v1/influencers/score", json=raw).raise_for_status()
+            first_ms = (time.perf_counter() - started) * 1e3
+            latencies = []
+            for _ in range(requests // 2 + 5):
+                started = time.perf_counter()
+                client.post(f"{base}/v1/accounts/score", content=accounts, headers=headers).raise_for_status()
+                latencies.append((time.perf_counter() - started) * 1e3)
+        features = measure_endpoint(f"{base}/v1/features/score", {"rows": [row]}, requests, time_limit_s)
+        influencer = measure_endpoint(f"{base}/v1/influencers/score", raw, raw_requests, time_limit_s, concurrency=2)
+    accounts_p50 = float(np.percentile(latencies[5:], 50))
+    return {"service_p50_ms": features["p50_ms"], "service_raw_p50_ms": influencer["p50_ms"],
+            "service_raw_p99_ms": influencer["p99_ms"], "service_raw_first_ms": first_ms,
+            "service_accounts_p50_ms": accounts_p50,
+            "raw_p50_over_precomputed_p50": influencer["p50_ms"] / features["p50_ms"],
+            "raw_p99_over_raw_p50": influencer["p99_ms"] / influencer["p50_ms"],
+            "raw_first_over_raw_p50": first_ms / influencer["p50_ms"],
+            "accounts_p50_over_precomputed_p50": accounts_p50 / features["p50_ms"]}
+
+
+def print_stages(stages: dict[str, dict[str, float]]) -> None:
+    for name, figures in stages.items():
+        print(f"{name}: stage | first ms | median ms")
+        for key in [k for k in figures if not k.endswith("| median")]:
+            stage = key.removesuffix(" | first")
+            median = figures.get(f"{stage} | median", float("nan"))
+            print(f"  {stage} | {figures[key]:.1f} | {median:.1f}")
+
+
 # ------------------------------------------------------------------ the run
 
 
@@ -390,7 +521,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--raw-requests", type=int, default=40, help="requests per raw-payload measurement")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per load run, at most")
+    parser.add_argument("--stages", metavar="MODELS", default=None,
+                        help="only print the stage timings of one raw influencer and one accounts request, "
+                             "in process, with the model set at MODELS (e.g. models/latest)")
+    parser.add_argument("--service-ratios", metavar="MODELS", default=None,
+                        help="only print the issue-18 latency ratios of one `authfit serve` of MODELS")
     args = parser.parse_args(argv)
+    if args.service_ratios:
+        print(json.dumps(service_latency_ratios(args.service_ratios, args.work, args.configs), indent=2))
+        return
+    if args.stages:
+        print_stages(request_stages(args.stages))
+        return
     result = run(args.out, args.work, args.configs, args.influencers, args.rss_base, args.chunk_size, args.rows,
                  args.requests, args.raw_requests, args.repeats, args.time_limit)
     print(json.dumps({k: v for k, v in result.items() if k != "details"}, indent=2))

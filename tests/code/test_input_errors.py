@@ -194,6 +194,7 @@ def test_serve_prints_a_startup_line_with_its_url(monkeypatch, caplog):
     monkeypatch.setattr(scorer_module.Scorer, "load", classmethod(lambda cls, where: SimpleNamespace(
         model_version="v7")))
     monkeypatch.setattr("authfit.serve.api.create_app", lambda holder, settings, api_key=None: object())
+    monkeypatch.setattr("authfit.serve.api.warm", lambda scorer: scorer)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
     monkeypatch.setattr(run.signal, "signal", lambda *a: None)
     caplog.set_level(logging.INFO, logger="authfit.serve.run")

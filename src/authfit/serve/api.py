@@ -9,6 +9,8 @@ bodies are never logged.
 
 from __future__ import annotations
 
+import copy
+import gc
 import hmac
 import json
 import logging
@@ -62,6 +64,31 @@ class ScorerHolder:
         with self._lock:
             self._scorer = fresh
         return fresh
+
+
+def warm(scorer: Any) -> Any:
+    """`scorer`, after scoring the documented request examples (with an audience sample) through the
+    handlers' own steps, so that everything prepared on first use (compiled kernels read from numba's
+    cache, regular expressions, the text models' lookups, lazy imports) is prepared at load, and the
+    first request is as fast as the later ones. A scorer that cannot score the examples fails here, at
+    load (or at reload, which then keeps the old one serving), rather than on a caller's request.
+
+    Then everything alive is moved out of the garbage collector's sight (`gc.freeze`): the loaded model
+    and libraries are hundreds of thousands of objects, and the first full collection, otherwise paid by
+    an early request, walked all of them. Frozen objects are still freed when no longer referenced; only
+    reference cycles among them (a retired scorer's, after a reload) stay until the process ends."""
+    example = copy.deepcopy(InfluencersRequest.model_json_schema()["examples"][0])
+    example.pop("campaign", None)
+    accounts = AccountsRequest.model_validate(AccountsRequest.model_json_schema()["examples"][0])
+    example["influencers"][0]["audience"] = [a.model_dump(exclude_none=True) for a in accounts.accounts]
+    body = InfluencersRequest.model_validate(example)
+    result = scorer.score(influencer_tables(body), as_of=body.as_of)
+    records(result.influencers)
+    if getattr(scorer, "account", None) is not None:
+        records(scorer.score_accounts(accounts_frame(accounts)))
+    gc.collect()
+    gc.freeze()
+    return scorer
 
 
 class BodyLimit:

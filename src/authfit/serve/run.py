@@ -23,9 +23,9 @@ def serve(settings: ServiceSettings) -> None:
     import uvicorn
 
     from authfit.scoring import Scorer
-    from authfit.serve.api import ScorerHolder, create_app
+    from authfit.serve.api import ScorerHolder, create_app, warm
 
-    holder = ScorerHolder(lambda: Scorer.load(settings.model))
+    holder = ScorerHolder(lambda: warm(Scorer.load(settings.model)))  # warm: the first request is no slower
     api_key = os.environ.get(settings.api_key_env) or None
     if settings.host not in ("127.0.0.1", "localhost", "::1") and api_key is None:
         log.warning("serving on %s without an API key; set $%s", settings.host, settings.api_key_env)
