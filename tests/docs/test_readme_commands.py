@@ -171,3 +171,14 @@ def test_internal_links_point_at_headings(doc):
         assert target in anchors, f"{doc} links to #{target}, which is no heading"
     for target in re.findall(r"\]\(((?!#|https?:)[^)#]+)(?:#[^)]*)?\)", text):
         assert (doc.parent / target).exists(), f"{doc} links to {target}, which does not exist"
+
+
+def test_the_readme_is_a_manual_not_a_lab_notebook():
+    """What a user needs, in about 250 lines; benchmark tables, experiments and speed history live in docs/."""
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 300, "move experiments, history and benchmark tables to docs/"
+    headings = re.findall(r"^## (.+)$", text, re.MULTILINE)
+    for needed in ("Quick start", "What it does", "The data contract", "Use your own data", "Python API",
+                   "HTTP API", "Scale"):
+        assert any(h.startswith(needed) for h in headings), f"the README has no '{needed}' section"
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text), "dated measurements belong in docs/, not the manual"
