@@ -38,12 +38,24 @@ class CalibrationSettings(BaseModel):
 
     method: Literal["isotonic", "platt"] = "isotonic"
     threshold_rule: str = "best_f1"
+    threshold_rules: dict[str, str] = Field(
+        {}, description="per-model threshold rules that replace threshold_rule for that model")
 
     @field_validator("threshold_rule")
     @classmethod
     def _known_rule(cls, rule: str) -> str:
         parse_threshold_rule(rule)
         return rule
+
+    @field_validator("threshold_rules")
+    @classmethod
+    def _known_rules(cls, rules: dict[str, str]) -> dict[str, str]:
+        for rule in rules.values():
+            parse_threshold_rule(rule)
+        return rules
+
+    def rule_for(self, model: str) -> str:
+        return self.threshold_rules.get(model, self.threshold_rule)
 
 
 class ModelingSettings(BaseModel):

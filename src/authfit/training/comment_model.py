@@ -55,7 +55,7 @@ def fit_comment_model(settings: TrainSettings, version: str, summary: TrainingSu
     groups = comment_groups(data)
     oof, fold = out_of_fold(texts, y, groups, settings.modeling.cv.folds, settings.modeling.cv.seed)
     # the shipped threshold sees every OOF row; the reported metrics use thresholds fitted on other folds
-    evaluation = evaluate_binary_oof(y, oof, fold, None, settings.modeling.calibration.threshold_rule)
+    evaluation = evaluate_binary_oof(y, oof, fold, None, settings.modeling.calibration.rule_for(name))
     threshold = evaluation.threshold
     metrics = evaluation.metrics | {"threshold": threshold}
     model = CommentSpamModel(kind="stacked", n_jobs=1, seed=settings.modeling.cv.seed).fit(texts, y, groups)

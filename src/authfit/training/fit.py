@@ -66,7 +66,7 @@ def fit_binary(name: str, X: pd.DataFrame, y: pd.Series | np.ndarray, groups: np
     cv = fit_binary_cv(X, labels, groups, params, folds=modeling.cv.folds, seed=modeling.cv.seed, trainer=trainer)
     seconds = time.perf_counter() - started
     evaluation = evaluate_binary_oof(labels, cv.oof, cv.fold, modeling.calibration.method,
-                                     modeling.calibration.threshold_rule)
+                                     modeling.calibration.rule_for(name))
     metrics = evaluation.metrics | {"threshold": evaluation.threshold}
     return FittedModel(name, "binary", cv, metrics, evaluation.calibrated_oof, evaluation.calibrator,
                        evaluation.threshold, params=params.model_dump() | {"engine": trainer.name},

@@ -52,7 +52,8 @@ class TrainSettings(BaseModel):
 
     @model_validator(mode="after")
     def _known_model_names(self) -> TrainSettings:
-        named = {*self.modeling.lgbm_overrides, *self.modeling.promotion}
+        modeling = self.modeling
+        named = {*modeling.lgbm_overrides, *modeling.promotion, *modeling.calibration.threshold_rules}
         unknown = sorted(named - set(MODEL_NAMES))
         if unknown:
             raise ValueError(f"unknown model name(s) {unknown} in modeling settings; use {list(MODEL_NAMES)}")
