@@ -18,14 +18,19 @@ from authfit.modeling.bundle import Bundle, BundleError
 
 
 @dataclass(frozen=True)
-class AccountModel:
-    """Fake probability of an account from its profile columns (any of them may be missing)."""
+class BundledModel:
+    """A verified bundle and the verdict threshold it was trained with (0.5 when it has none)."""
 
     bundle: Bundle
 
     @property
     def threshold(self) -> float:
         return float(self.bundle.metadata.threshold if self.bundle.metadata.threshold is not None else 0.5)
+
+
+@dataclass(frozen=True)
+class AccountModel(BundledModel):
+    """Fake probability of an account from its profile columns (any of them may be missing)."""
 
     @property
     def error_rates(self) -> ErrorRates | None:
@@ -47,14 +52,8 @@ class AccountModel:
 
 
 @dataclass(frozen=True)
-class CommentModel:
+class CommentModel(BundledModel):
     """Spam probability of comment texts; the fitted text model travels in the bundle's transformers."""
-
-    bundle: Bundle
-
-    @property
-    def threshold(self) -> float:
-        return float(self.bundle.metadata.threshold if self.bundle.metadata.threshold is not None else 0.5)
 
     def predict_proba(self, texts: pd.Series) -> np.ndarray:
         model = self.bundle.transformers.get("comment_model")
