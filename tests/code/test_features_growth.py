@@ -276,3 +276,18 @@ def test_row_nanmedian_equals_numpy(values: np.ndarray) -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanmedian(values, axis=1) if values.shape[1] else np.full(values.shape[0], np.nan)
     np.testing.assert_allclose(_row_nanmedian(values), expected, rtol=1e-12, equal_nan=True)
+
+
+def test_step_z_sees_a_one_week_step_but_not_a_growth_rate_that_drifts() -> None:
+    dates = pd.date_range(end=AS_OF, periods=52, freq="7D")
+    rng = np.random.default_rng(4)
+    noise = np.exp(np.cumsum(rng.normal(0.0, 0.002, 52)))
+    weeks = np.arange(52)
+    accelerating = 50_000.0 * np.exp(np.cumsum(0.005 + 0.001 * weeks)) * noise  # 0.5% -> 5.6% a week
+    stepped = 50_000.0 * 1.003 ** weeks * np.where(weeks >= 30, 1.10, 1.0) * noise
+    features = growth_features(history_frame({"drift": (dates, accelerating, None),
+                                              "step": (dates, stepped, None)}), None, AS_OF)
+    assert features.loc["step", "follower_step_z"] > 10.0
+    assert features.loc["drift", "follower_step_z"] < 5.0
+    # the global robust z reads the drifting rate's fast weeks as jumps as much as the step
+    assert features.loc["drift", "follower_max_jump_z"] > features.loc["drift", "follower_step_z"]

@@ -30,8 +30,10 @@ def test_yearly_windows_redate_to_the_last_day_and_drop_thin_windows() -> None:
 
 def test_planted_purchase_adds_the_step_and_the_purge_takes_its_share_back() -> None:
     windows = _weekly("s~0", 52, 10_000.0).assign(source_account="s")
-    as_of = windows["date"].max()
-    plan = pl.purchase_plan(pd.Index(["s~0"]), [0.2], as_of, seed=3)
+    spans = pd.DataFrame({"first": [windows["date"].min()], "last": [windows["date"].max()]}, index=["s~0"])
+    plan = pl.purchase_plan(spans, [0.2], seed=3)
+    assert plan["day"].between(spans["first"].iloc[0] + pd.Timedelta(days=90),
+                               spans["last"].iloc[0] - pd.Timedelta(days=28)).all()
     planted = pl.plant_purchases(windows, plan)
     for _, copy in plan.iterrows():
         series = planted[planted["account_id"] == copy["account_id"]].set_index("date")["follower_count"]

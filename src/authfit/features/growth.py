@@ -40,6 +40,9 @@ class GrowthSettings(BaseModel):
     step_min_posts: int = Field(
         5, ge=2, description="posts needed on each side of a split for the engagement step statistics"
     )
+    step_baseline_weeks: int = Field(
+        5, ge=1, description="weekly changes on each side of a week that form its local baseline"
+    )
 
 
 FEATURES: tuple[FeatureSpec, ...] = (
@@ -60,6 +63,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "follower_drop_count", FAMILY, "number of runs of days whose follower delta has robust z < -spike_z"
     ),
     FeatureSpec("follower_max_jump_z", FAMILY, "largest robust z of a daily follower delta"),
+    FeatureSpec(
+        "follower_step_z",
+        FAMILY,
+        "largest weekly log follower change above the median of the weekly changes 2 to "
+        "1 + step_baseline_weeks weeks before and after it, in robust standard deviations of that residual "
+        "over the account's own series",
+    ),
     FeatureSpec(
         "follower_max_jump_share",
         FAMILY,
@@ -296,6 +306,34 @@ def _purge_share(followers: np.ndarray, best: pd.DataFrame, window: int) -> np.n
     return out
 
 
+def step_z(followers: np.ndarray, settings: GrowthSettings) -> np.ndarray:
+    """Per row: the largest weekly log follower change above its local baseline, over the robust spread of
+    that residual on the row's own series (see FEATURES); NaN without a residual.
+
+    The baseline is the median of the non-overlapping weekly changes 2 to 1 + step_baseline_weeks weeks away
+    on both sides, so a growth rate that drifts over the year is not read as a step, and the weeks a step
+    spread over one snapshot interval touches (up to 13 days) stay out of their own baseline. The scale is
+    floored at 7 x min_scale_share, as robust_z floors its daily one."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_f = np.log(np.where(followers > 0, followers, np.nan))
+    weekly = log_f[:, 7:] - log_f[:, :-7]
+    n_rows, n_cols = weekly.shape
+    offsets = 7 * np.arange(2, 2 + settings.step_baseline_weeks)
+    pad = int(offsets[-1])
+    padded = np.pad(weekly, ((0, 0), (pad, pad)), constant_values=np.nan)
+    shifts = [pad + sign * int(o) for o in offsets for sign in (-1, 1)]
+    around = np.stack([padded[:, shift: shift + n_cols] for shift in shifts], axis=2)
+    baseline = _row_nanmedian(around.reshape(-1, around.shape[2])).reshape(n_rows, n_cols)
+    residual = weekly - baseline
+    centre = _row_nanmedian(residual)
+    spread = _MAD_TO_SD * _row_nanmedian(np.abs(residual - centre[:, None]))
+    scale = np.fmax(spread, 7.0 * settings.min_scale_share)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        top = np.nanmax(residual, axis=1)
+    return _safe_ratio(top - centre, scale)
+
+
 def smoothness(followers: np.ndarray) -> np.ndarray:
     """1 - second-difference energy over 4x the energy of weekly deltas, in [0, 1]: steady growth is near 1,
     one jump is 0.5, see-saw counts near 0. Weekly resampling keeps it comparable across snapshot cadences."""
@@ -467,6 +505,7 @@ def growth_features(
     columns = {
         **growth_rates(followers),
         **spike_features(followers, z, best, settings),
+        "follower_step_z": step_z(followers, settings),
         "follower_smoothness": smoothness(followers),
         **following_churn(following),
         **like_gaps(followers, best, post_data, settings.like_window_days),

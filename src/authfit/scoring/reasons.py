@@ -47,6 +47,7 @@ def _follower_jump(f: pd.DataFrame) -> pd.Series:
 TEMPLATES: dict[str, Template] = {
     "follower_max_jump_share": _follower_jump,
     "follower_max_jump_z": _follower_jump,
+    "follower_step_z": _follower_jump,
     "follower_spike_count": lambda f: _num(_col(f, "follower_spike_count"), 0) + " sudden follower spikes",
     "follower_post_spike_drop": lambda f: "followers fell " + _pct(_col(f, "follower_post_spike_drop"))
     + " after their largest spike (a purge after a purchase?)",

@@ -7,8 +7,8 @@ gaps and real comment sections instead of the simulator's.
 **Growth** (frost2023, 199 Social Blade weekly follower series, 2018-2023). Each account's history is cut
 into yearly windows (`GrowthPlan.windows`), each re-dated to end at one `as_of`, so one account gives up
 to that many one-year series. A planted copy of a window adds a purchase of `step` x the follower level
-on a random day (at least 90 days after the window starts, at least 28 before it ends), with or without
-a gradual purge (30-80% of the bought followers removed linearly over 14-60 days, starting 7-35 days
+on a random day (at least 90 days after the window's first snapshot, at least 28 before its last), with or
+without a gradual purge (30-80% of the bought followers removed linearly over 14-60 days, starting 7-35 days
 after the purchase). The detector is one growth feature (`features/growth.py`), the one with the highest
 minimum AUC over steps of at least 10% on the *choice* half of the accounts; its flag is the 97.5th
 percentile of its value on the choice half's untouched windows, aiming at half the allowed 5% so that
@@ -70,8 +70,8 @@ WITHIN = 0.05
 TARGET_STEP = 0.10
 # Candidate detectors and their direction (+1: higher means more suspicious).
 GROWTH_CANDIDATES: dict[str, float] = {
-    "follower_max_jump_share": 1.0, "follower_max_jump_z": 1.0, "follower_spike_count": 1.0,
-    "follower_smoothness": -1.0,
+    "follower_max_jump_share": 1.0, "follower_max_jump_z": 1.0, "follower_step_z": 1.0,
+    "follower_spike_count": 1.0, "follower_smoothness": -1.0,
 }
 FLAG_QUANTILE = 0.975
 BOT_KINDS: tuple[str, ...] = ("generic", "emoji", "duplicated", "promotional", "mixed")
@@ -178,14 +178,20 @@ def yearly_windows(history: pd.DataFrame, n_windows: int, min_points: int) -> pd
     return windows.loc[size >= min_points].reset_index(drop=True)
 
 
-def purchase_plan(series: pd.Index, steps: Sequence[float], as_of: pd.Timestamp, seed: int) -> pd.DataFrame:
+def purchase_plan(spans: pd.DataFrame, steps: Sequence[float], seed: int) -> pd.DataFrame:
     """One planted copy per (series, step, purge): its purchase day and, with a purge, how much of the
-    purchase goes and when."""
+    purchase goes and when. `spans` (index: series) holds each series' `first` and `last` snapshot date;
+    the day falls at least 90 days after the first and 28 before the last (a window whose account's
+    history stops early would otherwise get purchases after its end, which plant nothing)."""
     rng = np.random.default_rng(seed)
-    grid = pd.MultiIndex.from_product([series, list(steps), [False, True]], names=["series", "step", "purge"])
+    grid = pd.MultiIndex.from_product([spans.index, list(steps), [False, True]],
+                                      names=["series", "step", "purge"])
     plan = grid.to_frame(index=False)
     n = len(plan)
-    plan["day"] = as_of.normalize() - pd.to_timedelta(rng.integers(28, 365 - 90, n), unit="D")
+    earliest = plan["series"].map(spans["first"]).dt.normalize() + pd.Timedelta(days=90)
+    room = ((plan["series"].map(spans["last"]).dt.normalize() - pd.Timedelta(days=28) - earliest).dt.days
+            .clip(lower=0).to_numpy())
+    plan["day"] = earliest + pd.to_timedelta(np.floor(rng.random(n) * (room + 1)), unit="D")
     plan["purge_start"] = plan["day"] + pd.to_timedelta(rng.integers(7, 36, n), unit="D")
     plan["purge_days"] = rng.integers(14, 61, n).astype(float)
     plan["purge_share"] = np.where(plan["purge"], rng.uniform(0.3, 0.8, n), 0.0)
@@ -211,8 +217,8 @@ def growth_scores(windows: pd.DataFrame, steps: Sequence[float], seed: int) -> p
     """Growth features of every untouched window and its planted copies, with `step` (0 untouched),
     `purge` and `source_account` beside them."""
     as_of = windows["date"].max()
-    series = windows.drop_duplicates("account_id").set_index("account_id")["source_account"]
-    planted = plant_purchases(windows, purchase_plan(series.index, steps, as_of, seed))
+    spans = windows.groupby("account_id")["date"].agg(first="min", last="max")
+    planted = plant_purchases(windows, purchase_plan(spans, steps, seed))
     untouched = windows.assign(step=0.0, purge=False)
     history = pd.concat([untouched, planted], ignore_index=True)
     features = growth_features(history, None, as_of, GrowthSettings())
@@ -515,7 +521,7 @@ def planted_markdown(rows: Sequence[dict[str, object]]) -> str:
              "Generated from `benchmark.json` by `authfit_bench.benchmarks.planted.planted_markdown` (`python -m "
              "authfit_bench.benchmarks.planted results/benchmark.json docs/planted-benchmark.md`); do not edit by "
              "hand. What is planted and how it is measured: the docstring of "
-             "`authfit/benchmarks/planted.py`. Value: the worst over the seeds; spread: their standard "
+             "`authfit_bench/benchmarks/planted.py`. Value: the worst over the seeds; spread: their standard "
              "deviation.",
              ""]
     for dataset in (GROWTH_DATASET, COMMENT_DATASET):
