@@ -23,6 +23,8 @@ FAMILY = "growth"
 GROWTH_WINDOWS: tuple[int, ...] = (7, 30, 90)
 # Robust z of a normal sample: MAD * 1.4826 estimates the standard deviation.
 _MAD_TO_SD = 1.4826
+# Weekly changes on each side of a week that form its local baseline in `step_z`.
+STEP_BASELINE_WEEKS = 5
 
 
 class GrowthSettings(BaseModel):
@@ -39,9 +41,6 @@ class GrowthSettings(BaseModel):
     )
     step_min_posts: int = Field(
         5, ge=2, description="posts needed on each side of a split for the engagement step statistics"
-    )
-    step_baseline_weeks: int = Field(
-        5, ge=1, description="weekly changes on each side of a week that form its local baseline"
     )
 
 
@@ -67,7 +66,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "follower_step_z",
         FAMILY,
         "largest weekly log follower change above the median of the weekly changes 2 to "
-        "1 + step_baseline_weeks weeks before and after it, in robust standard deviations of that residual "
+        "1 + STEP_BASELINE_WEEKS weeks before and after it, in robust standard deviations of that residual "
         "over the account's own series",
     ),
     FeatureSpec(
@@ -310,7 +309,7 @@ def step_z(followers: np.ndarray, settings: GrowthSettings) -> np.ndarray:
     """Per row: the largest weekly log follower change above its local baseline, over the robust spread of
     that residual on the row's own series (see FEATURES); NaN without a residual.
 
-    The baseline is the median of the non-overlapping weekly changes 2 to 1 + step_baseline_weeks weeks away
+    The baseline is the median of the non-overlapping weekly changes 2 to 1 + STEP_BASELINE_WEEKS weeks away
     on both sides, so a growth rate that drifts over the year is not read as a step, and the weeks a step
     spread over one snapshot interval touches (up to 13 days) stay out of their own baseline. The scale is
     floored at 7 x min_scale_share, as robust_z floors its daily one."""
@@ -318,7 +317,7 @@ def step_z(followers: np.ndarray, settings: GrowthSettings) -> np.ndarray:
         log_f = np.log(np.where(followers > 0, followers, np.nan))
     weekly = log_f[:, 7:] - log_f[:, :-7]
     n_rows, n_cols = weekly.shape
-    offsets = 7 * np.arange(2, 2 + settings.step_baseline_weeks)
+    offsets = 7 * np.arange(2, 2 + STEP_BASELINE_WEEKS)
     pad = int(offsets[-1])
     padded = np.pad(weekly, ((0, 0), (pad, pad)), constant_values=np.nan)
     shifts = [pad + sign * int(o) for o in offsets for sign in (-1, 1)]
