@@ -263,10 +263,9 @@ def test_fraud_checks_apply_each_bound_and_skip_thin_statistics() -> None:
     assert "What no public real data can check" in text
 
 
-# Statistics the default world still misses after the simulator rework of issue 16; strict, so a statistic
-# that comes within its bound fails here until it is taken off this list.
-KNOWN_FAILING = {"audience_following_count", "comment_delay_minutes", "largest_weekly_follower_jump",
-                 "recurring_commenter_share"}
+# Statistics the default world still misses; strict, so a statistic that comes within its bound fails here
+# until it is taken off this list.
+KNOWN_FAILING: set[str] = set()
 
 
 @pytest.fixture(scope="module")

@@ -170,7 +170,8 @@ def draw_history(settings: SimulationSettings, rng: np.random.Generator, inf: In
     giveaway = np.nan_to_num(inf.giveaway_time, nan=-1.0)[:, None] > t
     log_real = log_real - inf.giveaway_jump[:, None] * giveaway
     f = settings.followers
-    noise_sd = f.weekly_noise_sd * np.exp(rng.normal(0.0, f.weekly_noise_spread, (n, 1)))
+    size = np.minimum(1.0, (inf.followers_end / f.weekly_noise_reference) ** -f.weekly_noise_size_exponent)
+    noise_sd = f.weekly_noise_sd * size[:, None] * np.exp(rng.normal(0.0, f.weekly_noise_spread, (n, 1)))
     log_real += _random_walk(rng, t, noise_sd, settings.history.snapshot_every_days)
     real = np.exp(log_real)
     followers = np.round(real + _fake_followers(inf, real, t, days))

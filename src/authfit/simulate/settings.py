@@ -25,9 +25,14 @@ class FollowerSettings(_Strict):
     growth_sd: float = 0.2
     weekly_noise_sd: float = 0.009  # random walk of log real followers between snapshots
     weekly_noise_spread: float = 0.6  # per-account sd is weekly_noise_sd * exp(N(0, spread))
+    # above the reference size the sd falls as (followers / reference) ** -exponent (frost2023's large
+    # accounts: weekly changes scatter less the larger the account); below it, weekly_noise_sd holds
+    weekly_noise_reference: float = Field(50_000.0, gt=0)
+    weekly_noise_size_exponent: float = Field(0.45, ge=0)
     viral_rate_per_year: float = 0.35
     viral_max_jumps: int = 2
-    viral_jump_log_range: Range = (0.08, 0.4)
+    # log size of an organic jump: honest 100k-1M accounts then match frost2023's largest weekly jump
+    viral_jump_log_range: Range = (0.01, 0.12)
     viral_like_multiplier_range: Range = (3.0, 10.0)
 
 
@@ -102,15 +107,18 @@ class CommentSettings(_Strict):
     organic_emoji_only_share: float = 0.06  # real fans also answer with emojis only
     long_comment_share: float = 0.15  # two sentences instead of one
     mention_share: float = 0.08
-    delay_log_hours_mean: float = 1.0  # organic comments arrive exp(N(1.0, 1.4)) hours after the post
-    delay_log_hours_sd: float = 1.4
+    # organic comments arrive exp(N(2.2, 2.4)) hours after the post: with the fast fans, pods and bots on top,
+    # the delay quartiles and the early share of kim2020's fully crawled posts (realism fraud checks)
+    delay_log_hours_mean: float = 2.2
+    delay_log_hours_sd: float = 2.4
     fast_share_beta: Range = (0.7, 7.0)  # per account, the share of organic comments made within minutes
     fast_delay_minutes: Range = (0.5, 25.0)  # delay of those fast organic comments, uniform
     early_fans_prob: float = 0.35  # accounts whose most loyal fans have notifications on
     early_fans_range: tuple[int, int] = (1, 5)  # how many, when they have them
     early_fans_attend_range: Range = (0.15, 0.7)  # the share of posts each of them comments on early
-    fan_pool_per_comment: float = 0.5  # distinct fans per stored organic comment
-    fan_pool_min: int = 15
+    # distinct fans per stored organic comment: kim2020 accounts keep few commenters across their latest posts
+    fan_pool_per_comment: float = 3.0
+    fan_pool_min: int = 50
     community_per_influencer: int = 300  # size of each niche's real-user universe per influencer
 
 
@@ -183,8 +191,9 @@ class ProfileSettings(_Strict):
     fake_media_log: Range = (1.0, 1.2)
     real_followers_log: Range = (5.8, 1.3)
     fake_followers_log: Range = (3.2, 1.4)
-    real_following_log: Range = (6.0, 0.9)
-    fake_following_log: Range = (7.4, 0.8)
+    # srf2017's real followers follow a median 604 (p10 113, p90 4,227), its fakes 2,096 (p25 644)
+    real_following_log: Range = (6.4, 1.35)
+    fake_following_log: Range = (7.6, 1.3)
     max_following: int = 7500
     real_fake_looking_share: float = 0.08  # real users with bot-like profiles (inactive, no picture)
     fake_real_looking_share: float = 0.2  # bots with real-looking profiles
