@@ -79,6 +79,9 @@ def test_planted_comments_reach_the_asked_share_with_their_kind_and_timing() -> 
     planted_posts, planted = pl.plant_comments(posts, comments, plan, np.random.default_rng(0))
     share = planted.groupby("post_id")["planted"].mean()
     assert share.to_dict() == pytest.approx({"p0#0": 0.0, "p1#0": 0.2, "p2#0": 0.5}, abs=0.01)
+    # bots replace real comments: each version holds as many comments as the real post, none repeated
+    assert planted.groupby("post_id").size().eq(40).all()
+    assert not planted.loc[~planted["planted"]].duplicated(["post_id", "comment_id"]).any()
     assert set(planted_posts["account_id"]) == {"p0#0", "p1#0", "p2#0"}  # each version is its own account
     bots = planted[planted["planted"]]
     assert bots.loc[bots["post_id"] == "p1#0", "text"].nunique() == 1  # one text repeated
