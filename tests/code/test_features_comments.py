@@ -20,6 +20,7 @@ from authfit.validate import coerce_table
 
 NOW = pd.Timestamp("2024-06-01", tz="UTC")
 T0 = pd.Timestamp("2024-01-01", tz="UTC")
+STEP_FEATURES = ["generic_comment_step_t", "early_comment_step_t"]  # t statistics, not shares
 
 
 def _typed(rows: list[dict], table: str) -> pd.DataFrame:
@@ -157,6 +158,42 @@ def test_early_share_and_burstiness():
     assert expected > 0.2  # one burst then a long wait: clearly above the random (0) level
 
 
+def test_early_one_off_comments_count_only_single_visits():
+    posts = _posts(("p1", "a", "x"), ("p2", "a", "x"))
+    comments = _comments(posts, ("p1", "fan", "hey", 2), ("p2", "fan", "hey", 3),  # early, but comes back
+                         ("p1", "bot1", "nice", 1), ("p2", "bot2", "nice", 4),  # early, once each
+                         ("p1", "late", "hey", 300), ("p2", "untimed", "hey", None))
+    out = _features(posts, comments, early_minutes=10)
+    assert out.loc["a", "early_one_off_comment_share"] == pytest.approx(2 / 5)  # untimed comment left out
+
+
+def _step_world(shares_before: list[int], shares_after: list[int]) -> pd.DataFrame:
+    """Features of one account whose posts (in time order) get k generic, early comments out of 4."""
+    n_generic = shares_before + shares_after
+    posts = _posts(*[(f"p{i}", "a", "x") for i in range(len(n_generic))])
+    specs = [(f"p{i}", f"u{i}{j}", "nice" if j < k else "where is this lake", 1 if j < k else 300)
+             for i, k in enumerate(n_generic) for j in range(4)]
+    return _features(posts, _comments(posts, *specs), early_minutes=10, step_min_posts=3)
+
+
+def test_step_features_rise_when_generic_early_comments_start_not_when_they_are_constant():
+    started = _step_world([0, 1, 0, 1], [3, 4, 3, 4])
+    constant = _step_world([1, 3, 2, 2], [3, 1, 2, 2])
+    ended = _step_world([3, 4, 3, 4], [0, 1, 0, 1])
+    for name in ("generic_comment_step_t", "early_comment_step_t"):
+        assert started.loc["a", name] > 5.0
+        assert constant.loc["a", name] < 2.0
+        assert ended.loc["a", name] < 0.0  # a fall is no rise
+    assert started.loc["a", "generic_comment_share"] == pytest.approx(constant.loc["a", "generic_comment_share"])
+
+
+def test_step_features_need_enough_posts_with_enough_comments():
+    posts = _posts(*[(f"p{i}", "a", "x") for i in range(6)])
+    specs = [(f"p{i}", f"u{i}{j}", "nice", 1) for i in range(6) for j in range(2)]  # 2 comments a post
+    out = _features(posts, _comments(posts, *specs), step_min_posts=3, step_min_comments=3)
+    assert np.isnan(out.loc["a", "generic_comment_step_t"]) and np.isnan(out.loc["a", "early_comment_step_t"])
+
+
 def test_caption_relevance():
     posts = _posts(("p1", "on", "Sourdough bread recipe #baking"), ("p2", "off", "Sourdough bread recipe"))
     comments = _comments(
@@ -272,7 +309,7 @@ def test_real_kim2020_comments_give_bounded_features():
     out = _features(posts, comments)
     assert len(out) == posts["account_id"].nunique()
     shares = out.drop(columns=["n_comments_observed", "comments_per_post", "comment_like_ratio",
-                               "comment_burstiness"])
+                               "comment_burstiness", *STEP_FEATURES])
     values = shares.to_numpy()
     assert np.nanmin(values) >= 0.0 and np.nanmax(values) <= 1.0 + 1e-9
     assert out["n_comments_observed"].sum() == len(comments)
@@ -298,7 +335,7 @@ def test_random_frames_stay_in_range(n_comments: int, seed: int, missing: float)
     out = _features(posts, _comments(posts, *specs), lambda texts: np.full(len(texts), 0.5), top_k=2)
     assert not np.isinf(out.to_numpy()).any()
     shares = out.drop(columns=["n_comments_observed", "comments_per_post", "comment_like_ratio",
-                               "comment_burstiness"]).to_numpy()
+                               "comment_burstiness", *STEP_FEATURES]).to_numpy()
     assert np.nanmin(shares, initial=0.0) >= 0.0 and np.nanmax(shares, initial=1.0) <= 1.0 + 1e-9
     burst = out["comment_burstiness"].dropna()
     assert burst.between(-1.0 - 1e-9, 1.0 + 1e-9).all()

@@ -194,3 +194,17 @@ def test_small_training_folds_still_hold_rows_out_for_early_stopping():
     fit_rows, stop_rows = spy.calls[0]
     assert len(stop_rows) > 0 and set(times[stop_rows]) == {0.0} and set(times[fit_rows]) == {0.0}
     assert not set(stop_rows) & set(X.index[result.fold == 0])
+
+
+def test_excluded_features_never_reach_the_booster(binary_data):
+    from authfit.modeling.settings import CvSettings, ModelingSettings
+    from authfit.training.fit import fit_binary
+
+    X, y, groups = binary_data
+    modeling = ModelingSettings(lgbm=FAST, cv=CvSettings(folds=3),
+                                lgbm_overrides={"fake-engagement": {"exclude_features": ["f5", "f[34]"]}})
+    fitted = fit_binary("fake-engagement", X, y, groups, modeling)
+    assert list(fitted.cv.feature_names) == ["f0", "f1", "f2"]
+    assert fitted.cv.booster.feature_name() == ["f0", "f1", "f2"]
+    other = fit_binary("account-authenticity", X, y, groups, modeling)  # the override is per model
+    assert list(other.cv.feature_names) == list(X.columns)

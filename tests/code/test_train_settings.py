@@ -31,3 +31,17 @@ def test_a_model_can_have_its_own_threshold_rule_and_a_bad_one_is_refused():
         TrainSettings.model_validate({"modeling": {"calibration": {"threshold_rules": {"fake": "best_f1"}}}})
     shipped = load_settings(Path("configs/train.yaml"), TrainSettings)
     assert shipped.modeling.calibration.rule_for("fake-engagement") == "specificity_at_least:0.97"
+
+
+def test_shipped_fake_engagement_exclusions_keep_every_fraud_signal():
+    from authfit.features import audience, comments, engagement, growth
+    from authfit.modeling.lgbm import model_columns
+
+    shipped = load_settings(Path("configs/train.yaml"), TrainSettings).modeling
+    params = shipped.params_for("fake-engagement")
+    signals = [f.name for family in (audience, comments, engagement, growth) for f in family.FEATURES]
+    assert model_columns(params, signals) == signals  # no pattern reaches a growth, engagement, comment or
+    assert set(params.monotone_increasing) <= set(signals)  # audience feature, constrained ones included
+    profile = ["username_length", "bio_length", "topic_3", "topic_entropy", "posts_per_week", "log_following"]
+    assert model_columns(params, profile) == ["log_following"]
+    assert model_columns(shipped.params_for("campaign-conversion"), profile) == profile

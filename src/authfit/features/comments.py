@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
+from authfit.features.growth import padded_series, step_t
 from authfit.features.registry import FeatureSpec
 from authfit.features.text import (
     Tokens,
@@ -66,6 +67,16 @@ FEATURES: tuple[FeatureSpec, ...] = (
                 "(caption words of 2+ characters, hashtags as words)"),
     FeatureSpec("caption_overlap_share", FAMILY,
                 "share of comments (with content words) sharing at least one content word with the caption"),
+    FeatureSpec("early_one_off_comment_share", FAMILY,
+                "share of timed comments made within `early_minutes` of the post by commenters who comment "
+                "only once on the account (fans who answer fast tend to come back; bought comments do not)"),
+    FeatureSpec("generic_comment_step_t", FAMILY,
+                "largest rise of the per-post generic comment share across any split of the account's posts "
+                "in time order, as a pooled t statistic (posts with >= `step_min_comments` comments, >= "
+                "`step_min_posts` on each side): bought comments start at some date, an account's own "
+                "style does not"),
+    FeatureSpec("early_comment_step_t", FAMILY,
+                "the same step statistic for the per-post share of comments within `early_minutes`"),
     FeatureSpec("spam_prob_mean", FAMILY, "mean comment-spam probability from the comment scorer"),
     FeatureSpec("spam_share", FAMILY, "share of comments with spam probability >= `spam_threshold`"),
 )
@@ -104,6 +115,8 @@ class CommentFeatureSettings(BaseModel):
     early_minutes: float = Field(default=60.0, gt=0)
     min_comments_for_burstiness: int = Field(default=3, ge=3)
     spam_threshold: float = Field(default=0.5, ge=0, le=1)
+    step_min_comments: int = Field(default=3, ge=1, description="comments a post needs to enter a step series")
+    step_min_posts: int = Field(default=5, ge=2, description="posts each side of a step needs")
 
 
 class CommentScorer(Protocol):
@@ -122,6 +135,7 @@ class _Frame:
     account: np.ndarray
     delay_s: np.ndarray
     created_s: np.ndarray
+    posted_s: np.ndarray  # per post
 
     @property
     def n_accounts(self) -> int:
@@ -143,11 +157,11 @@ def _build_frame(posts: pd.DataFrame, comments: pd.DataFrame) -> tuple[_Frame, p
     comments = comments.loc[known]
     post = post[known]
     created = _seconds(comments["created_at"])
-    posted = _seconds(posts["posted_at"])[post]
+    posted = _seconds(posts["posted_at"])
     frame = _Frame(
         accounts=pd.Index(accounts, name="account_id"), post_account=post_account.astype(np.int64),
         post=post.astype(np.int64), account=post_account[post].astype(np.int64),
-        delay_s=created - posted, created_s=created,
+        delay_s=created - posted[post], created_s=created, posted_s=posted,
     )
     return frame, comments
 
@@ -171,6 +185,20 @@ def _repeated(group: np.ndarray, key: np.ndarray) -> np.ndarray:
     """True where the (group, key) pair occurs more than once."""
     codes, uniques = pd.factorize(group * np.int64(key.max() + 1 if key.size else 1) + key)
     return np.bincount(codes, minlength=len(uniques))[codes] > 1
+
+
+def _post_share_step(frame: _Frame, flag: np.ndarray, valid: np.ndarray,
+                     settings: CommentFeatureSettings) -> np.ndarray:
+    """Per account: `step_t` of the share of `flag` among each post's `valid` comments, posts in time order
+    (posts with fewer than `step_min_comments` valid comments are left out)."""
+    n_posts = len(frame.posted_s)
+    post = frame.post[valid]
+    den = np.bincount(post, minlength=n_posts).astype(np.float64)
+    num = np.bincount(post, weights=flag[valid].astype(np.float64), minlength=n_posts)
+    share = np.where(den >= settings.step_min_comments, _ratio(num, den), np.nan)
+    order = np.lexsort((frame.posted_s, frame.post_account))
+    series = padded_series(frame.post_account[order], share[order], frame.n_accounts)
+    return step_t(series, settings.step_min_posts)
 
 
 def _volume_features(posts: pd.DataFrame, frame: _Frame) -> dict[str, np.ndarray]:
@@ -267,6 +295,7 @@ def _shape_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_codes
     near[has_tokens] = _repeated(frame.account[has_tokens], digest)
     acc = frame.account
     return {
+        "generic_comment_step_t": _post_share_step(frame, generic, text_known, settings),
         "generic_comment_share": _share(acc, generic, n, text_known),
         "emoji_only_share": _share(acc, emoji_only, n, text_known),
         "short_comment_share": _share(acc, short, n, text_known),
@@ -362,6 +391,7 @@ def _commenter_features(frame: _Frame, commenters: pd.Series,
     out["recurring_commenter_share"] = _share(pair_account, recurring, n)
     out["recurring_comment_share"] = _share(acc, recurring[pair], n)
     out["recurring_early_comment_share"] = _share(acc, recurring[pair] & early, n, timed)
+    out["early_one_off_comment_share"] = _share(acc, (counts[pair] == 1) & early, n, timed)
     return out
 
 
@@ -386,6 +416,7 @@ def _timing_features(frame: _Frame, n_posts: int, settings: CommentFeatureSettin
     timed = ~np.isnan(frame.delay_s)
     early = frame.delay_s <= settings.early_minutes * 60.0
     return {
+        "early_comment_step_t": _post_share_step(frame, early, timed, settings),
         "early_comment_share": _share(frame.account, early, frame.n_accounts, timed),
         "comment_burstiness": _burstiness(frame, n_posts, settings.min_comments_for_burstiness),
     }

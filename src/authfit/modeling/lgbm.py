@@ -14,7 +14,9 @@ which fits the same booster with lightgbm.dask on a Dask cluster; splits, OOF an
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Literal, Protocol
 
 import lightgbm as lgb
@@ -44,6 +46,9 @@ class LgbmParams(BaseModel):
     class_imbalance: Literal["scale_pos_weight", "is_unbalance", "none"] = "scale_pos_weight"
     monotone_increasing: tuple[str, ...] = Field(
         (), description="features whose rise may only raise the score (domain knowledge, e.g. fraud signals)")
+    exclude_features: tuple[str, ...] = Field(
+        (), description="feature names or fnmatch patterns (`topic_*`) the model is not given (domain knowledge: "
+                        "columns that carry no signal for its target)")
     count_objective: Literal["poisson", "tweedie"] = "poisson"
     tweedie_variance_power: float = Field(1.5, gt=1, lt=2)
 
@@ -121,6 +126,11 @@ def check_aligned(X: pd.DataFrame, **columns: pd.Series | pd.Index | np.ndarray 
             raise ValueError(f"{name} has {len(values)} rows, X has {len(X)}")
         if isinstance(values, pd.Series) and not values.index.equals(X.index):
             raise ValueError(f"{name} has a different index from X; align it (or pass .to_numpy())")
+
+
+def model_columns(params: LgbmParams, columns: Iterable[object]) -> list[str]:
+    """`columns` without those `exclude_features` names or matches, in their order."""
+    return [str(c) for c in columns if not any(fnmatchcase(str(c), p) for p in params.exclude_features)]
 
 
 def monotone_params(params: LgbmParams, columns: pd.Index) -> dict[str, object]:

@@ -24,6 +24,7 @@ from authfit.modeling.lgbm import (
     feature_importance,
     fit_binary_cv,
     fit_count_cv,
+    model_columns,
 )
 from authfit.modeling.metrics import (
     count_metrics,
@@ -60,6 +61,7 @@ def fit_binary(name: str, X: pd.DataFrame, y: pd.Series | np.ndarray, groups: np
     never saw them (`evaluate_binary_oof`). `trainer` fits each booster (this process by default, or a Dask
     cluster); everything else happens here either way."""
     params = modeling.params_for(name)
+    X = X.loc[:, model_columns(params, X.columns)]
     trainer = trainer or LocalTrainer()
     labels = np.asarray(y, dtype=float)
     started = time.perf_counter()
@@ -78,6 +80,7 @@ def fit_count(name: str, X: pd.DataFrame, y: pd.Series | np.ndarray, exposure: n
               ndcg_k: int = 10, trainer: BoosterTrainer | None = None) -> FittedModel:
     """Poisson/Tweedie with log(exposure) offset and expanding-window time folds."""
     params: LgbmParams = modeling.params_for(name)
+    X = X.loc[:, model_columns(params, X.columns)]
     trainer = trainer or LocalTrainer()
     started = time.perf_counter()
     cv = fit_count_cv(X, y, exposure, time_order, params, folds=modeling.cv.time_folds, seed=modeling.cv.seed,
