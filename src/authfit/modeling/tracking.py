@@ -331,7 +331,7 @@ def _bundle_dir(model_dir: Path) -> Path:
     return model_dir / relative
 
 
-def _set_versions(client, name: str, alias: str | None, version: str | None) -> tuple[str, dict[str, Any]]:
+def model_set_versions(client, name: str, alias: str | None, version: str | None) -> tuple[str, dict[str, Any]]:
     """The model set of one registered version, and the registered version of each of its members."""
     chosen = (client.get_model_version_by_alias(name, alias) if alias is not None
               else client.get_model_version(name, version))
@@ -361,7 +361,7 @@ def download_model_set(uri: str, tracking_uri: str) -> dict[str, Path]:
 
     name, alias, version = parse_registry_uri(uri)
     client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-    _, versions = _set_versions(client, name, alias, version)
+    _, versions = model_set_versions(client, name, alias, version)
     # models:/m-<id> sources resolve through the fluent tracking URI, whatever tracking_uri= says
     with _tracking_uri(tracking_uri):
         return {member: _bundle_dir(Path(mlflow.artifacts.download_artifacts(artifact_uri=v.source)))
