@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from authfit.io import write_atomic
+from authfit.io import write_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,7 @@ def _open_work_dir(out: Path, plan: BatchPlan) -> Path:
             raise BatchError(f"{work} holds an unfinished run over different input or settings; "
                              f"delete it to start afresh (found {found}, wanted {wanted})")
         return work
-    work.mkdir(parents=True, exist_ok=True)
-    tmp = plan_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(wanted))
-    tmp.replace(plan_file)
+    write_text_atomic(plan_file, json.dumps(wanted))
     return work
 
 

@@ -137,8 +137,7 @@ def train(
     for name, path in summary.bundles.items():
         shown = {k: round(v, 4) for k, v in summary.metrics.get(name, {}).items()
                  if k in ("roc_auc", "pr_auc", "f1", "brier", "ece", "poisson_deviance", "spearman", "ndcg_at_10")}
-        tracked = summary.tracking.get(name)
-        alias = f", registry: @{tracked.promotion.alias}" if tracked and tracked.promotion else ""
+        alias = f", registry: @{summary.promotion.alias}" if summary.promotion else ""
         timed = (f", fitted in {summary.fit_seconds[name]:.1f} s (engine {settings.engine.kind})"
                  if name in summary.fit_seconds else "")
         typer.echo(f"  {name}: {path}  {shown}{alias}{timed}")

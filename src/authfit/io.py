@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
-import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -142,23 +142,46 @@ def output_format(path: Path) -> str:
     raise OutputFormatError(f"cannot write {path}: the file name must end in .parquet, .csv or .csv.gz")
 
 
-def write_atomic(frame: pd.DataFrame, path: Path, compression: str | None = "snappy") -> Path:
-    """Write CSV or Parquet (by suffix) through a temporary file and a rename, so a crash never
-    leaves a half-written file that looks complete. `compression` applies to Parquet."""
-    fmt = output_format(path)
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary sibling of `path` to write to: renamed onto `path` when the block succeeds, removed when
+    it fails, so a crash never leaves a half-written file that looks complete. The name is unique per call
+    (concurrent writers never share one), and the file gets the usual permissions, unlike mkstemp's 0600."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write a text file (JSON, HTML, Markdown) through `atomic_path`."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_atomic(frame: pd.DataFrame, path: Path, compression: str | None = "snappy") -> Path:
+    """Write CSV or Parquet (by suffix) through `atomic_path`. `compression` applies to Parquet."""
+    fmt = output_format(path)
+    with atomic_path(path) as tmp:
         if fmt == "parquet":
             frame.to_parquet(tmp, index=False, compression=compression)
         else:  # the temporary name hides the suffix, so gzip is asked for, not inferred
             frame.to_csv(tmp, index=False, compression="gzip" if fmt == "csv.gz" else None)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
+
+
+def read_scores(path: Path) -> pd.DataFrame:
+    """A scores file that `authfit score` wrote (Parquet or CSV, by suffix), with account_id as text."""
+    path = Path(path)
+    frame = pd.read_parquet(path) if path.name.lower().endswith(".parquet") else pd.read_csv(path)
+    if "account_id" not in frame:
+        raise ValueError(f"{path} has no account_id column; pass the output of `authfit score`")
+    return frame.assign(account_id=frame["account_id"].astype(str))
 
 
 def write_tables(tables: dict[str, pd.DataFrame], directory: Path, fmt: str = "parquet") -> list[Path]:

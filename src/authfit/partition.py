@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from authfit.features.asof import max_timestamp
-from authfit.io import TableNotFoundError, check_separator, reading, table_path, write_atomic
+from authfit.io import TableNotFoundError, check_separator, reading, table_path, write_atomic, write_text_atomic
 from authfit.schema import TABLES, VALIDATION_ORDER
 from authfit.validate import parse_column, validate_tables
 
@@ -244,12 +244,6 @@ def duplicate_rows(key_files: list[Path]) -> np.ndarray:
     return np.sort(np.concatenate(found)) if found else np.empty(0, np.int64)
 
 
-def _write_json_atomic(value: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(value))
-    tmp.replace(path)
-
-
 def partition_directory(data: Path, work: Path, chunk_size: int, now: pd.Timestamp | None = None,
                         batch_rows: int = BATCH_ROWS, date_format: str | None = None) -> Partition:
     """Partition `data` into buckets of about `chunk_size` accounts under `work`, or reuse a finished
@@ -280,8 +274,8 @@ def partition_directory(data: Path, work: Path, chunk_size: int, now: pd.Timesta
             np.save(work / f"duplicates-{name}.npy", duplicate_rows(sorted(key_dir.glob("*.parquet"))))
             shutil.rmtree(key_dir)
     now = now or pd.Timestamp.now(tz="UTC")
-    _write_json_atomic({"fingerprint": fingerprint, "n_buckets": n_buckets, "tables": list(names),
-                        "now": now.isoformat()}, manifest)
+    write_text_atomic(manifest, json.dumps({"fingerprint": fingerprint, "n_buckets": n_buckets,
+                                            "tables": list(names), "now": now.isoformat()}))
     return Partition(work, n_buckets, names, now, fingerprint, date_format)
 
 
@@ -334,7 +328,7 @@ def validate_buckets(partition: Partition) -> pd.Timestamp | None:
                 write_atomic(frame, _valid_dir(partition, bucket) / f"{name}.parquet", compression=None)
             write_atomic(checked.rejects, partition.bucket_dir(bucket) / "rejects.parquet", compression=None)
             when = max_timestamp(checked.tables)
-            _write_json_atomic({"as_of": when.isoformat() if when is not None else None}, marker)
+            write_text_atomic(marker, json.dumps({"as_of": when.isoformat() if when is not None else None}))
             for name in partition.tables:  # the raw rows are no longer needed
                 (partition.bucket_dir(bucket) / f"{name}.parquet").unlink(missing_ok=True)
             log.info("validated bucket %d/%d", bucket + 1, partition.n_buckets)

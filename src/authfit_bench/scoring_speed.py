@@ -63,17 +63,12 @@ def train_model_set(work: Path, config_dir: Path) -> dict[str, str]:
     from authfit.features.build import FeatureSettings
     from authfit.simulate import SimulationSettings, write_world
     from authfit.training.pipeline import train_all
-    from authfit.training.settings import FAKE_ENGAGEMENT_MODEL, TrainSettings
+    from authfit.training.settings import FAKE_ENGAGEMENT_MODEL, TrainSettings, working_copy
 
     world = work / "train-world"
     write_world(load_settings(config_dir / "simulate.yaml", SimulationSettings), TRAIN_INFLUENCERS, TRAIN_SEED, world)
-    base = load_settings(config_dir / "train.yaml", TrainSettings)
-    modeling = base.modeling.model_copy(update={
-        "tracking": base.modeling.tracking.model_copy(update={"enabled": True, "tracking_uri": None}),
-        "cv": base.modeling.cv.model_copy(update={"folds": 3, "time_folds": 3})})
-    real = base.real_data.model_copy(update={"max_rows_per_source": 600})  # small, quick
-    settings = base.model_copy(update={"data": world, "models_dir": work / "models", "results_dir": work / "results",
-                                       "project_dir": work, "real_data": real, "modeling": modeling})
+    settings = working_copy(load_settings(config_dir / "train.yaml", TrainSettings), world, work, tracking=True,
+                            quick=True)
     summary = train_all(settings, load_settings(config_dir / "features.yaml", FeatureSettings))
     tracked = summary.tracking.get(FAKE_ENGAGEMENT_MODEL)
     out = {"models": str(work / "models" / "latest"),

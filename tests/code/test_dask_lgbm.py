@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from authfit.modeling.dask_lgbm import LABEL, INIT, early_stopping_iteration, _leaf_values, partition_loss_sums
+from authfit.modeling.dask_lgbm import LABEL, INIT, early_stopping_iteration, leaf_values, partition_loss_sums
 from authfit.modeling.lgbm import LgbmParams, train_local
 
 PARAMS = LgbmParams(n_estimators=150, num_leaves=7, min_child_samples=10, learning_rate=0.2)
@@ -61,7 +61,7 @@ def test_partition_sums_give_lightgbms_validation_metric_at_every_iteration(data
     if init is not None:
         valid[INIT] = init[600:]
     halves = (valid.iloc[:100], valid.iloc[100:], valid.iloc[:0])  # partitions of any size, even empty
-    model, leaves = booster.model_to_string(), _leaf_values(booster)
+    model, leaves = booster.model_to_string(), leaf_values(booster)
     sums = sum(partition_loss_sums(part, model, leaves, objective, PARAMS.tweedie_variance_power) for part in halves)
     np.testing.assert_allclose(sums / len(valid), curve, rtol=1e-9, atol=1e-12)
 

@@ -12,17 +12,14 @@ from authfit.config import load_settings
 from authfit.features.asof import max_timestamp, restrict_to_as_of
 from authfit.validate import coerce_table
 
-pytest.importorskip("authfit.features.comments", reason="helper B's comments.py has not landed yet")
-pytest.importorskip("authfit.features.topics", reason="helper B's topics.py has not landed yet")
-
-from authfit.features.build import (  # noqa: E402
+from authfit.features.build import (
     FeatureBuilder,
     FeatureSettings,
     feature_set_version,
     positions_in,
     split_by_accounts,
 )
-from authfit.features.docs import campaign_specs, current_features_md, influencer_specs  # noqa: E402
+from authfit.features.docs import campaign_specs, current_features_md, influencer_specs
 
 AS_OF = pd.Timestamp("2025-12-31", tz="UTC")
 FAR_FUTURE = pd.Timestamp("2100-01-01", tz="UTC")

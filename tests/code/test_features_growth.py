@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from authfit.features.growth import FEATURES, GrowthSettings, _row_nanmedian, daily_matrix, growth_features
+from authfit.features.growth import FEATURES, GrowthSettings, row_nanmedian, daily_matrix, growth_features
 from authfit.validate import coerce_table
 
 AS_OF = pd.Timestamp("2025-12-31", tz="UTC")
@@ -275,7 +275,7 @@ def test_row_nanmedian_equals_numpy(values: np.ndarray) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanmedian(values, axis=1) if values.shape[1] else np.full(values.shape[0], np.nan)
-    np.testing.assert_allclose(_row_nanmedian(values), expected, rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(row_nanmedian(values), expected, rtol=1e-12, equal_nan=True)
 
 
 def test_step_z_sees_a_one_week_step_but_not_a_growth_rate_that_drifts() -> None:

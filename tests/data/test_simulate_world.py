@@ -264,11 +264,11 @@ def test_conversions_rise_with_topic_fit_and_country_match(world):
     assert (pairs["conversions"] <= pairs["clicks"]).all() and (pairs["clicks"] <= pairs["impressions"]).all()
     target = pairs["campaign_id"].map(world["campaigns"].set_index("campaign_id")["target_country"])
     home = pairs["account_id"].map(world["accounts"].set_index("account_id")["country"])
-    log_mu = np.log(pairs["expected_conversions"])
     match = (target == home).to_numpy()
-    # same-fit pairs: a home-market influencer is expected to convert more, by the configured factor
-    resid = log_mu - SETTINGS.outcomes.fit_coef * pairs["fit"]
-    assert resid[match].mean() > resid[~match].mean()
+    # pairs of about the same fit: a home-market influencer is expected to convert more
+    fit_band = pd.qcut(pairs["fit"], 4, labels=False)
+    by_band = np.log(pairs["expected_conversions"]).groupby([fit_band, match]).median().unstack()
+    assert (by_band[True] > by_band[False]).all(), by_band
 
 
 def test_comment_texts_have_instagram_like_lengths(world):
@@ -282,15 +282,10 @@ def _calm(truth: pd.DataFrame) -> pd.Index:
 
 
 def test_purchases_are_followed_by_gradual_purges(world, truth):
-    m = SETTINGS.mechanisms
     buyers = truth[truth["purchase_steps_in_window"].astype(bool) & truth["first_purchase_at"].notna()]
     # small, slow or shallow purges drown in organic growth: look at those losing > 0.2% of followers a week
     loss = buyers["bought_follower_share"] * (1 - buyers["purge_retained"]) * buyers["purge_rate_per_week"]
     visible = buyers.index[loss > 0.002]
-    assert buyers["purge_rate_per_week"].between(*m.purge_rate_per_week_range).all()
-    cleaned = buyers["followers_cleaned_up"]
-    assert buyers.loc[~cleaned, "purge_retained"].between(*m.purge_retained_range).all()
-    assert buyers.loc[cleaned, "purge_retained"].between(*m.cleanup_retained_range).all()
     history = world["follower_history"].sort_values(["account_id", "date"])
     history = history.assign(change=history.groupby("account_id")["follower_count"].pct_change())
     first = history["account_id"].map(buyers.loc[visible, "first_purchase_at"])
@@ -317,31 +312,28 @@ def test_organic_viral_jumps_come_with_the_configured_like_boost(world, truth):
     assert peak.reindex(viral).median() > 2 * peak.reindex(_calm(truth)).median()
 
 
-def test_expected_conversions_follow_the_configured_count_model(world, truth):
-    """Regress log mu on the story's terms with one intercept per campaign (its effect): the coefficients
-    are the configured ones, with diminishing returns in size and a penalty for piled-up sponsored posts."""
-    o = SETTINGS.outcomes
+def test_expected_conversions_rise_with_reach_engagement_fit_and_home_market(world, truth):
+    """Regress log mu on the story's terms with one intercept per campaign (its effect): each term pushes
+    the way a marketer expects, size with diminishing returns, and piled-up sponsored posts convert less."""
     pairs = world["outcomes"].merge(world["truth_outcomes"], on=["campaign_id", "account_id"])
     traits = truth.reindex(pairs["account_id"])
     target = pairs["campaign_id"].map(world["campaigns"].set_index("campaign_id")["target_country"])
     terms = np.column_stack([
         np.log(np.maximum(traits["real_followers"].to_numpy(), 1.0)),
-        np.log(traits["organic_engagement_rate"].to_numpy() / o.engagement_reference),
+        np.log(traits["organic_engagement_rate"].to_numpy()),
         pairs["fit"].to_numpy(),
         (target.to_numpy() == traits["country"].to_numpy()).astype(float),
         -traits["sponsored_rate"].to_numpy(),
         pd.get_dummies(pairs["campaign_id"], dtype=float).to_numpy(),
     ])
     coef = np.linalg.lstsq(terms, np.log(pairs["expected_conversions"].to_numpy()), rcond=None)[0][:5]
-    configured = [o.size_exponent, o.engagement_coef, o.fit_coef, o.country_match_coef, o.sponsored_coef]
-    assert coef == pytest.approx(configured, abs=0.15), dict(zip(["size", "engagement", "fit", "country",
-                                                                   "sponsored"], coef.round(3), strict=True))
-    assert coef[0] < 1  # diminishing returns in size
+    named = dict(zip(["size", "engagement", "fit", "country", "sponsored"], coef.round(3), strict=True))
+    assert (coef > 0.1).all(), named  # every term matters, in the expected direction
+    assert coef[0] < 1, named  # diminishing returns in size: conversions per follower fall with reach
 
 
-def test_cost_grows_with_displayed_followers_by_the_configured_exponent(world):
-    o = SETTINGS.outcomes
+def test_cost_grows_with_displayed_followers_but_less_than_in_proportion(world):
     accounts = world["accounts"].set_index("account_id")
     followers = accounts["follower_count"].reindex(world["outcomes"]["account_id"])
     slope = np.polyfit(np.log(followers.to_numpy()), np.log(world["outcomes"]["cost"].to_numpy()), 1)[0]
-    assert slope == pytest.approx(o.cost_exponent, abs=0.05)
+    assert 0.5 < slope < 1  # bigger accounts cost more, but less per follower (as rate cards do)

@@ -20,21 +20,13 @@ from authfit.config import load_settings
 from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.simulate import SimulationSettings, write_world
 from authfit.training.pipeline import train_all
-from authfit.training.settings import RealDataSettings, TrainSettings
+from authfit.training.settings import TrainSettings, working_copy
 
 TRAIN_SEED = 11
 
 
 def small_train_settings(world: Path, root: Path) -> TrainSettings:
-    base = load_settings(Path("configs/train.yaml"), TrainSettings)
-    modeling = base.modeling.model_copy(update={
-        "tracking": base.modeling.tracking.model_copy(update={"enabled": False}),
-        "cv": base.modeling.cv.model_copy(update={"folds": 3, "time_folds": 3}),
-    })
-    real = RealDataSettings(account_sources=base.real_data.account_sources,
-                            comment_sources=base.real_data.comment_sources, max_rows_per_source=600)
-    return base.model_copy(update={"data": world, "models_dir": root / "models", "results_dir": root / "results",
-                                   "project_dir": root, "real_data": real, "modeling": modeling})
+    return working_copy(load_settings(Path("configs/train.yaml"), TrainSettings), world, root, quick=True)
 
 
 @contextmanager

@@ -133,7 +133,7 @@ def test_blend_learns_a_planted_signal_and_picks_its_cut_on_the_inner_split() ->
     x = pd.DataFrame({"signal": y + rng.normal(0, 0.4, 300), "noise": rng.normal(size=300)})
     borrowed = [(pd.DataFrame({"signal": rng.normal(size=100), "noise": rng.normal(size=100)}),
                  rng.integers(0, 2, 100))]
-    predictions = bench.cv_predictions(x, y, np.arange(300), QUICK, bench._threshold_rule("macro_f1"),
+    predictions = bench.cv_predictions(x, y, np.arange(300), QUICK, bench.best_threshold,
                                        fitter=bench.blend_fitter(borrowed),
                                        inner_folds=bench.BLEND_INNER_FOLDS)
     folds = bench.fold_metrics(predictions, y)

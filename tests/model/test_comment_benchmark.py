@@ -53,5 +53,6 @@ def test_quick_benchmark_clears_floors_in_under_a_minute(root: Path) -> None:
     assert uci_cv["accuracy"] >= 0.94 and uci_cv["f1"] >= 0.93
     assert scam_cv["accuracy"] >= 0.90 and scam_cv["roc_auc"] >= 0.95
     assert uci_cv["brier"] <= 0.06
-    assert np.isfinite(list(across.values())).all() and across["roc_auc"] > 0.5
+    # full protocol: 0.81 from UCI YouTube to ScamSpot Instagram; a broken text path falls to about 0.5
+    assert np.isfinite(list(across.values())).all() and across["roc_auc"] >= 0.75, across
     assert elapsed < 60, f"quick comment benchmark took {elapsed:.0f} s"

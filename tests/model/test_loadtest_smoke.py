@@ -20,4 +20,5 @@ def test_small_load_run_has_no_errors_and_reports_every_endpoint(trained, scorer
     assert per[ACCOUNTS]["requests"] + per[FEATURES]["requests"] == 288
     assert all(per[p]["latency_ms"]["p50"] > 0 for p in per)
     assert figures["server_log_lines"] >= 350  # every request reached the server (and its access log)
-    assert figures["rss_mb_after_run"] > 0 and figures["server_cpu_s"] > 0
+    # a server that kept part of each request would grow; the full run holds 10% over many more requests
+    assert abs(figures["rss_growth_pct"]) <= 25.0, figures["rss_mb_samples"]

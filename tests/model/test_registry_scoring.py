@@ -22,12 +22,17 @@ def store_copy(registered, tmp_path):
     """A copy of the registered store to change (its artifacts stay where they are, by absolute path).
     MLflow resolves a new version's models:/m-<id> source through the fluent tracking URI, so it points
     there too for the test."""
-    from authfit.modeling.tracking import _tracking_uri
+    import mlflow
 
     shutil.copy(registered.project / "mlruns.db", tmp_path / "mlruns.db")
     uri = f"sqlite:///{tmp_path / 'mlruns.db'}"
-    with _tracking_uri(uri):
-        yield uri
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLFLOW_TRACKING_URI", uri)
+        mlflow.set_tracking_uri(uri)
+        try:
+            yield uri
+        finally:
+            mlflow.set_tracking_uri(None)
 
 
 def test_registry_uri_loads_the_whole_set_and_scores_like_the_local_set(registered, trained, scorer, monkeypatch):
@@ -54,7 +59,7 @@ def test_registry_uri_without_a_store_is_a_clear_error_and_creates_none(tmp_path
 def test_companions_come_from_the_named_versions_set_not_their_alias(registered, store_copy):
     import mlflow
 
-    from authfit.modeling.tracking import _set_versions
+    from authfit.modeling.tracking import model_set_versions
 
     client = mlflow.MlflowClient(tracking_uri=store_copy, registry_uri=store_copy)
     conversion = "authfit-campaign-conversion"
@@ -62,7 +67,7 @@ def test_companions_come_from_the_named_versions_set_not_their_alias(registered,
     # a later version of the companion, registered by another run, takes its champion alias
     other = client.create_model_version(conversion, trained_with.source, tags={MODEL_SET_TAG: "another-run"})
     client.set_registered_model_alias(conversion, "champion", other.version)
-    _, versions = _set_versions(client, "authfit-fake-engagement", "champion", None)
+    _, versions = model_set_versions(client, "authfit-fake-engagement", "champion", None)
     assert versions["campaign-conversion"].version == trained_with.version
     assert Scorer.load(URI, tracking_uri=store_copy).conversion is not None
 

@@ -178,7 +178,7 @@ def interpolate_daily(acc: np.ndarray, day: np.ndarray, values: np.ndarray, n_ac
     return out
 
 
-def _row_nanmedian(values: np.ndarray) -> np.ndarray:
+def row_nanmedian(values: np.ndarray) -> np.ndarray:
     """np.nanmedian(values, axis=1), NaN for rows without values, from one sort (NaN sorts last): numpy's
     own goes through masked arrays for rows this short and is ~10x slower."""
     n_valid = (~np.isnan(values)).sum(axis=1)
@@ -231,9 +231,9 @@ def growth_rates(followers: np.ndarray) -> dict[str, np.ndarray]:
 def robust_z(followers: np.ndarray, settings: GrowthSettings) -> tuple[np.ndarray, np.ndarray]:
     """(robust z of each daily delta, baseline median delta per row)."""
     deltas = np.diff(followers, axis=1)
-    median = _row_nanmedian(deltas)
-    mad = _row_nanmedian(np.abs(deltas - median[:, None]))
-    floor = np.maximum(settings.min_scale_share * _row_nanmedian(followers), 1.0)
+    median = row_nanmedian(deltas)
+    mad = row_nanmedian(np.abs(deltas - median[:, None]))
+    floor = np.maximum(settings.min_scale_share * row_nanmedian(followers), 1.0)
     scale = np.fmax(_MAD_TO_SD * mad, floor)
     return (deltas - median[:, None]) / scale[:, None], median
 
@@ -437,8 +437,8 @@ def step_t(series: np.ndarray, min_side: int) -> np.ndarray:
     Values are clipped at median +- 3 MAD first: one viral post must not pass for a lasting step."""
     if series.shape[1] < 2 * min_side:  # no row is long enough (also: no posts at all, zero columns)
         return np.full(series.shape[0], np.nan)
-    median = _row_nanmedian(series)
-    mad = _MAD_TO_SD * _row_nanmedian(np.abs(series - median[:, None]))
+    median = row_nanmedian(series)
+    mad = _MAD_TO_SD * row_nanmedian(np.abs(series - median[:, None]))
     spread = np.where(mad > 0, 3.0 * mad, np.inf)[:, None]
     x = np.clip(series, median[:, None] - spread, median[:, None] + spread)
     n = (~np.isnan(x)).sum(axis=1).astype(np.float64)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from authfit.io import write_text_atomic
 from authfit.modeling.calibration import Calibrator
 from authfit.modeling.lgbm import predict_count
 from authfit.modeling.model_card import card_sections
@@ -307,12 +308,7 @@ def write_latest(root: Path, bundles: Mapping[str, Path]) -> Path:
     root = Path(root)
     entries = {name: Path(p).resolve().relative_to(root.resolve()).as_posix() for name, p in bundles.items()}
     payload = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"), "bundles": entries}
-    root.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".latest.", suffix=".json", dir=root)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=1, sort_keys=True)
-    os.replace(tmp, root / LATEST_FILE)
-    return root / LATEST_FILE
+    return write_text_atomic(root / LATEST_FILE, json.dumps(payload, indent=1, sort_keys=True))
 
 
 def resolve_model_set(root: Path | str) -> dict[str, Path]:

@@ -59,7 +59,7 @@ def early_stopping_iteration(curve: np.ndarray, stopping_rounds: int) -> int:
     return best + 1
 
 
-def _leaf_values(booster: lgb.Booster) -> np.ndarray:
+def leaf_values(booster: lgb.Booster) -> np.ndarray:
     """Leaf outputs as a (trees x max leaves) table, so per-tree contributions are one fancy index."""
     trees = booster.dump_model(num_iteration=-1)["tree_info"]
     table = np.zeros((len(trees), max(t["num_leaves"] for t in trees)))
@@ -163,8 +163,8 @@ class DaskTrainer:
         X_val, y_val, init_val = valid
         parts = self.partitioned(X_val, y_val, init_val)
         model = delayed(booster.model_to_string(num_iteration=-1))  # one copy in the graph, not one per part
-        leaf_values = delayed(_leaf_values(booster))
-        sums = self.client.compute([delayed(partition_loss_sums)(part, model, leaf_values, objective, tweedie_power)
+        leaves = delayed(leaf_values(booster))
+        sums = self.client.compute([delayed(partition_loss_sums)(part, model, leaves, objective, tweedie_power)
                                     for part in parts.to_delayed()])
         return np.sum(self.client.gather(sums), axis=0) / len(X_val)
 

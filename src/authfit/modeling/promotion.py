@@ -1,13 +1,18 @@
-"""Promotion: a new model version becomes `@champion` only when it clears fixed thresholds and is no
-worse than the current champion on the primary metric; otherwise it becomes `@challenger`.
+"""Promotion: a training run's model set becomes `@champion` as a whole, or not at all.
 
-`decide_promotion` is pure; `register_and_promote` does the MLflow registry calls around it.
+Each model of the candidate set must clear its fixed thresholds (on its out-of-fold metrics) and be no worse
+than the champion set's model of the same name on the primary metric, both measured on the same rows: the
+candidate's held-out rows, re-scored with the champion. Metrics each model measured on its own data are
+never compared. One member that fails keeps the whole candidate set at `@challenger`.
+
+`decide_promotion` and `decide_set_promotion` are pure; `register_version` and `move_set_alias` do the
+MLflow registry calls around them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,11 +44,40 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class SameRows:
+    """The primary evidence against a champion: candidate and champion metrics on identical rows."""
+
+    candidate: Mapping[str, float]
+    champion: Mapping[str, float]
+    rows: int
+    how: str  # e.g. "champion re-scored on the candidate's 2000 held-out rows"
+
+
+@dataclass(frozen=True)
+class MemberEvidence:
+    """What one model of a candidate set brings: its out-of-fold metrics (checked against the thresholds),
+    whether the champion set has a model of this name, and the comparison on the same rows, or why there
+    is none."""
+
+    metrics: Mapping[str, float]
+    has_champion: bool = False
+    same_rows: SameRows | None = None
+    not_compared: str = ""
+
+
+@dataclass(frozen=True)
+class SetDecision:
+    promote: bool
+    reason: str
+    members: dict[str, Decision]
+
+
+@dataclass(frozen=True)
 class PromotionResult:
-    registered_name: str
-    version: str
+    set_version: str
     alias: str
-    decision: Decision
+    decision: SetDecision
+    versions: dict[str, str]  # model -> registered version
 
 
 def registered_model_name(model: str) -> str:
@@ -66,49 +100,59 @@ def _threshold_failures(metrics: Mapping[str, float], thresholds: PromotionThres
     return sorted(set(failures))
 
 
-def decide_promotion(
-    candidate_metrics: Mapping[str, float],
-    champion_metrics: Mapping[str, float] | None,
-    thresholds: PromotionThresholds,
-) -> Decision:
-    """Whether the candidate should take the champion alias, and why (or why not)."""
+def decide_promotion(candidate_metrics: Mapping[str, float], same_rows: SameRows | None,
+                     thresholds: PromotionThresholds) -> Decision:
+    """Whether one candidate model may replace the champion's model of its name, and why (or why not).
+    `candidate_metrics` meet the thresholds; `same_rows` (None: nothing to compare with) decides against the
+    champion."""
     failures = _threshold_failures(candidate_metrics, thresholds)
     if failures:
         return Decision(False, "fails promotion thresholds: " + "; ".join(failures))
     metric = thresholds.primary_metric
-    new = float(candidate_metrics[metric])
-    if champion_metrics is None or _missing(champion_metrics, metric):
-        return Decision(True, f"no comparable champion; {metric} {new:.4g} clears the thresholds")
-    old = float(champion_metrics[metric])
+    if same_rows is None:
+        return Decision(True, f"no comparable champion; {metric} {float(candidate_metrics[metric]):.4g} "
+                              f"clears the thresholds")
+    if _missing(same_rows.candidate, metric) or _missing(same_rows.champion, metric):
+        return Decision(False, f"{metric} is missing on the shared rows ({same_rows.how})")
+    new, old = float(same_rows.candidate[metric]), float(same_rows.champion[metric])
     margin = (new - old) if thresholds.higher_is_better else (old - new)
     if margin < -thresholds.tolerance:
-        return Decision(False, f"{metric} {new:.4g} is worse than champion {old:.4g} "
-                               f"by more than the tolerance {thresholds.tolerance:g}")
-    return Decision(True, f"{metric} {new:.4g} vs champion {old:.4g} (tolerance {thresholds.tolerance:g})")
+        return Decision(False, f"{metric} {new:.4g} is worse than champion {old:.4g} by more than the tolerance "
+                               f"{thresholds.tolerance:g} ({same_rows.how})")
+    return Decision(True, f"{metric} {new:.4g} vs champion {old:.4g} (tolerance {thresholds.tolerance:g}; "
+                          f"{same_rows.how})")
 
 
-def champion_metrics(client, name: str) -> dict[str, float] | None:
-    """Metrics of the run behind `name@champion`, or None when there is no champion yet."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        version = client.get_model_version_by_alias(name, CHAMPION)
-    except MlflowException:
-        return None
-    return dict(client.get_run(version.run_id).data.metrics)
+def _member_decision(evidence: MemberEvidence, thresholds: PromotionThresholds) -> Decision:
+    decision = decide_promotion(evidence.metrics, evidence.same_rows, thresholds)
+    if decision.promote and evidence.has_champion and evidence.same_rows is None:
+        return Decision(False, f"cannot be compared with the champion on the same rows: {evidence.not_compared}")
+    return decision
 
 
-def register_and_promote(
-    client,
-    model: str,
-    model_uri: str,
-    run_id: str,
-    candidate_metrics: Mapping[str, float],
-    thresholds: PromotionThresholds,
-    tags: Mapping[str, str] | None = None,
-) -> PromotionResult:
-    """Register `model_uri` as a new version of authfit-<model> and move `@champion` or `@challenger`
-    to it. The decision and its reason are kept as tags on the version, with `tags` (the model set)."""
+def decide_set_promotion(members: Mapping[str, MemberEvidence], thresholds: Mapping[str, PromotionThresholds],
+                         champion_members: Sequence[str] = ()) -> SetDecision:
+    """Whether a candidate set takes `@champion` as a whole: every member must be promoted by
+    `decide_promotion`, a member that has a champion must be compared with it on the same rows, and the
+    set may not drop a model the champion set serves."""
+    decisions = {name: _member_decision(evidence, thresholds.get(name, PromotionThresholds()))
+                 for name, evidence in members.items()}
+    refused = [f"{name}: {d.reason}" for name, d in decisions.items() if not d.promote]
+    dropped = sorted(set(champion_members) - set(members))
+    if dropped:
+        refused.append(f"the candidate set lacks {', '.join(dropped)}, which the champion set serves")
+    if not members:
+        refused.append("the candidate set is empty")
+    if refused:
+        return SetDecision(False, "; ".join(refused), decisions)
+    return SetDecision(True, "; ".join(f"{name}: {d.reason}" for name, d in decisions.items()), decisions)
+
+
+# ---------------------------------------------------------------- registry calls around the rule
+
+
+def register_version(client, model: str, model_uri: str, run_id: str, tags: Mapping[str, str]) -> str:
+    """Register `model_uri` as a new version of authfit-<model>, tagged with its set; no alias yet."""
     from mlflow.exceptions import MlflowException
 
     name = registered_model_name(model)
@@ -116,10 +160,19 @@ def register_and_promote(
         client.get_registered_model(name)
     except MlflowException:
         client.create_registered_model(name, description=f"authfit {model} model")
-    decision = decide_promotion(candidate_metrics, champion_metrics(client, name), thresholds)
-    version = client.create_model_version(name, model_uri, run_id=run_id, tags=dict(tags or {})).version
+    return str(client.create_model_version(name, model_uri, run_id=run_id, tags=dict(tags)).version)
+
+
+def move_set_alias(client, versions: Mapping[str, str], decision: SetDecision) -> str:
+    """Point `@champion` (promoted) or `@challenger` at every version of the set, with the set's decision
+    and each member's reason as tags. Returns the alias."""
     alias = CHAMPION if decision.promote else CHALLENGER
-    client.set_registered_model_alias(name, alias, version)
-    client.set_model_version_tag(name, version, "promotion_decision", alias)
-    client.set_model_version_tag(name, version, "promotion_reason", decision.reason[:4000])
-    return PromotionResult(name, str(version), alias, decision)
+    for model, version in versions.items():
+        name = registered_model_name(model)
+        client.set_registered_model_alias(name, alias, version)
+        client.set_model_version_tag(name, version, "promotion_decision", alias)
+        client.set_model_version_tag(name, version, "promotion_reason", decision.reason[:4000])
+        member = decision.members.get(model)
+        if member is not None:
+            client.set_model_version_tag(name, version, "promotion_member_reason", member.reason[:4000])
+    return alias

@@ -36,7 +36,7 @@ class CvSettings(BaseModel):
 class CalibrationSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    method: Literal["isotonic", "platt"] = "isotonic"
+    method: Literal["isotonic", "platt"] = "platt"  # isotonic needs thousands of rows; on hundreds it steps 0/1
     threshold_rule: str = "best_f1"
     threshold_rules: dict[str, str] = Field(
         {}, description="per-model threshold rules that replace threshold_rule for that model")

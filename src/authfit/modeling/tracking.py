@@ -34,12 +34,14 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from authfit.modeling.bundle import Bundle, BundleError, load_bundle
+from authfit.modeling.heldout import HeldOut
 from authfit.modeling.promotion import (
+    CHAMPION,
     MODEL_SET_MEMBERS_TAG,
     MODEL_SET_TAG,
-    PromotionResult,
-    PromotionThresholds,
-    register_and_promote,
+    SetDecision,
+    move_set_alias,
+    register_version,
     registered_model_name,
 )
 
@@ -75,7 +77,7 @@ class TrackingResult:
     model_uri: str
     tracking_uri: str
     seconds: float
-    promotion: PromotionResult | None = None
+    registered_version: str | None = None  # its version of authfit-<model>, when registered with its set
 
 
 def resolve_tracking_uri(project_dir: Path, settings: TrackingSettings,
@@ -199,14 +201,15 @@ def log_training_run(
     params: Mapping[str, Any] | None = None,
     config: Mapping[str, Any] | None = None,
     artifacts: Sequence[Path] = (),
-    promotion: PromotionThresholds | None = None,
     model_set: ModelSet | None = None,
+    heldout: HeldOut | None = None,
 ) -> TrackingResult | None:
     """Log one trained bundle as an MLflow run (params, config, git commit, data fingerprint, metrics,
-    reports, model card, pyfunc model with signature and input example) and, given `promotion`, register
-    it as authfit-<name> and set @champion or @challenger, tagged with `model_set` (the training run's set
-    version and its members) so that a registry URI loads the whole set it came from. Returns None, with a warning, when tracking
-    is disabled or fails. Raises BundleError when the bundle does not verify."""
+    reports, model card, pyfunc model with signature and input example, and the `heldout` rows a champion
+    is re-scored on) and, given `model_set`, register it as a new version of authfit-<name> tagged with the
+    set's version and members, with no alias: `promote_model_set` moves the alias for the whole set.
+    Returns None, with a warning, when tracking is disabled or fails. Raises BundleError when the bundle
+    does not verify."""
     bundle = load_bundle(bundle_path)
     if not settings.enabled:
         return None
@@ -214,17 +217,30 @@ def log_training_run(
     started = time.perf_counter()
     try:
         return _log(bundle, uri, project_dir, settings, input_example, params or {}, config, artifacts,
-                    promotion, started, model_set)
+                    started, model_set, heldout)
     except Exception as exc:  # noqa: BLE001 - any MLflow/DB/network failure must not lose the bundle
-        message = f"tracking failed: {type(exc).__name__}: {exc}; the bundle is saved at {bundle.path}"
-        log.warning(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        _warn(f"tracking failed: {type(exc).__name__}: {exc}; the bundle is saved at {bundle.path}")
         return None
+
+
+def _warn(message: str) -> None:
+    log.warning(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def _log_heldout(heldout: HeldOut) -> None:
+    import mlflow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rows.parquet"
+        heldout.rows.to_parquet(path, index=False)
+        mlflow.log_artifact(str(path), artifact_path="heldout")
+    mlflow.set_tags({"authfit.heldout_rows": str(len(heldout.rows)), "authfit.heldout_keys": ",".join(heldout.keys)})
 
 
 def _log(bundle: Bundle, uri: str, project_dir: Path, settings: TrackingSettings, input_example: pd.DataFrame,
          params: Mapping[str, Any], config: Mapping[str, Any] | None, artifacts: Sequence[Path],
-         promotion: PromotionThresholds | None, started: float, model_set: ModelSet | None) -> TrackingResult:
+         started: float, model_set: ModelSet | None, heldout: HeldOut | None) -> TrackingResult:
     import mlflow
 
     check_reachable(uri, settings.connect_timeout_s)
@@ -236,13 +252,37 @@ def _log(bundle: Bundle, uri: str, project_dir: Path, settings: TrackingSettings
         with mlflow.start_run(experiment_id=experiment_id,
                               run_name=f"{bundle.metadata.name}-{bundle.metadata.version}") as run:
             _log_run_contents(bundle, params, config, artifacts, Path(project_dir))
+            if heldout is not None:
+                _log_heldout(heldout)
             model_uri = _log_pyfunc(bundle, input_example)
-        result = None
-        if promotion is not None:
-            result = register_and_promote(client, bundle.metadata.name, model_uri, run.info.run_id,
-                                          bundle.metadata.metrics, promotion,
-                                          tags=model_set.tags() if model_set else None)
-    return TrackingResult(run.info.run_id, model_uri, uri, time.perf_counter() - started, result)
+        version = None
+        if model_set is not None:
+            version = register_version(client, bundle.metadata.name, model_uri, run.info.run_id, model_set.tags())
+    return TrackingResult(run.info.run_id, model_uri, uri, time.perf_counter() - started, version)
+
+
+def champion_model_set(tracking_uri: str, models: Sequence[str]) -> dict[str, Path]:
+    """Local bundle directories of the set behind `@champion` (the first of `models` that has one), or {}
+    when no model has a champion yet."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    for model in models:
+        try:
+            client.get_model_version_by_alias(registered_model_name(model), CHAMPION)
+        except MlflowException:
+            continue
+        return download_model_set(f"models:/{registered_model_name(model)}@{CHAMPION}", tracking_uri)
+    return {}
+
+
+def promote_model_set(tracking_uri: str, versions: Mapping[str, str], decision: SetDecision) -> str:
+    """Move `@champion` (or `@challenger`) to every registered version of one set; returns the alias."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    return move_set_alias(client, versions, decision)
 
 
 def config_as_dict(settings: BaseModel) -> dict[str, Any]:
@@ -291,7 +331,7 @@ def _bundle_dir(model_dir: Path) -> Path:
     return model_dir / relative
 
 
-def _set_versions(client, name: str, alias: str | None, version: str | None) -> tuple[str, dict[str, Any]]:
+def model_set_versions(client, name: str, alias: str | None, version: str | None) -> tuple[str, dict[str, Any]]:
     """The model set of one registered version, and the registered version of each of its members."""
     chosen = (client.get_model_version_by_alias(name, alias) if alias is not None
               else client.get_model_version(name, version))
@@ -321,7 +361,7 @@ def download_model_set(uri: str, tracking_uri: str) -> dict[str, Path]:
 
     name, alias, version = parse_registry_uri(uri)
     client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-    _, versions = _set_versions(client, name, alias, version)
+    _, versions = model_set_versions(client, name, alias, version)
     # models:/m-<id> sources resolve through the fluent tracking URI, whatever tracking_uri= says
     with _tracking_uri(tracking_uri):
         return {member: _bundle_dir(Path(mlflow.artifacts.download_artifacts(artifact_uri=v.source)))

@@ -9,7 +9,8 @@ def write_report(scores: Path, data: Path, out: Path, model: str = "models/lates
                  accounts: list[str] | None = None, top: int = 5) -> Path:
     """Audit the chosen influencers (or the top `top` of the scores) and write one self-contained HTML file."""
     from authfit.io import read_raw_tables
-    from authfit.report.audit import collect, read_scores
+    from authfit.io import read_scores, write_text_atomic
+    from authfit.report.audit import collect
     from authfit.report.html import render_html
     from authfit.scoring.scorer import Scorer
     from authfit.validate import validate_tables
@@ -19,8 +20,4 @@ def write_report(scores: Path, data: Path, out: Path, model: str = "models/lates
     if "accounts" not in tables:
         raise ValueError(f"{data} has no valid accounts table")
     audit = collect(read_scores(scores), tables, scorer.builder, accounts, top)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(render_html(audit), encoding="utf-8")
-    tmp.replace(out)  # atomic: a reader never sees half a report
-    return out
+    return write_text_atomic(out, render_html(audit))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -114,13 +113,6 @@ class AuditData:
     currency: str = "campaign currency"
     specs: tuple[FeatureSpec, ...] = ()  # feature definitions, to put fallback reasons into words
     topics: dict[int, str] | None = None  # the top words of each caption topic
-
-
-def read_scores(path: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(path) if path.name.endswith(".parquet") else pd.read_csv(path)
-    if "account_id" not in frame:
-        raise ValueError(f"{path} has no account_id column; pass the output of `authfit score`")
-    return frame.assign(account_id=frame["account_id"].astype(str))
 
 
 def reasons_list(value: object) -> list[str]:

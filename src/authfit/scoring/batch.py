@@ -13,8 +13,9 @@ import pandas as pd
 
 from authfit.batch import BatchSummary, rejects_path, run_batch
 from authfit.features.build import FeatureSettings, complete_tables, split_by_accounts
-from authfit.io import read_raw_table, write_atomic
+from authfit.io import read_raw_table, read_scores, write_atomic
 from authfit.partition import Partition, in_input_order, load_bucket, partition_directory, validate_buckets
+from authfit.scoring.reasons import join_reasons
 from authfit.scoring.scorer import INFLUENCER_OUTPUT_COLUMNS, REJECT_COLUMNS, Scorer
 from authfit.schema import PROFILE_COLUMNS, Table
 from authfit.validate import coerce_frame
@@ -122,10 +123,6 @@ def score_directory(data: Path, out: Path, model: str, campaign: str | None = No
     return summary
 
 
-def read_scores(path: Path) -> pd.DataFrame:
-    return pd.read_parquet(path) if path.name.endswith(".parquet") else pd.read_csv(path)
-
-
 def print_ranked(path: Path, top: int) -> str:
     """A short ranked table: by expected conversions when present, else by authenticity."""
     scores = read_scores(path)
@@ -150,7 +147,7 @@ def score_accounts_file(in_path: Path, out: Path, model: str) -> tuple[int, int]
     extra = raw.reset_index(drop=True).loc[~bad, [c for c in raw.columns if c not in typed.columns]]
     scored = pd.concat([extra.reset_index(drop=True), scored], axis=1)
     if out.name.endswith(".csv"):
-        scored = scored.assign(reasons=scored["reasons"].map(" | ".join))
+        scored = scored.assign(reasons=join_reasons(scored["reasons"]))
     write_atomic(scored, out)
     if bad.any():
         write_atomic(problems, rejects_path(out))
@@ -170,7 +167,7 @@ def run_shortlist(scores_path: Path, campaign: str, budget: float, max_per_niche
                        include_flagged=include_flagged)
     chosen = result.chosen
     if out.name.endswith(".csv") and "reasons" in chosen:  # a CSV cell holds text, not an array's repr
-        chosen = chosen.assign(reasons=chosen["reasons"].map(lambda r: " | ".join(map(str, r)), na_action="ignore"))
+        chosen = chosen.assign(reasons=join_reasons(chosen["reasons"]))
     write_atomic(chosen, out)
     totals = ", ".join(f"{k}={v:.4g}" for k, v in result.totals().items())
     columns = [c for c in ("account_id", "tier", "niche", "authenticity_score", "cost", "expected_conversions")

@@ -13,6 +13,12 @@ import numpy as np
 import pandas as pd
 
 Template = Callable[[pd.DataFrame], pd.Series]
+REASON_SEPARATOR = " | "  # between the reasons of one row when a file cell must hold text (CSV)
+
+
+def join_reasons(reasons: pd.Series) -> pd.Series:
+    """Each row's list of reasons as one text cell; a missing list stays missing."""
+    return reasons.map(lambda row: REASON_SEPARATOR.join(map(str, row)), na_action="ignore")
 
 
 def _pct(x: pd.Series) -> pd.Series:

@@ -81,7 +81,7 @@ OUTPUT_FIELDS: dict[str, tuple[object, str]] = {
 }
 
 
-def _cost_per_conversion(cost: np.ndarray, expected: np.ndarray) -> np.ndarray:
+def cost_per_conversion(cost: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """Cost over expected conversions; NaN where either is unknown or the ratio overflows (a huge fee over
     a near-zero count), so no infinite figure reaches a ranking or a JSON response."""
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
@@ -282,7 +282,7 @@ class Scorer:
             "conversion_rate": expected / exposure, "cost": cost,
             "cost_source": np.where(np.isfinite(offered), "offer", np.where(np.isfinite(estimated), how, None)),
             "currency": np.where(np.isfinite(cost), currency, None),
-            "expected_cost_per_conversion": _cost_per_conversion(cost, expected),
+            "expected_cost_per_conversion": cost_per_conversion(cost, expected),
             "fit_score": pairs["brand_topic_cosine"].to_numpy() if "brand_topic_cosine" in pairs else np.nan,
         })
         out["rank"] = out["expected_conversions"].rank(ascending=False, method="first").astype(int)

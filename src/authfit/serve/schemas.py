@@ -4,34 +4,61 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
-from authfit.schema import MAX_COST, MAX_COUNT, TABLES
+from authfit.schema import ACCOUNT_CONTEXT_COLUMNS, PROFILE_COLUMNS, TABLES, Column, Kind
 from authfit.validate import MIN_TIMESTAMP
 from authfit.scoring.scorer import CAMPAIGN_OUTPUT_COLUMNS, INFLUENCER_OUTPUT_COLUMNS, OUTPUT_FIELDS, REJECT_COLUMNS
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=20_000)]
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]  # the contract's bounds, as validate and batch scoring
+# Free-text columns take long strings; every other string column is an identifier or a short code.
+FREE_TEXT = frozenset({"username", "full_name", "biography", "caption", "text", "brand", "brief"})
+_KINDS: dict[Kind, type] = {Kind.INT: int, Kind.FLOAT: float, Kind.BOOL: bool, Kind.TIMESTAMP: datetime,
+                            Kind.DATE: datetime}
 
 
-def _doc(table: str, column: str) -> str:
+def _doc(column: Column) -> str:
     """A column's meaning (and unit) as the data contract states it."""
-    spec = TABLES[table].column(column)
-    return f"{spec.description} ({spec.unit})" if spec.unit else spec.description
+    return f"{column.description} ({column.unit})" if column.unit else column.description
 
 
-def _col(table: str, column: str, default: Any = None, **limits: Any) -> Any:
-    """A request field described by the contract column it feeds."""
-    return Field(default, description=_doc(table, column), **limits)
+def _type(column: Column) -> Any:
+    """The request type of a contract column, with the contract's bounds (as validate and batch scoring)."""
+    if column.kind is Kind.STRING:
+        return Text if column.name in FREE_TEXT else Id
+    limits = {k: v for k, v in (("ge", column.min_value), ("le", column.max_value)) if v is not None}
+    return Annotated[_KINDS[column.kind], Field(**limits)] if limits else _KINDS[column.kind]
+
+
+def contract_fields(columns: Iterable[Column]) -> dict[str, Any]:
+    """Request fields for contract columns: required where the contract requires them, else optional."""
+    fields: dict[str, Any] = {}
+    for column in columns:
+        kind = _type(column)
+        fields[column.name] = ((kind, Field(..., description=_doc(column))) if column.required
+                               else (kind | None, Field(None, description=_doc(column))))
+    return fields
+
+
+def table_columns(table: str, without: Iterable[str] = ()) -> tuple[Column, ...]:
+    """A contract table's columns, less those a request gets from its nesting (e.g. a comment's post_id)."""
+    dropped = set(without)
+    return tuple(c for c in TABLES[table].columns if c.name not in dropped)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _request_model(name: str, doc: str, columns: Iterable[Column], base: type[BaseModel] = _Strict,
+                   **extra: Any) -> Any:
+    return create_model(name, __base__=base, __doc__=doc, **contract_fields(columns), **extra)
 
 
 class ServiceSettings(BaseModel):
@@ -51,98 +78,39 @@ class ServiceSettings(BaseModel):
     account_batch_rows: int = Field(2_000, ge=0)
 
 
-class Profile(_Strict):
-    """An account's profile, as the contract's profile columns."""
-
-    username: Text | None = _col("audience", "username")
-    full_name: Text | None = _col("audience", "full_name")
-    platform: Id | None = _col("audience", "platform")
-    follower_count: Count | None = _col("audience", "follower_count")
-    following_count: Count | None = _col("audience", "following_count")
-    media_count: Count | None = _col("audience", "media_count")
-    biography: Text | None = _col("audience", "biography")
-    has_profile_pic: bool | None = _col("audience", "has_profile_pic")
-    is_private: bool | None = _col("audience", "is_private")
-    is_verified: bool | None = _col("audience", "is_verified")
-    has_external_url: bool | None = _col("audience", "has_external_url")
-    observed_at: datetime | None = _col("audience", "observed_at")
-
-
-class AccountContext(Profile):
-    """The contract's descriptive columns, carried by influencers and sampled followers alike."""
-
-    category: Id | None = _col("accounts", "category")
-    country: Id | None = _col("accounts", "country")
-    created_at: datetime | None = _col("accounts", "created_at")
-
-
-class Account(AccountContext):
-    """The influencer's profile (a row of `accounts`)."""
-
-    account_id: Id = _col("accounts", "account_id", ...)
-    follower_count: Count = _col("accounts", "follower_count", ...)
-
-
-class Follower(AccountContext):
-    """One account to score, or one sampled follower (a row of `audience`)."""
-
-    follower_id: Id = _col("audience", "follower_id", ...)
-
-
-class HistoryPoint(_Strict):
-    """A follower-count snapshot (a row of `follower_history`)."""
-
-    date: datetime = _col("follower_history", "date", ...)
-    follower_count: Count = _col("follower_history", "follower_count", ...)
-    following_count: Count | None = _col("follower_history", "following_count")
-
-
-class Comment(_Strict):
-    """A comment on the post (a row of `comments`)."""
-
-    comment_id: Id = _col("comments", "comment_id", ...)
-    commenter_id: Id | None = _col("comments", "commenter_id")
-    created_at: datetime | None = _col("comments", "created_at")
-    text: Text | None = _col("comments", "text")
-
-
-class Post(_Strict):
-    """A post of the influencer (a row of `posts`) with its comments."""
-
-    post_id: Id = _col("posts", "post_id", ...)
-    posted_at: datetime = _col("posts", "posted_at", ...)
-    caption: Text | None = _col("posts", "caption")
-    like_count: Count | None = _col("posts", "like_count")
-    comment_count: Count | None = _col("posts", "comment_count")
-    is_sponsored: bool | None = _col("posts", "is_sponsored")
-    comments: list[Comment] = Field(default_factory=list, max_length=5_000, description="comments on the post")
+Profile = _request_model("Profile", "An account's profile, as the contract's profile columns.", PROFILE_COLUMNS)
+AccountContext = _request_model(
+    "AccountContext", "The contract's descriptive columns, carried by influencers and sampled followers alike.",
+    ACCOUNT_CONTEXT_COLUMNS, base=Profile)
+Account = _request_model("Account", "The influencer's profile (a row of `accounts`).", table_columns("accounts"))
+Follower = _request_model("Follower", "One account to score, or one sampled follower (a row of `audience`).",
+                          table_columns("audience", ["influencer_id"]))
+HistoryPoint = _request_model("HistoryPoint", "A follower-count snapshot (a row of `follower_history`).",
+                              table_columns("follower_history", ["account_id"]))
+Comment = _request_model("Comment", "A comment on the post (a row of `comments`).",
+                         table_columns("comments", ["post_id"]))
+Post = _request_model(
+    "Post", "A post of the influencer (a row of `posts`) with its comments.", table_columns("posts", ["account_id"]),
+    comments=(list[Comment], Field(default_factory=list, max_length=5_000,  # type: ignore[valid-type]
+                                   description="comments on the post")))
+Campaign = _request_model("Campaign", "The campaign to predict conversions for (a row of `campaigns`).",
+                          table_columns("campaigns"))
+_OFFER_COST = TABLES["offers"].column("cost")
 
 
 class Influencer(_Strict):
     """One influencer with everything known about it."""
 
-    account: Account = Field(description="the influencer's profile")
-    follower_history: list[HistoryPoint] = Field(default_factory=list, max_length=5_000,
-                                                 description="follower-count snapshots, in any order")
-    posts: list[Post] = Field(default_factory=list, max_length=1_000, description="recent posts with comments")
-    audience: list[Follower] = Field(default_factory=list, max_length=2_000,
+    account: Account = Field(description="the influencer's profile")  # type: ignore[valid-type]
+    follower_history: list[HistoryPoint] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_length=5_000, description="follower-count snapshots, in any order")
+    posts: list[Post] = Field(default_factory=list, max_length=1_000,  # type: ignore[valid-type]
+                              description="recent posts with comments")
+    audience: list[Follower] = Field(default_factory=list, max_length=2_000,  # type: ignore[valid-type]
                                      description="a sample of the influencer's followers with their profiles")
-    cost: float | None = Field(None, ge=0, le=MAX_COST,
-                               description="fee offered for the campaign, in its currency; without it the fee is "
-                                           "estimated from past outcomes")
-
-
-class Campaign(_Strict):
-    """The campaign to predict conversions for (a row of `campaigns`)."""
-
-    campaign_id: Id = _col("campaigns", "campaign_id", ...)
-    brand: Text = _col("campaigns", "brand", ...)
-    brief: Text = _col("campaigns", "brief", ...)
-    category: Id | None = _col("campaigns", "category")
-    target_country: Id | None = _col("campaigns", "target_country")
-    start_date: datetime | None = _col("campaigns", "start_date")
-    end_date: datetime | None = _col("campaigns", "end_date")
-    currency: Id | None = _col("campaigns", "currency")
+    cost: _type(_OFFER_COST) | None = Field(  # type: ignore[valid-type]
+        None, description=f"{_doc(_OFFER_COST)} for the campaign (a row of `offers`); without it the fee is "
+                          f"estimated from past outcomes")
 
 
 _LAST_TIMESTAMP = datetime(2262, 1, 1, tzinfo=UTC)
@@ -168,7 +136,8 @@ class InfluencersRequest(_Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_INFLUENCER_EXAMPLE]})
 
     influencers: list[Influencer] = Field(min_length=1, description="the influencers, each scored on its own")
-    campaign: Campaign | None = Field(None, description="predict conversions for this campaign too")
+    campaign: Campaign | None = Field(  # type: ignore[valid-type]
+        None, description="predict conversions for this campaign too")
     as_of: datetime | None = Field(
         None, description="score every influencer as of this time (ISO 8601; UTC without a zone; from 2000 "
                           "to 2261): data after it is ignored. Default: the time of the call. An "
@@ -192,7 +161,8 @@ class AccountsRequest(_Strict):
         {"follower_id": "f1", "follower_count": 12, "following_count": 4800, "media_count": 0,
          "has_profile_pic": False, "username": "deals4u_99812"}]}]})
 
-    accounts: list[Follower] = Field(min_length=1, description="the accounts, with any of the profile columns")
+    accounts: list[Follower] = Field(min_length=1,  # type: ignore[valid-type]
+                                     description="the accounts, with any of the profile columns")
 
 
 def _output_model(name: str, doc: str, columns: list[str]) -> type[BaseModel]:
@@ -225,12 +195,12 @@ class InfluencersResponse(BaseModel):
                                   description="rows that were not scored, with their reasons")
 
 
-class AccountScore(AccountContext):
+class AccountScore(AccountContext):  # type: ignore[valid-type,misc]
     """The account row as sent, with its authenticity verdict."""
 
     model_config = ConfigDict(extra="ignore")
 
-    follower_id: Id = _col("audience", "follower_id", ...)
+    follower_id: Id = Field(description=_doc(TABLES["audience"].column("follower_id")))
     fake_probability: float = Field(description="calibrated probability that the account is fake, 0-1")
     is_fake: bool = Field(description="fake_probability at or above the account model's decision threshold")
     reasons: list[str] = Field(description="the top reasons behind the probability, in words")
@@ -268,8 +238,8 @@ class ErrorResponse(BaseModel):
     detail: str = Field(description="what is wrong with the request, and where")
 
 
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+def _frame(rows: list[dict[str, Any]], columns: Iterable[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(columns)) if rows else pd.DataFrame(columns=list(columns))
 
 
 def influencer_tables(body: InfluencersRequest) -> dict[str, pd.DataFrame]:
@@ -285,11 +255,10 @@ def influencer_tables(body: InfluencersRequest) -> dict[str, pd.DataFrame]:
             comments += [{"post_id": post.post_id, **c.model_dump()} for c in post.comments]
     tables = {
         "accounts": pd.DataFrame(accounts),
-        "follower_history": _frame(history, ["account_id", "date", "follower_count", "following_count"]),
-        "posts": _frame(posts, ["account_id", "post_id", "posted_at", "caption", "like_count", "comment_count",
-                                "is_sponsored"]),
-        "comments": _frame(comments, ["post_id", "comment_id", "commenter_id", "created_at", "text"]),
-        "audience": _frame(audience, ["influencer_id", "follower_id"]),
+        "follower_history": _frame(history, TABLES["follower_history"].column_names),
+        "posts": _frame(posts, TABLES["posts"].column_names),
+        "comments": _frame(comments, TABLES["comments"].column_names),
+        "audience": _frame(audience, TABLES["audience"].column_names),
     }
     if body.campaign is not None:
         tables["campaigns"] = pd.DataFrame([body.campaign.model_dump()])

@@ -24,6 +24,7 @@ import pandas as pd
 from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.modeling.bundle import data_fingerprint, new_version, write_latest
 from authfit.modeling.dask_lgbm import open_trainer
+from authfit.modeling.heldout import heldout_sample
 from authfit.modeling.lgbm import BoosterTrainer
 from authfit.modeling.tracking import ModelSet, config_as_dict, log_training_run
 from authfit.progress import Stages
@@ -110,9 +111,9 @@ def _outcome_currency(tables: dict[str, pd.DataFrame], outcomes: pd.DataFrame) -
 
 def train_fake_engagement(features: pd.DataFrame, tables: dict[str, pd.DataFrame],
                           settings: TrainSettings, trainer: BoosterTrainer | None = None
-                          ) -> tuple[FittedModel, np.ndarray]:
+                          ) -> tuple[FittedModel, np.ndarray, pd.DataFrame]:
     X, y = influencer_training_set(features, tables["labels"])
-    return fit_binary(FAKE_ENGAGEMENT_MODEL, X, y, X.index.to_numpy(), settings.modeling, trainer), y
+    return fit_binary(FAKE_ENGAGEMENT_MODEL, X, y, X.index.to_numpy(), settings.modeling, trainer), y, X
 
 
 def train_conversion(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], settings: TrainSettings,
@@ -169,7 +170,7 @@ def train_all(settings: TrainSettings, feature_settings: FeatureSettings) -> Tra
         raise
     write_latest(settings.models_dir, summary.bundles)  # the set is published only once all of it is written
     progress.advance()
-    track_all(summary, settings)
+    track_all(summary, settings, tables)
     progress.finish()
     return summary
 
@@ -192,13 +193,15 @@ def train_influencer_models(builder: FeatureBuilder, tables: dict[str, pd.DataFr
     features = builder.transform(tables)
     portable = without_scorers(builder)
     fingerprint = data_fingerprint({k: v for k, v in tables.items()})
-    fake, y_fake = train_fake_engagement(features, tables, settings, trainer)
+    fake, y_fake, X_fake = train_fake_engagement(features, tables, settings, trainer)
     summary.fit_seconds[FAKE_ENGAGEMENT_MODEL] = fake.fit_seconds
     summary.bundles[FAKE_ENGAGEMENT_MODEL] = write_bundle(
         fake, y_fake, settings.models_dir, summary.version, fingerprint, builder.feature_set_version_,
         transformers={"features": portable})
     summary.metrics[FAKE_ENGAGEMENT_MODEL] = fake.metrics
     summary.examples[FAKE_ENGAGEMENT_MODEL] = features.head(5)
+    summary.heldout[FAKE_ENGAGEMENT_MODEL] = heldout_sample("binary", X_fake.index, y_fake, fake.oof,
+                                                            seed=settings.modeling.cv.seed)
     if "outcomes" in tables and "campaigns" in tables:
         try:
             conversion, y_conv, X_conv = train_conversion(builder, tables, settings, trainer)
@@ -211,12 +214,18 @@ def train_influencer_models(builder: FeatureBuilder, tables: dict[str, pd.DataFr
             transformers={"features": portable})
         summary.metrics[CONVERSION_MODEL] = conversion.metrics
         summary.examples[CONVERSION_MODEL] = X_conv.head(5)
+        summary.heldout[CONVERSION_MODEL] = heldout_sample(
+            "count", X_conv.index, y_conv, conversion.oof, X_conv.index.get_level_values("campaign_id").to_numpy(),
+            seed=settings.modeling.cv.seed)
     else:
         summary.notes.append("no campaigns/outcomes tables: campaign conversion model not trained")
 
 
-def track_all(summary: TrainingSummary, settings: TrainSettings) -> None:
-    """Log each bundle to MLflow and register it; failures are warnings recorded in the summary."""
+def track_all(summary: TrainingSummary, settings: TrainSettings,
+              tables: dict[str, pd.DataFrame] | None = None) -> None:
+    """Log each bundle to MLflow and register it with its set, then promote the set as a whole
+    (`promote_trained_set`; `tables` are what the champion set is re-scored on). Failures are warnings
+    recorded in the summary; a set registered only in part is never promoted."""
     from authfit.modeling.bundle import load_bundle
 
     model_set = ModelSet(summary.version, tuple(summary.bundles))
@@ -227,7 +236,28 @@ def track_all(summary: TrainingSummary, settings: TrainSettings) -> None:
             example = pd.DataFrame([np.zeros(len(bundle.features))], columns=list(bundle.features))
         summary.tracking[name] = log_training_run(
             path, settings.project_dir, settings.modeling.tracking, example,
-            params=bundle.metadata.params, config=config_as_dict(settings),
-            promotion=settings.modeling.promotion_for(name), model_set=model_set)
+            params=bundle.metadata.params, config=config_as_dict(settings), model_set=model_set,
+            heldout=summary.heldout.get(name))
         if summary.tracking[name] is None and settings.modeling.tracking.enabled:
             summary.notes.append(f"{name}: MLflow tracking failed; the bundle is at {path}")
+    versions = {name: t.registered_version for name, t in summary.tracking.items() if t and t.registered_version}
+    if summary.bundles and len(versions) == len(summary.bundles):
+        promote(summary, settings, versions, tables)
+
+
+def promote(summary: TrainingSummary, settings: TrainSettings, versions: dict[str, str],
+            tables: dict[str, pd.DataFrame] | None) -> None:
+    from authfit.training.promote import promote_trained_set
+
+    uri = next(iter(summary.tracking.values())).tracking_uri
+    try:
+        summary.promotion = promote_trained_set(
+            summary.bundles, versions, summary.heldout, tables, settings.modeling.promotion, uri, summary.version,
+            EXPOSURE_COLUMN)
+    except Exception as exc:  # noqa: BLE001 - the bundles stay the source of truth, as with tracking
+        log.warning("promotion failed: %s: %s", type(exc).__name__, exc)
+        summary.notes.append(f"promotion failed ({type(exc).__name__}: {exc}); the set is registered "
+                             f"without an alias")
+        return
+    summary.notes.append(f"model set {summary.version} is @{summary.promotion.alias}: "
+                         f"{summary.promotion.decision.reason}")

@@ -58,3 +58,24 @@ class TrainSettings(BaseModel):
         if unknown:
             raise ValueError(f"unknown model name(s) {unknown} in modeling settings; use {list(MODEL_NAMES)}")
         return self
+
+
+QUICK_FOLDS = 3
+QUICK_ROWS_PER_SOURCE = 600
+
+
+def working_copy(base: TrainSettings, data: Path, workdir: Path, tracking: bool = False,
+                 quick: bool = False) -> TrainSettings:
+    """`base` training on `data` and writing everything under `workdir`: bundles, results and (with
+    `tracking`) the embedded MLflow store. `quick` trains a small set for tests and speed benchmarks:
+    3 CV folds and time folds, and at most 600 rows of each real labelled source."""
+    tracked = base.modeling.tracking.model_copy(update={"enabled": tracking, "tracking_uri": None} if tracking
+                                                else {"enabled": False})
+    modeling = base.modeling.model_copy(update={"tracking": tracked})
+    real = base.real_data
+    if quick:
+        modeling = modeling.model_copy(update={"cv": modeling.cv.model_copy(
+            update={"folds": QUICK_FOLDS, "time_folds": QUICK_FOLDS})})
+        real = real.model_copy(update={"max_rows_per_source": QUICK_ROWS_PER_SOURCE})
+    return base.model_copy(update={"data": data, "models_dir": workdir / "models", "results_dir": workdir / "results",
+                                   "project_dir": workdir, "real_data": real, "modeling": modeling})

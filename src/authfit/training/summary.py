@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from authfit.modeling.heldout import HeldOut
+from authfit.modeling.promotion import PromotionResult
 from authfit.modeling.tracking import TrackingResult
 
 
@@ -20,3 +22,5 @@ class TrainingSummary:
     notes: list[str] = field(default_factory=list)
     fit_seconds: dict[str, float] = field(default_factory=dict)  # CV + refit time of the engine's models
     examples: dict[str, pd.DataFrame] = field(default_factory=dict)  # input examples for the MLflow signature
+    heldout: dict[str, HeldOut] = field(default_factory=dict)  # rows a champion is re-scored on at promotion
+    promotion: PromotionResult | None = None  # the set's alias decision, when it was registered

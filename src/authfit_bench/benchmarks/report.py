@@ -19,8 +19,6 @@ import importlib.util
 import json
 import logging
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,6 +37,7 @@ from authfit_bench.benchmarks.simulated import HEADLINE as SIMULATED_HEADLINE
 from authfit_bench.benchmarks.simulated import TRAINING_DATASET as SIMULATED_TRAINING
 from authfit.datasets.paths import DatasetMissingError, datasets_root
 from authfit.features.build import FeatureSettings
+from authfit.io import write_text_atomic
 from authfit.simulate import SimulationSettings
 from authfit.training.settings import TrainSettings
 
@@ -340,14 +339,6 @@ def benchmark_markdown(rows: list[dict[str, object]], header: str = "",
 # ---------------------------------------------------------------------------------------------- running
 
 
-def _write_text_atomic(text: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    Path(tmp).replace(path)
-
-
 def load_part(path: Path, fingerprint: dict[str, object]) -> dict[str, object] | None:
     """A saved part if it exists and was run with the same settings."""
     if not path.exists():
@@ -375,7 +366,7 @@ def run_benchmark(plan: BenchmarkPlan, out: Path, runner: PartRunner, resume: bo
                 log.warning("benchmark part %s skipped: %s", part, exc)
                 continue
             saved = {"part": part, "settings": key, "seconds": time.perf_counter() - start, "rows": part_rows}
-            _write_text_atomic(json.dumps(saved, indent=1, allow_nan=False), path)
+            write_text_atomic(path, json.dumps(saved, indent=1, allow_nan=False))
             status[part] = f"ran in {saved['seconds']:.0f} s"
         else:
             status[part] = f"reused from {path} (ran in {saved['seconds']:.0f} s)"
@@ -388,12 +379,12 @@ def write_report(rows: list[dict[str, object]], out: Path, header: str = "") -> 
     """benchmark.json, benchmark.md and (when there are transfer rows) transfer_matrix.png under `out`."""
     rows = [clean_row(r) for r in rows]
     paths = {"json": out / "benchmark.json", "markdown": out / "benchmark.md"}
-    _write_text_atomic(json.dumps(rows, indent=1, allow_nan=False) + "\n", paths["json"])
+    write_text_atomic(paths["json"], json.dumps(rows, indent=1, allow_nan=False) + "\n")
     matrix = transfer_matrix_from_rows(rows)
     if not matrix.empty:
         paths["heatmap"] = draw_transfer_heatmap(matrix, out / "transfer_matrix.png")
     heatmap = paths["heatmap"].name if "heatmap" in paths else None
-    _write_text_atomic(benchmark_markdown(rows, header, heatmap), paths["markdown"])
+    write_text_atomic(paths["markdown"], benchmark_markdown(rows, header, heatmap))
     return paths
 
 

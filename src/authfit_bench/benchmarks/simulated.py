@@ -32,7 +32,7 @@ from authfit.features.build import FeatureSettings
 from authfit.scoring.scorer import Scorer
 from authfit.simulate import CONTRACT_TABLES, SimulationSettings, generate_world, write_world
 from authfit.training.pipeline import train_all
-from authfit.training.settings import TrainSettings
+from authfit.training.settings import TrainSettings, working_copy
 
 HEADLINE = "simulated world (out of distribution, minimum over worlds)"
 CONTROL_DATASET = "simulated world (training distribution, new seed)"
@@ -160,11 +160,7 @@ class SimulatedScores:
 
 def benchmark_train_settings(base: TrainSettings, world: Path, workdir: Path) -> TrainSettings:
     """`base` pointed at `world`, writing bundles under `workdir`, with MLflow tracking off."""
-    modeling = base.modeling.model_copy(update={
-        "tracking": base.modeling.tracking.model_copy(update={"enabled": False})})
-    return base.model_copy(update={"data": world, "models_dir": workdir / "models",
-                                   "results_dir": workdir / "results", "project_dir": workdir,
-                                   "modeling": modeling})
+    return working_copy(base, world, workdir)
 
 
 def restrict_to_accounts(tables: dict[str, pd.DataFrame], ids: pd.Index) -> dict[str, pd.DataFrame]:
