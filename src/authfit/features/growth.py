@@ -322,10 +322,10 @@ def step_z(followers: np.ndarray, settings: GrowthSettings) -> np.ndarray:
     padded = np.pad(weekly, ((0, 0), (pad, pad)), constant_values=np.nan)
     shifts = [pad + sign * int(o) for o in offsets for sign in (-1, 1)]
     around = np.stack([padded[:, shift: shift + n_cols] for shift in shifts], axis=2)
-    baseline = _row_nanmedian(around.reshape(-1, around.shape[2])).reshape(n_rows, n_cols)
+    baseline = row_nanmedian(around.reshape(-1, around.shape[2])).reshape(n_rows, n_cols)
     residual = weekly - baseline
-    centre = _row_nanmedian(residual)
-    spread = _MAD_TO_SD * _row_nanmedian(np.abs(residual - centre[:, None]))
+    centre = row_nanmedian(residual)
+    spread = _MAD_TO_SD * row_nanmedian(np.abs(residual - centre[:, None]))
     scale = np.fmax(spread, 7.0 * settings.min_scale_share)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
