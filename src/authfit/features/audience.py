@@ -69,6 +69,27 @@ FEATURES: tuple[FeatureSpec, ...] = (
 )
 
 
+SHARE_MEANING = (
+    "The range allows for the size of the follower sample and for the account model erring on this audience as "
+    "it did on labelled sources it had never seen, so a wide range means the data cannot say more, not that the "
+    "audience is unusual.")
+
+
+def _percent(values: pd.Series) -> pd.Series:
+    return (100 * values).round().astype("Int64").astype("string") + "%"
+
+
+def share_sentences(share: pd.Series, lo: pd.Series, hi: pd.Series, confidence: float = 0.95) -> pd.Series:
+    """Per influencer, the estimated fake-follower share with its interval and what the interval means, in
+    plain words (object dtype; None where there is no estimate)."""
+    share, lo, hi = (pd.to_numeric(pd.Series(v), errors="coerce") for v in (share, lo, hi))
+    text = ("An estimated " + _percent(share) + " of followers are fake; with " + f"{confidence:.0%}"
+            + " confidence the true share is between " + _percent(lo) + " and " + _percent(hi) + ". "
+            + SHARE_MEANING)
+    known = share.notna() & lo.notna() & hi.notna()
+    return text.astype(object).where(known.to_numpy(), None)
+
+
 def wilson_interval(
     successes: np.ndarray, trials: np.ndarray, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
