@@ -57,7 +57,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "audience_fake_share_corrected_lo",
         FAMILY,
         "lower bound of the estimate's interval, which allows for the sample's size and for the scorer "
-        "erring like the worst of its out-of-source tests",
+        "erring like any of its out-of-source tests",
     ),
     FeatureSpec("audience_fake_share_corrected_hi", FAMILY, "upper bound of that interval"),
     FeatureSpec(
