@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-PARTS_HELP = "accounts, transfer, comments, simulated, audience, planted"
+PARTS_HELP = "accounts, transfer, comments, simulated, audience, audience-simulated, planted"
 
 
 def benchmark(

@@ -57,3 +57,14 @@ def test_markdown_marks_missed_targets() -> None:
               "protocol": "p"} for m in ("balanced_accuracy", "sensitivity", "specificity", "roc_auc")]
     text = audience_markdown(rows)
     assert "| kaggle | 0.200 | <= 0.05 **missed** |" in text and "| kaggle | 0.800 |" in text
+
+
+def test_a_tie_on_the_worst_source_goes_to_the_next_worst() -> None:
+    # every method misses s1 alike (pacc by 0.002 less); on s2 emq is far better: emq wins
+    selection = {
+        "s1": {name_of(c): _errors(0.370 if c[0] == "pacc" else 0.372, 0.95, 0.3) for c in CANDIDATES},
+        "s2": {name_of(c): _errors(0.03 if c[0] == "emq" else 0.28, 0.95, 0.3) for c in CANDIDATES},
+    }
+    assert choose_method(selection)[0] == "emq"
+    selection["s1"] = {name_of(c): _errors(0.30 if c[0] == "pacc" else 0.372, 0.95, 0.3) for c in CANDIDATES}
+    assert choose_method(selection)[0] == "pacc"  # a real difference on the worst source still decides

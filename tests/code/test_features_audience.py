@@ -116,3 +116,15 @@ def test_output_contract_and_input_untouched() -> None:
     assert (out.dtypes == np.float64).all() and not np.isinf(out.to_numpy()).any()
     empty = audience_features(audience.iloc[:0], no_picture_scorer)
     assert empty.empty and list(empty.columns) == [f.name for f in FEATURES]
+
+
+def test_share_sentences_say_the_interval_and_its_meaning_and_skip_missing_estimates() -> None:
+    from authfit.features.audience import SHARE_MEANING, share_sentences
+
+    index = pd.Index(["a", "b", "c"])
+    text = share_sentences(pd.Series([0.25, np.nan, 0.0], index=index), pd.Series([0.124, np.nan, 0.0], index=index),
+                           pd.Series([0.481, np.nan, 0.7], index=index), confidence=0.9)
+    assert text.index.equals(index)
+    assert text["a"] == ("An estimated 25% of followers are fake; with 90% confidence the true share is between 12% "
+                         "and 48%. " + SHARE_MEANING)
+    assert text["b"] is None and text["c"].startswith("An estimated 0% of followers are fake")

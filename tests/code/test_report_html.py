@@ -336,3 +336,17 @@ def test_shipped_pretrained_cards_have_every_section():
     for name in ("account-authenticity", "comment-authenticity"):
         card = (pretrained_bundle(Path("models/pretrained"), name) / "model_card.md").read_text(encoding="utf-8")
         assert "## Intended use" in card and "## Out-of-source results" in card and "licence" in card
+
+
+def test_fake_share_section_gives_the_interval_and_what_it_means():
+    import dataclasses
+
+    data = _audit(None)
+    page = render_html(data)
+    section = re.search(r'<section class="fake-followers">.*?</section>', page, re.S).group(0)
+    assert "An estimated 40% of followers are fake; with 95% confidence the true share is between 30% and 50%." \
+        in section and "The range allows for the size of the follower sample" in section
+    # the scorer's own sentence (it knows the interval's confidence) wins over the rebuilt one
+    scores = data.scores.assign(fake_follower_share_text=["Scorer's sentence, 90% interval.", None])
+    page = render_html(dataclasses.replace(data, scores=scores))
+    assert "Scorer&#x27;s sentence, 90% interval." in page and "with 95% confidence" not in page

@@ -34,5 +34,11 @@ def test_training_without_data_sets_uses_pretrained_models_and_scores_fake_follo
     result = CliRunner().invoke(app, ["score", "--model", str(settings.models_dir / "latest"), "--data", str(world),
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
-    share = pd.read_parquet(out)["fake_follower_share"]
+    scored = pd.read_parquet(out)
+    share = scored["fake_follower_share"]
     assert share.notna().mean() > 0.9 and share.dropna().between(0, 1).all()
+    # the response says the share with its interval, and what the interval means, in one plain sentence
+    text = scored["fake_follower_share_text"]
+    assert text.notna().equals(share.notna())
+    assert text.dropna().str.fullmatch(r"An estimated \d+% of followers are fake; with 95% confidence the true "
+                                       r"share is between \d+% and \d+%\. The range allows .*").all()

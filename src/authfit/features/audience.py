@@ -57,7 +57,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "audience_fake_share_corrected_lo",
         FAMILY,
         "lower bound of the estimate's interval, which allows for the sample's size and for the scorer "
-        "erring like the worst of its out-of-source tests",
+        "erring like any of its out-of-source tests",
     ),
     FeatureSpec("audience_fake_share_corrected_hi", FAMILY, "upper bound of that interval"),
     FeatureSpec(
@@ -67,6 +67,27 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "(1 - HypeAuditor's audience reachability)",
     ),
 )
+
+
+SHARE_MEANING = (
+    "The range allows for the size of the follower sample and for the account model erring on this audience as "
+    "it did on labelled sources it had never seen, so a wide range means the data cannot say more, not that the "
+    "audience is unusual.")
+
+
+def _percent(values: pd.Series) -> pd.Series:
+    return (100 * values).round().astype("Int64").astype("string") + "%"
+
+
+def share_sentences(share: pd.Series, lo: pd.Series, hi: pd.Series, confidence: float = 0.95) -> pd.Series:
+    """Per influencer, the estimated fake-follower share with its interval and what the interval means, in
+    plain words (object dtype; None where there is no estimate)."""
+    share, lo, hi = (pd.to_numeric(pd.Series(v), errors="coerce") for v in (share, lo, hi))
+    text = ("An estimated " + _percent(share) + " of followers are fake; with " + f"{confidence:.0%}"
+            + " confidence the true share is between " + _percent(lo) + " and " + _percent(hi) + ". "
+            + SHARE_MEANING)
+    known = share.notna() & lo.notna() & hi.notna()
+    return text.astype(object).where(known.to_numpy(), None)
 
 
 def wilson_interval(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from authfit.features.audience import share_sentences
 from authfit.report.audit import AuditData, reasons_list
 from authfit.report.phrases import plain_reason
 from authfit.report.plots import (
@@ -168,12 +169,6 @@ def _comment_section(data: AuditData, account: str) -> str:
             f'bound (comments showing none).{reference}</p></section>')
 
 
-FAKE_SHARE_MEANING = (
-    "The interval allows for the follower sample being small and for the account model erring on this "
-    "audience as differently as it did on labelled sources it had never seen; a wide interval means the "
-    "data cannot say more, not that the audience is unusual.")
-
-
 def _fake_share_section(data: AuditData, account: str) -> str:
     row = data.scores.loc[account]
     share, lo, hi = (float(row.get(c, np.nan)) for c in
@@ -186,8 +181,17 @@ def _fake_share_section(data: AuditData, account: str) -> str:
                 f'<p>Not estimated ({why}).</p></section>')
     png = figure_png(fake_share_chart(share, lo, hi, f"{account}: fake-follower share"))
     return (f'<section class="fake-followers"><h3>Estimated fake-follower share</h3>{_img(png, "fake share")}'
-            f'<p><b>{_fmt(share, "pct")}</b> (95% interval {_fmt(lo, "pct")} to {_fmt(hi, "pct")}). '
-            f'{FAKE_SHARE_MEANING}</p></section>')
+            f'<p>{_e(_share_text(row, share, lo, hi))}</p></section>')
+
+
+def _share_text(row: pd.Series, share: float, lo: float, hi: float) -> str:
+    """The scorer's sentence on the share and its interval; scores files written before it had one get it
+    built here (at the default 95%)."""
+    text = row.get("fake_follower_share_text")
+    if isinstance(text, str) and text:
+        return text
+    built = share_sentences(pd.Series([share]), pd.Series([lo]), pd.Series([hi])).iloc[0]
+    return built if isinstance(built, str) else f"An estimated {_fmt(share, 'pct')} of followers are fake."
 
 
 def _reasons_section(data: AuditData, account: str) -> str:

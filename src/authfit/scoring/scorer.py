@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from authfit.features.audience import share_sentences
 from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.features.engagement import tier_of
 from authfit.modeling.bundle import Bundle, BundleError, load_bundle, predict_threads, resolve_model_set
@@ -30,7 +31,7 @@ INFLUENCER_COLUMNS = [
     "fake_follower_share", "fake_follower_share_lo", "fake_follower_share_hi", "reachability",
     "engagement_rate", "engagement_rate_vs_benchmark", "reasons", "model_version", "scored_at",
 ]
-INFLUENCER_OUTPUT_COLUMNS = [*INFLUENCER_COLUMNS, "niche", "status", "as_of"]
+INFLUENCER_OUTPUT_COLUMNS = [*INFLUENCER_COLUMNS, "niche", "status", "as_of", "fake_follower_share_text"]
 CAMPAIGN_COLUMNS = ["campaign_id", "account_id", "expected_conversions", "conversion_rate",
                     "expected_cost_per_conversion", "fit_score", "rank"]
 CAMPAIGN_OUTPUT_COLUMNS = [*CAMPAIGN_COLUMNS[:4], "cost", "cost_source", "currency", *CAMPAIGN_COLUMNS[4:]]
@@ -52,6 +53,8 @@ OUTPUT_FIELDS: dict[str, tuple[object, str]] = {
                                              "differently on this audience than on the labelled accounts it was "
                                              "tested on, so it can be wide"),
     "fake_follower_share_hi": (float | None, "upper end of that 95% interval"),
+    "fake_follower_share_text": (str | None, "fake_follower_share and its interval in a plain sentence, with what "
+                                             "the interval means (null without an estimate)"),
     "reachability": (float | None, "share of the audience sample that does not mass-follow (follows few "
                                    "enough accounts to see the posts): 1 - mass-follower share"),
     "engagement_rate": (float | None, "median (likes + comments) / followers per post over the recent window"),
@@ -252,6 +255,9 @@ class Scorer:
         out["niche"] = niche.reindex(X.index).to_numpy()
         out["status"] = np.where(known, SCORED, INSUFFICIENT)
         out["as_of"] = as_of.isoformat()
+        out["fake_follower_share_text"] = share_sentences(
+            out["fake_follower_share"], out["fake_follower_share_lo"], out["fake_follower_share_hi"],
+            (self.builder.settings or FeatureSettings()).audience.confidence)
         return out.reset_index(drop=True)[INFLUENCER_OUTPUT_COLUMNS]
 
     # ------------------------------------------------------------------ campaigns

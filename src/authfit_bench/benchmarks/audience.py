@@ -15,8 +15,8 @@ Methods compared: classify-and-count (cc, the flagged share with its Wilson inte
 adjusted classify-and-count (acc) and its probabilistic form (pacc), each with a normal or a Student-t
 draw of a new source's rates, and EMQ with the widest training source's residual range (normal) or a
 random-effects prediction of a new source's residuals (t) as its interval.
-The method is chosen on audiences of seed + 1 by the worst-source MAE (then the interval's spread by
-worst-source 95% coverage); the rows reported are those of other audiences (seed). Both draw from the same
+The method is chosen on audiences of seed + 1 by the worst-source MAE, ties within MAE_TIE decided by the
+next-worst source (then the interval's spread by worst-source 95% coverage); the rows reported are those of other audiences (seed). Both draw from the same
 held-out accounts, so the choice (6 candidates) has seen those sources: the budget is in the protocol.
 """
 
@@ -54,9 +54,14 @@ VERDICT_TASK = "account verdict, held out"
 # (method, spread) of the candidates with an interval; cc and emq are compared too.
 CANDIDATES: tuple[tuple[str, str], ...] = (
     ("acc", "normal"), ("acc", "t"), ("pacc", "normal"), ("pacc", "t"), ("emq", "normal"), ("emq", "t"))
+# emq/normal with its interval from the training sources of the held-out set's platform (compared only).
+SAME_PLATFORM = ("emq", "normal, same-platform sources")
 # emq's residual samples are drawn from the training sources with their own seed, apart from the audiences'.
 RESIDUAL_SEED = 1000
 MAIN_SOURCES: tuple[str, ...] = (la.INSTAFAKE_FAKE, la.SRF2017, la.KAGGLE, la.PURBA2020, la.CRESCI2015)
+# Worst-source MAEs closer than this do not separate two methods (cresci2015, where every method misses by
+# seven times its target, decided by 0.002); the next-worst source does.
+MAE_TIE = 0.01
 
 
 class AudienceBenchmark(BaseModel):
@@ -158,6 +163,10 @@ def hold_out(source: str, data: pd.DataFrame, accounts: pd.DataFrame,
     shape = SampleShape(seed=RESIDUAL_SEED)
     rates = {(m, s): measure_rates(y, p_nested, sources, threshold, m, s, shape)  # type: ignore[arg-type]
              for m, s in CANDIDATES}
+    platform = train.groupby("source")["platform"].first()
+    same = [str(s) for s in platform.index if platform[s] == accounts["platform"].iloc[0]]
+    if 2 <= len(same) < len(platform):  # compared, never chosen: the interval from the same platform only
+        rates[SAME_PLATFORM] = rates[("emq", "normal")].only(same)
     return HeldOut(source, accounts.reset_index(drop=True), fit(train)(accounts), threshold, rates,
                    float(y.mean()))
 
@@ -191,10 +200,16 @@ def verdict_rows(name: str, held: HeldOut, accounts: pd.DataFrame) -> list[dict[
 
 
 def choose_method(selection: dict[str, dict[str, dict[str, float]]]) -> tuple[str, str]:
-    """The candidate with the lowest worst-source MAE; between the spreads of one method, the one with the
+    """The candidate with the lowest worst-source MAE, worst-source MAEs within MAE_TIE of each other
+    decided by the next-worst source (and so on); between the spreads of one method, the one with the
     best worst-source 95% coverage (the narrower mean width among those reaching 0.90)."""
-    worst = {c: max(errors[name_of(c)]["mae"] for errors in selection.values()) for c in CANDIDATES}
-    method = min(CANDIDATES, key=worst.get)[0]
+    ranked = {c: sorted((errors[name_of(c)]["mae"] for errors in selection.values()), reverse=True)
+              for c in CANDIDATES}
+    tied = list(CANDIDATES)
+    for rank in range(len(selection)):
+        best = min(ranked[c][rank] for c in tied)
+        tied = [c for c in tied if ranked[c][rank] <= best + MAE_TIE]
+    method = min(tied, key=ranked.get)[0]
     spreads = [c for c in CANDIDATES if c[0] == method]
     coverage = {c: min(e[name_of(c)]["coverage_95"] for e in selection.values()) for c in spreads}
     width = {c: np.mean([e[name_of(c)]["width_95"] for e in selection.values()]) for c in spreads}
@@ -240,7 +255,8 @@ def share_rows(errors: dict[str, dict[str, dict[str, float]]], chosen: tuple[str
         for method, values in by_method.items():
             task = TASK if method == key else f"{TASK}, {method} (compared, not shipped)"
             protocol = base + (f"; method {key} chosen among {len(CANDIDATES)} candidates on "
-                               f"audiences of seed {plan.seed + 1} by worst-source MAE, then 95% coverage"
+                               f"audiences of seed {plan.seed + 1} by worst-source MAE (ties within "
+                               f"{MAE_TIE} decided by the next-worst source), then 95% coverage"
                                if method == key else "")
             rows += [row(name, task, metric, value, protocol) for metric, value in values.items()]
     return rows
@@ -261,6 +277,7 @@ def audience_markdown(rows: list[dict[str, object]]) -> str:
     protocol = frame.loc[frame["task"] == TASK, "protocol"].iloc[0]
     lines = ["# Audience fake-share benchmark (generated by `python -m authfit_bench.benchmarks.audience`)", "",
              f"Protocol: {protocol}.", "",
+             "The same share on a simulated candidate world: [audience-simulated.md](audience-simulated.md).", "",
              "| held out | MAE | target | bias | 90% coverage | 95% coverage | mean 95% width |",
              "|---|---|---|---|---|---|---|"]
     for name, r in share.iterrows():
@@ -287,18 +304,25 @@ def audience_markdown(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> None:
+def write_page(argv: list[str] | None, page: str, default_out: Path,
+               render: Callable[[list[dict[str, object]]], str]) -> None:
+    """The command line of a generated page: read benchmark.json, write `render(rows)` to --out."""
     import argparse
     import json
 
-    parser = argparse.ArgumentParser(description="Write the audience benchmark page from benchmark.json.")
+    parser = argparse.ArgumentParser(description=f"Write the {page} page from benchmark.json.")
     parser.add_argument("benchmark_json", type=Path)
-    parser.add_argument("--out", type=Path, default=Path("docs/audience-benchmark.md"))
+    parser.add_argument("--out", type=Path, default=default_out)
     args = parser.parse_args(argv)
     rows = json.loads(args.benchmark_json.read_text(encoding="utf-8"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    mine = [r for r in rows if str(r["task"]).startswith((TASK, VERDICT_TASK))]
-    args.out.write_text(audience_markdown(mine), encoding="utf-8")
+    args.out.write_text(render(rows), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    write_page(argv, "audience benchmark", Path("docs/audience-benchmark.md"), lambda rows: audience_markdown(
+        [r for r in rows if str(r["task"]).startswith((TASK, VERDICT_TASK))
+         and str(r["dataset"]).split(":")[0] in MAIN_SOURCES]))  # held-out sources, not the simulated world
 
 
 if __name__ == "__main__":

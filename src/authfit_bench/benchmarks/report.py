@@ -3,8 +3,9 @@ heatmap.
 
 Parts: `accounts` (labelled account sets, cross-validated), `transfer` (cross-source matrix), `comments`
 (labelled comment sets), `simulated` (train on one synthetic world, score worlds outside its priors),
-`audience` (fake-follower shares of audiences from held-out labelled sources) and `planted` (known fraud
-planted into real follower series and comment sections). Each part's
+`audience` (fake-follower shares of audiences from held-out labelled sources), `audience-simulated` (the
+same share on a simulated candidate world) and `planted` (known fraud planted into real follower series and
+comment sections). Each part's
 rows are saved under `<out>/parts/` as soon as it finishes, so an interrupted run resumes (`resume=True`)
 without redoing finished parts; a saved part is reused only when it was run with the same folds, repeats,
 seed and world sizes, the same inputs (data root, parsed configs) and the same source of every authfit module
@@ -31,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from authfit_bench.benchmarks.accounts import ALL_OTHERS, REPORTING_SEED, ROW_KEYS, SAME_CONCEPT
 from authfit_bench.benchmarks.audience import AudienceBenchmark
+from authfit_bench.benchmarks.audience_simulated import SimulatedAudienceBenchmark
 from authfit_bench.benchmarks.planted import COMMENT_DATASET, GROWTH_DATASET, PlantedBenchmark
 from authfit_bench.benchmarks.simulated import FAKE_TASK, SimulatedBenchmark
 from authfit_bench.benchmarks.simulated import HEADLINE as SIMULATED_HEADLINE
@@ -42,7 +44,8 @@ from authfit.simulate import SimulationSettings
 from authfit.training.settings import TrainSettings
 
 log = logging.getLogger(__name__)
-PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated", "planted", "audience")
+PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated", "planted", "audience",
+                          "audience-simulated")
 # The module each part's numbers come from; it and every authfit module it imports, however indirectly,
 # are in the key of a saved part, so a changed model or feature reruns the part instead of reusing stale rows.
 PART_MODULES: dict[str, str] = {
@@ -50,6 +53,7 @@ PART_MODULES: dict[str, str] = {
     "comments": "authfit_bench.benchmarks.comments", "simulated": "authfit_bench.benchmarks.simulated",
     "planted": "authfit_bench.benchmarks.planted",
     "audience": "authfit_bench.benchmarks.audience",
+    "audience-simulated": "authfit_bench.benchmarks.audience_simulated",
 }
 TRANSFER_PREFIX = "transfer:"
 # Optional row key: the worst value over a row's worlds or sources (min, or max when lower is better).
@@ -88,6 +92,7 @@ class BenchmarkPlan(BaseModel):
     simulated: SimulatedBenchmark = SimulatedBenchmark()
     planted: PlantedBenchmark = PlantedBenchmark()
     audience: AudienceBenchmark = AudienceBenchmark()
+    audience_simulated: SimulatedAudienceBenchmark = SimulatedAudienceBenchmark()
 
     @field_validator("parts")
     @classmethod
@@ -102,7 +107,8 @@ class BenchmarkPlan(BaseModel):
         """The CI-sized plan: one repeat of 3 folds, small worlds."""
         return cls(repeats=1, folds=3, parts=parts,
                    simulated=SimulatedBenchmark(train_influencers=400, test_influencers=250, control=False),
-                   planted=PlantedBenchmark.quick(), audience=AudienceBenchmark.quick())
+                   planted=PlantedBenchmark.quick(), audience=AudienceBenchmark.quick(),
+                   audience_simulated=SimulatedAudienceBenchmark.quick())
 
     def fingerprint(self, part: str) -> dict[str, object]:
         """The settings a saved part depends on, and the digest of its code (see `PART_MODULES`); a saved
@@ -116,6 +122,8 @@ class BenchmarkPlan(BaseModel):
             return {"planted": self.planted.model_dump(), **code}
         if part == "audience":
             return {"audience": self.audience.model_dump(), **code}
+        if part == "audience-simulated":
+            return {"audience_simulated": self.audience_simulated.model_dump(), **code}
         return {"repeats": self.repeats, "folds": self.folds, "seed": self.seed, **code}
 
 
@@ -419,6 +427,9 @@ class PartInputs:
                            "seed": self.train.modeling.cv.seed}
         if part == "audience":  # it trains the account model the product's way, from the training config
             return root | {"train": json.loads(self.train.model_dump_json())}
+        if part == "audience-simulated":  # a world from the configs, and the account model as `authfit train`
+            return root | {name: json.loads(getattr(self, name).model_dump_json())
+                           for name in ("simulation", "train", "features")}
         return root
 
 
@@ -426,6 +437,7 @@ def part_runner(inputs: PartInputs) -> PartRunner:
     """The runner of the real parts: account and comment benchmarks, transfer matrix, simulated worlds."""
     from authfit_bench.benchmarks.accounts import account_benchmark_rows, transfer_part_rows
     from authfit_bench.benchmarks.audience import audience_rows
+    from authfit_bench.benchmarks.audience_simulated import simulated_audience_rows
     from authfit_bench.benchmarks.comments import comment_benchmark_rows
     from authfit_bench.benchmarks.planted import run_planted_benchmark
     from authfit_bench.benchmarks.simulated import run_simulated_benchmark
@@ -440,6 +452,9 @@ def part_runner(inputs: PartInputs) -> PartRunner:
         "planted": lambda _, p: run_planted_benchmark(p.planted, root, inputs.train.real_data.comment_sources,
                                                       inputs.train.modeling.cv.seed),
         "audience": lambda _, p: audience_rows(inputs.train, p.audience, root),
+        "audience-simulated": lambda _, p: simulated_audience_rows(
+            p.audience_simulated, inputs.simulation, inputs.train, inputs.features.audience,
+            inputs.workdir / "audience-simulated", root),
     }
 
     return lambda part, plan: builders[part](part, plan)
