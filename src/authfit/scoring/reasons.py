@@ -72,6 +72,12 @@ TEMPLATES: dict[str, Template] = {
     "comments_per_like_step_t": lambda f: "rise in comments per like against its own earlier posts: t = "
     + _num(_col(f, "comments_per_like_step_t")),
     "generic_comment_share": lambda f: _pct(_col(f, "generic_comment_share")) + " of comments are generic",
+    "generic_comment_step_t": lambda f: "rise in the share of generic comments against its own earlier posts: t = "
+    + _num(_col(f, "generic_comment_step_t")),
+    "early_comment_step_t": lambda f: "rise in the share of comments within minutes against its own earlier posts: t = "
+    + _num(_col(f, "early_comment_step_t")),
+    "early_one_off_comment_share": lambda f: _pct(_col(f, "early_one_off_comment_share"))
+    + " of comments arrive within minutes from accounts that comment only once",
     "emoji_only_share": lambda f: _pct(_col(f, "emoji_only_share")) + " of comments are emoji only",
     "short_comment_share": lambda f: _pct(_col(f, "short_comment_share")) + " of comments are one or two words",
     "exact_duplicate_share": lambda f: _pct(_col(f, "exact_duplicate_share")) + " of comments are exact duplicates",
