@@ -102,7 +102,7 @@ def verdict_lines(meta: BundleMetadata) -> list[str]:
     if rule:
         threshold = meta.metrics.get("threshold", float("nan"))
         lines.append(f"- The verdict (`is_fake`) is a probability of at least {threshold:.2f}: the cut with the "
-                     f"{rule}, so no one source's accuracy is bought with another's.")
+                     f"{rule}.")
     if recipe:
         monotone = ", ".join(recipe.get("monotone_increasing") or []) or "none"
         lines.append(f"- Recipe: {recipe.get('features')} profile features, {recipe.get('weighting')} weights, "
