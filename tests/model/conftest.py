@@ -32,7 +32,8 @@ def small_train_settings(world: Path, root: Path) -> TrainSettings:
         "cv": base.modeling.cv.model_copy(update={"folds": 3, "time_folds": 3}),
     })
     real = RealDataSettings(account_sources=base.real_data.account_sources,
-                            comment_sources=base.real_data.comment_sources, max_rows_per_source=600)
+                            comment_sources=base.real_data.comment_sources, max_rows_per_source=600,
+                            account=base.real_data.account)
     return base.model_copy(update={"data": world, "models_dir": root / "models", "results_dir": root / "results",
                                    "project_dir": root, "real_data": real, "modeling": modeling})
 
