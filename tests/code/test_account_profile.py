@@ -42,6 +42,15 @@ def test_username_features_by_hand() -> None:
     assert second["username_max_consonant_run"] == 6 and second["username_vowel_share"] == 0
 
 
+def test_username_entropy_by_hand() -> None:
+    names = ["aaaa", "abab", "anna_99", "@", None]
+    out = account_profile_features(_profiles(username=names))["username_entropy"]
+    # anna_99: a,n,9 twice each and _ once, over 7 characters
+    expected = -(3 * (2 / 7) * np.log2(2 / 7) + (1 / 7) * np.log2(1 / 7))
+    assert out.iloc[0] == 0.0 and out.iloc[1] == pytest.approx(1.0) and out.iloc[2] == pytest.approx(expected)
+    assert np.isnan(out.iloc[3]) and np.isnan(out.iloc[4])  # "@" is empty once the @ is stripped
+
+
 def test_count_features_and_mass_following() -> None:
     out = account_profile_features(_profiles(follower_count=[0.0, 99.0, np.nan],
                                              following_count=[1600.0, 0.0, 20.0], media_count=[0.0, 9.0, 1.0]))

@@ -1,11 +1,13 @@
-"""The account model's per-source cap: small sources whole, a large one cut to about the cap, shares kept."""
+"""The account model's training rows: the per-source cap (small sources whole, a large one cut to about the
+cap, shares kept), the per-source-and-class weights and the recipe's feature sets."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from authfit.training.real_models import cap_per_source
+from authfit.features.account_profile import ACCOUNT_FEATURES
+from authfit.training.real_models import FEATURE_SETS, cap_per_source, source_class_weights
 
 
 def test_cap_keeps_small_sources_whole_and_cuts_a_large_one_to_about_the_cap() -> None:
@@ -21,3 +23,21 @@ def test_cap_keeps_small_sources_whole_and_cuts_a_large_one_to_about_the_cap() -
     # the same seed draws the same rows
     again = cap_per_source(pd.concat([large, small], ignore_index=True), cap=2_500, seed=1)
     assert again.equals(capped)
+
+
+def test_source_class_weights_give_every_source_and_label_the_same_total() -> None:
+    labels = [1.0] * 10 + [0.0] * 80 + [1.0] * 5 + [0.0] * 5
+    data = pd.DataFrame({"source": ["a"] * 90 + ["b"] * 10, "label": labels})
+    weight = source_class_weights(data)
+    totals = pd.Series(weight).groupby([data["source"], data["label"]]).sum()
+    np.testing.assert_allclose(totals.to_numpy(), 25.0)  # 100 rows over 4 (source, label) pairs
+    np.testing.assert_allclose(weight.mean(), 1.0)
+    # so a source's share of fakes says nothing: each source is half fake by weight
+    fake_share = pd.Series(weight * data["label"]).groupby(data["source"]).sum() / pd.Series(weight).groupby(
+        data["source"]).sum()
+    np.testing.assert_allclose(fake_share.to_numpy(), 0.5)
+
+
+def test_feature_sets_are_nested_subsets_of_the_profile_features() -> None:
+    core, portable, every = (set(FEATURE_SETS[k]) for k in ("core", "portable", "all"))
+    assert core < portable < every == set(ACCOUNT_FEATURES)

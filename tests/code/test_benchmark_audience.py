@@ -11,6 +11,7 @@ from authfit_bench.benchmarks.audience import (
     AudienceBenchmark,
     audience_markdown,
     choose_method,
+    choose_recipe,
     draw_audiences,
     name_of,
     share_errors,
@@ -57,6 +58,31 @@ def test_markdown_marks_missed_targets() -> None:
               "protocol": "p"} for m in ("balanced_accuracy", "sensitivity", "specificity", "roc_auc")]
     text = audience_markdown(rows)
     assert "| kaggle | 0.200 | <= 0.05 **missed** |" in text and "| kaggle | 0.800 |" in text
+    recipe = "account recipe, worst-source balanced accuracy of leave-one-source-out"
+    rows += [{"dataset": "all sources", "task": f"{recipe}: r1", "metric": "worst_balanced_accuracy",
+              "value": 0.7, "protocol": "p"},
+             {"dataset": "all sources", "task": f"{recipe}: r2 (chosen)", "metric": "worst_balanced_accuracy",
+              "value": 0.75, "protocol": "p"}]
+    assert "| chosen without | r1 | r2 |" in audience_markdown(rows)
+    assert "| all sources | 0.700 | **0.750** |" in audience_markdown(rows)
+
+
+def _scorer_fit(noise: float, seed: int):
+    """A stand-in for fitting: whatever it is fitted on, it scores a profile by its label plus noise."""
+    def fit(part: pd.DataFrame):
+        def score(profiles: pd.DataFrame) -> np.ndarray:
+            rng = np.random.default_rng(seed)
+            return np.clip(0.3 + 0.4 * profiles["label"].to_numpy() + rng.normal(0, noise, len(profiles)), 0, 1)
+        return score
+    return fit
+
+
+def test_recipe_choice_is_by_worst_held_out_source() -> None:
+    data = pd.DataFrame({"source": np.repeat(["a", "b", "c"], 40), "label": np.tile([0.0, 1.0], 60)})
+    fits = {"noisy": _scorer_fit(0.4, 1), "clean": _scorer_fit(0.05, 1)}
+    chosen, scores, p = choose_recipe(data, fits)
+    assert chosen == "clean" and scores["clean"] == 1.0 > scores["noisy"]
+    assert set(p) == {"noisy", "clean"} and all(len(v) == len(data) for v in p.values())
 
 
 def test_a_tie_on_the_worst_source_goes_to_the_next_worst() -> None:

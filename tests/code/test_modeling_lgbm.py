@@ -139,6 +139,46 @@ def test_labels_indexed_unlike_the_features_are_refused(binary_data):
         fit_binary_cv(X, y[:-1], None, FAST, folds=4)
 
 
+def test_sample_weights_reach_every_fit_and_early_stopping_set(binary_data):
+    X, y, groups = binary_data
+    weight = np.where(np.arange(len(y)) % 2 == 0, 1.0, 3.0)
+    seen: list[tuple[pd.Index, np.ndarray | None, pd.Index | None, np.ndarray | None, float]] = []
+
+    def spy(params, X_fit, y_fit, n_rounds, init_score=None, valid=None, early_stopping_rounds=0,
+            weight=None, valid_weight=None):
+        seen.append((X_fit.index, weight, None if valid is None else valid[0].index, valid_weight,
+                     float(params["scale_pos_weight"])))
+        return LocalTrainer()(params, X_fit, y_fit, n_rounds, init_score, valid, early_stopping_rounds,
+                              weight, valid_weight)
+
+    fit_binary_cv(X, y, groups, FAST, folds=3, seed=1, trainer=spy, sample_weight=weight)
+    assert len(seen) == 4
+    for rows, w, stop_rows, w_stop, spw in seen:
+        np.testing.assert_array_equal(w, weight[rows])  # each row keeps its own weight
+        if stop_rows is not None:
+            np.testing.assert_array_equal(w_stop, weight[stop_rows])
+        # scale_pos_weight balances the classes' weights, not their row counts
+        fitted = y[rows]
+        assert spw == pytest.approx(weight[rows][fitted == 0].sum() / weight[rows][fitted == 1].sum())
+
+
+def test_zero_weight_rows_do_not_shape_the_model(binary_data):
+    X, y, _ = binary_data
+    flipped = np.where(np.arange(len(y)) < 300, 1 - y, y)  # half the labels inverted ...
+    weight = np.where(np.arange(len(y)) < 300, 0.0, 1.0)  # ... and weighted 0
+    plain = fit_binary_cv(X, flipped, None, FAST, folds=3, seed=2)
+    weighted = fit_binary_cv(X, flipped, None, FAST, folds=3, seed=2, sample_weight=weight)
+    kept = slice(300, None)
+    assert roc_auc_score(y[kept], weighted.oof[kept]) > roc_auc_score(y[kept], plain.oof[kept]) + 0.1
+
+
+def test_bad_sample_weights_are_refused(binary_data):
+    X, y, _ = binary_data
+    for bad in (np.ones(len(y) - 1), np.full(len(y), -1.0), np.full(len(y), np.nan), np.zeros(len(y))):
+        with pytest.raises(ValueError, match="sample weight|rows"):
+            fit_binary_cv(X, y, None, FAST, folds=3, sample_weight=bad)
+
+
 class _SpyTrainer:
     """A LocalTrainer that remembers, per call, the index of the rows it fitted on and stopped on."""
 

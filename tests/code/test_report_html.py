@@ -328,6 +328,14 @@ def test_model_card_has_intended_use_training_data_limitations_and_out_of_source
     assert "| kaggle | 0.660 | nan |" in card and "| srf2017 | 0.810 | 0.700 |" in card
     bare = render_model_card(meta.model_copy(update={"metrics": {"roc_auc": 0.9}, "extra": {}}), ["f1"])
     assert "Not measured for this bundle" in bare and "fingerprint `x`" in bare
+    assert "## Verdict threshold and recipe" not in bare
+    chosen = render_model_card(meta.model_copy(update={
+        "metrics": {"threshold": 0.42},
+        "extra": {"threshold_rule": "best worst-source balanced accuracy, leave-one-source-out",
+                  "recipe": {"features": "portable", "weighting": "source_class",
+                             "monotone_increasing": ["follow_ratio_log"]}}}), ["f1"])
+    assert "probability of at least 0.42: the cut with the best worst-source balanced accuracy" in chosen
+    assert "portable profile features, source_class weights, monotone increasing in: follow_ratio_log" in chosen
 
 
 def test_shipped_pretrained_cards_have_every_section():

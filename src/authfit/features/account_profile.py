@@ -41,6 +41,8 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec("username_vowel_share", FAMILY, "vowels (a, e, i, o, u, y) / characters in the username"),
     FeatureSpec("username_max_consonant_run", FAMILY, "longest run of consonants in the username"),
     FeatureSpec("username_distinct_char_share", FAMILY, "distinct characters / characters in the username"),
+    FeatureSpec("username_entropy", FAMILY, "Shannon entropy (bits per character) of the username's "
+                                            "characters"),
     FeatureSpec("full_name_length", FAMILY, "characters in the display name"),
     FeatureSpec("full_name_words", FAMILY, "words in the display name"),
     FeatureSpec("full_name_digit_share", FAMILY, "digits / characters in the display name"),
@@ -128,7 +130,20 @@ def _username_features(profiles: pd.DataFrame) -> pd.DataFrame:
         "username_max_consonant_run": _longest_run(name.str.lower(), "bcdfghjklmnpqrstvwxz"),
         # lower() can lengthen a name (U+0130 becomes two characters), so the share is capped at 1
         "username_distinct_char_share": _share(_distinct_chars(name), length).clip(upper=1.0),
+        "username_entropy": _char_entropy(name),
     }, index=profiles.index)
+
+
+def _char_entropy(text: pd.Series) -> pd.Series:
+    """Shannon entropy in bits of each row's character frequencies: 0 for one repeated character, NaN when
+    missing or empty. Random strings ("xk7q2m") score high, names and words lower."""
+    points, row = _codepoints(text.fillna("").tolist())
+    length = np.bincount(row, minlength=len(text)).astype("float64")
+    keys, counts = _sorted_unique(row.astype(np.int64) * 0x110000 + points)
+    owner = keys // 0x110000
+    p = counts / length[owner]
+    entropy = -np.bincount(owner, p * np.log2(p), minlength=len(text))
+    return pd.Series(entropy + 0.0, index=text.index).where(text.notna().to_numpy(dtype=bool) & (length > 0))
 
 
 def _longest_run(text: pd.Series, letters: str) -> pd.Series:

@@ -142,13 +142,34 @@ def monotone_params(params: LgbmParams, columns: pd.Index) -> dict[str, object]:
             "monotone_constraints_method": "advanced"}
 
 
-def _imbalance_params(y: np.ndarray, how: str) -> dict[str, object]:
+def _imbalance_params(y: np.ndarray, how: str, weight: np.ndarray | None = None) -> dict[str, object]:
+    """Class-imbalance terms; with sample weights, scale_pos_weight balances the classes' total weights."""
     if how == "is_unbalance":
         return {"is_unbalance": True}
     if how == "scale_pos_weight":
-        positives = float(np.sum(y == 1))
-        return {"scale_pos_weight": (len(y) - positives) / max(positives, 1.0)}
+        w = np.ones(len(y)) if weight is None else weight
+        negatives, positives = float(w[y == 0].sum()), float(w[y == 1].sum())
+        return {"scale_pos_weight": negatives / positives if positives > 0 else negatives}
     return {}
+
+
+def _check_weights(weight: np.ndarray | pd.Series | None, n: int) -> np.ndarray | None:
+    if weight is None:
+        return None
+    values = np.asarray(weight, dtype=float)
+    if values.shape != (n,) or not np.isfinite(values).all() or (values < 0).any() or values.sum() <= 0:
+        raise ValueError(f"sample weights must be {n} finite values >= 0 with a positive sum")
+    return values
+
+
+def _rows_of(weight: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    return None if weight is None else weight[rows]
+
+
+def _weight_args(weight: np.ndarray | None, valid_weight: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Weight keywords for a trainer, none when unweighted (so engines without weights still serve)."""
+    args = {"weight": weight, "valid_weight": valid_weight}
+    return {k: v for k, v in args.items() if v is not None}
 
 
 Valid = tuple[pd.DataFrame, np.ndarray, np.ndarray | None]  # validation rows, labels, init scores
@@ -156,13 +177,16 @@ Valid = tuple[pd.DataFrame, np.ndarray, np.ndarray | None]  # validation rows, l
 
 class BoosterTrainer(Protocol):
     """Fits one booster for `n_rounds` (fewer with early stopping on `valid`, whose best iteration the
-    booster's `best_iteration` then holds); the engine seam between this module and a cluster."""
+    booster's `best_iteration` then holds); the engine seam between this module and a cluster. Weights
+    are passed only to weighted fits (the account model, always local): an engine without them still
+    serves every unweighted one."""
 
     name: str
 
     def __call__(self, params: dict[str, object], X: pd.DataFrame, y: np.ndarray, n_rounds: int,
                  init_score: np.ndarray | None = None, valid: Valid | None = None,
-                 early_stopping_rounds: int = 0) -> lgb.Booster: ...
+                 early_stopping_rounds: int = 0, weight: np.ndarray | None = None,
+                 valid_weight: np.ndarray | None = None) -> lgb.Booster: ...
 
 
 class LocalTrainer:
@@ -172,8 +196,10 @@ class LocalTrainer:
 
     def __call__(self, params: dict[str, object], X: pd.DataFrame, y: np.ndarray, n_rounds: int,
                  init_score: np.ndarray | None = None, valid: Valid | None = None,
-                 early_stopping_rounds: int = 0) -> lgb.Booster:
-        return train_local(params, X, y, n_rounds, init_score, valid, early_stopping_rounds)
+                 early_stopping_rounds: int = 0, weight: np.ndarray | None = None,
+                 valid_weight: np.ndarray | None = None) -> lgb.Booster:
+        return train_local(params, X, y, n_rounds, init_score, valid, early_stopping_rounds, weight,
+                           valid_weight)
 
 
 def train_local(
@@ -184,12 +210,15 @@ def train_local(
     init_score: np.ndarray | None = None,
     valid: Valid | None = None,
     early_stopping_rounds: int = 0,
+    weight: np.ndarray | None = None,
+    valid_weight: np.ndarray | None = None,
 ) -> lgb.Booster:
-    train_set = lgb.Dataset(X, label=y, init_score=init_score, free_raw_data=True)
+    train_set = lgb.Dataset(X, label=y, weight=weight, init_score=init_score, free_raw_data=True)
     valid_sets, callbacks = [], []
     if valid is not None:
         X_val, y_val, init_val = valid
-        valid_sets = [lgb.Dataset(X_val, label=y_val, init_score=init_val, reference=train_set)]
+        valid_sets = [lgb.Dataset(X_val, label=y_val, weight=valid_weight, init_score=init_val,
+                                  reference=train_set)]
         callbacks = [lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)]
     return lgb.train(params, train_set, num_boost_round=n_rounds, valid_sets=valid_sets, callbacks=callbacks)
 
@@ -239,16 +268,20 @@ def fit_binary_cv(
     folds: int = 5,
     seed: int = 0,
     trainer: BoosterTrainer | None = None,
+    sample_weight: pd.Series | np.ndarray | None = None,
 ) -> CvResult:
     """Grouped stratified K-fold. In each training fold an inner grouped split (the same `folds`) holds
     rows out for early stopping (binary log-loss, defined even when those rows hold one class); the
     early-stopped booster predicts the outer fold, which it never saw. Then a refit on all rows with the
     median best iteration. OOF probabilities are raw model output: class weighting skews them, so
-    calibrate."""
+    calibrate. `sample_weight` weights every fit and the early-stopping loss alike (the splits ignore it);
+    with it, scale_pos_weight balances the classes' total weights instead of their row counts."""
     train = trainer or LocalTrainer()
     check_feature_frame(X)
-    check_aligned(X, y=y, groups=groups)
+    check_aligned(X, y=y, groups=groups, sample_weight=sample_weight)
     labels = _as_binary_labels(y)
+    weight = _check_weights(sample_weight, len(labels))
+
     group_values = None if groups is None else np.asarray(groups)
     base = params.booster_params("binary", seed) | {"metric": "binary_logloss"} | monotone_params(params, X.columns)
     oof, fold_of = np.full(len(labels), np.nan), np.full(len(labels), -1)
@@ -257,16 +290,19 @@ def fit_binary_cv(
         fit_at, stop_at = _inner_binary_split(labels[tr], None if group_values is None else group_values[tr],
                                               folds, seed + 1 + k)
         fit, stop = tr[fit_at], tr[stop_at]
-        fold_params = base | _imbalance_params(labels[fit], params.class_imbalance)
+        fit_weight = _rows_of(weight, fit)
+        fold_params = base | _imbalance_params(labels[fit], params.class_imbalance, fit_weight)
         booster = train(
             fold_params, X.iloc[fit], labels[fit], params.n_estimators,
             valid=(X.iloc[stop], labels[stop], None), early_stopping_rounds=params.early_stopping_rounds,
+            **_weight_args(fit_weight, _rows_of(weight, stop)),
         )
         best.append(int(booster.best_iteration or booster.current_iteration()))
         oof[va] = booster.predict(X.iloc[va], num_iteration=best[-1])
         fold_of[va] = k
     n_rounds = max(int(np.median(best)), 1)
-    final = train(base | _imbalance_params(labels, params.class_imbalance), X, labels, n_rounds)
+    final = train(base | _imbalance_params(labels, params.class_imbalance, weight), X, labels, n_rounds,
+                  **_weight_args(weight, None))
     return CvResult(oof, fold_of, tuple(best), n_rounds, final, tuple(map(str, X.columns)))
 
 

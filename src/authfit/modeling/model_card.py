@@ -93,11 +93,29 @@ def out_of_source_lines(meta: BundleMetadata) -> list[str]:
     return ["Not measured for this bundle: its metrics above are out of fold on its own training data.", ""]
 
 
+def verdict_lines(meta: BundleMetadata) -> list[str]:
+    """How the verdict threshold and the fitting recipe were chosen, where the bundle records them."""
+    rule, recipe = meta.extra.get("threshold_rule"), meta.extra.get("recipe")
+    if not rule and not recipe:
+        return []
+    lines = ["## Verdict threshold and recipe", ""]
+    if rule:
+        threshold = meta.metrics.get("threshold", float("nan"))
+        lines.append(f"- The verdict (`is_fake`) is a probability of at least {threshold:.2f}: the cut with the "
+                     f"{rule}.")
+    if recipe:
+        monotone = ", ".join(recipe.get("monotone_increasing") or []) or "none"
+        lines.append(f"- Recipe: {recipe.get('features')} profile features, {recipe.get('weighting')} weights, "
+                     f"monotone increasing in: {monotone}. It is the candidate with the best worst-source "
+                     "balanced accuracy out of source (docs/account-model.md states the candidates).")
+    return [*lines, ""]
+
+
 def card_sections(meta: BundleMetadata) -> list[str]:
-    """The Markdown lines of the four sections."""
+    """The Markdown lines of the sections: use, data, limitations, out-of-source results, verdict."""
     use = INTENDED_USE.get(meta.name, "See the authfit README for what this model scores.")
     limits = [*LIMITATIONS.get(meta.name, []), *GENERAL_LIMITATIONS]
     return ["## Intended use", "", use, "",
             "## Training data", "", *training_data_lines(meta),
             "## Limitations", "", *(f"- {item}" for item in limits), "",
-            "## Out-of-source results", "", *out_of_source_lines(meta)]
+            "## Out-of-source results", "", *out_of_source_lines(meta), *verdict_lines(meta)]

@@ -19,6 +19,7 @@ PLAIN_PHRASES: dict[str, tuple[str, ...]] = {
     "username_vowel_share": ("pct", "{v} of the username is vowels"),
     "username_max_consonant_run": ("count", "the username has {v} consonants in a row"),
     "username_distinct_char_share": ("pct", "{v} of the username's characters are different"),
+    "username_entropy": ("num", "the username's characters carry {v} bits each (random strings score high)"),
     "full_name_digit_share": ("pct", "{v} of the display name is digits"),
     "name_equals_username": ("flag", "the display name is just the username", "the display name is not the username"),
     "bio_has_emoji": ("flag", "the biography has emoji", "no emoji in the biography"),

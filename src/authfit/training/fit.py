@@ -54,18 +54,21 @@ class FittedModel:
 
 
 def fit_binary(name: str, X: pd.DataFrame, y: pd.Series | np.ndarray, groups: np.ndarray | None,
-               modeling: ModelingSettings, trainer: BoosterTrainer | None = None) -> FittedModel:
+               modeling: ModelingSettings, trainer: BoosterTrainer | None = None,
+               sample_weight: np.ndarray | None = None) -> FittedModel:
     """Grouped CV with early stopping inside each training fold, isotonic/Platt calibration on the
     out-of-fold scores, and a decision threshold chosen by the configured rule on those calibrated scores.
     The metrics (and `oof`) are cross-fitted: each fold's rows scored by a calibrator and threshold that
     never saw them (`evaluate_binary_oof`). `trainer` fits each booster (this process by default, or a Dask
-    cluster); everything else happens here either way."""
+    cluster); everything else happens here either way. `sample_weight` weights the boosters only: the
+    calibration maps their scores to the training rows' own (unweighted) frequencies."""
     params = modeling.params_for(name)
     X = X.loc[:, model_columns(params, X.columns)]
     trainer = trainer or LocalTrainer()
     labels = np.asarray(y, dtype=float)
     started = time.perf_counter()
-    cv = fit_binary_cv(X, labels, groups, params, folds=modeling.cv.folds, seed=modeling.cv.seed, trainer=trainer)
+    cv = fit_binary_cv(X, labels, groups, params, folds=modeling.cv.folds, seed=modeling.cv.seed,
+                       trainer=trainer, sample_weight=sample_weight)
     seconds = time.perf_counter() - started
     evaluation = evaluate_binary_oof(labels, cv.oof, cv.fold, modeling.calibration.method,
                                      modeling.calibration.rule_for(name))

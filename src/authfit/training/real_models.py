@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from authfit.datasets.labelled_accounts import load_labelled_accounts
-from authfit.features.account_profile import account_profile_features
+from authfit.features.account_profile import ACCOUNT_FEATURES, account_profile_features
 from authfit.features.audience import AccountScorer
 from authfit.modeling.bundle import data_fingerprint, load_bundle
 from authfit.modeling.metrics import classification_metrics
@@ -26,13 +26,22 @@ from authfit.modeling.settings import ModelingSettings
 from authfit.modeling.real_data_models import AccountModel
 from authfit.training.fit import FittedModel, fit_binary, write_bundle
 from authfit.training.pretrained import fall_back_to_pretrained
-from authfit.training.settings import ACCOUNT_MODEL, TrainSettings
+from authfit.training.settings import ACCOUNT_MODEL, AccountRecipe, TrainSettings
 from authfit.training.sources import load_sources
 from authfit.training.summary import TrainingSummary
 
 
 log = logging.getLogger(__name__)
 ACCOUNT_FEATURE_SET = "account-profile-1"
+# Every fake-follower source gives the counts and the profile-picture flag.
+CORE_FEATURES: tuple[str, ...] = ("log_followers", "log_following", "log_media", "follow_ratio_log",
+                                  "followers_per_post_log", "following_over_1500", "has_profile_pic")
+# ... and at least three of the five give these (bio length: not srf2017; private flag: not purba2020;
+# external link: kaggle, purba2020, cresci2015; username numbers: not kaggle's length, not purba2020).
+PORTABLE_FEATURES: tuple[str, ...] = (*CORE_FEATURES, "bio_length", "is_private", "has_external_url",
+                                      "username_length", "username_digit_count", "username_digit_share")
+FEATURE_SETS: dict[str, tuple[str, ...]] = {"all": ACCOUNT_FEATURES, "portable": PORTABLE_FEATURES,
+                                            "core": CORE_FEATURES}
 
 
 def cap_per_source(data: pd.DataFrame, cap: int, seed: int) -> pd.DataFrame:
@@ -47,12 +56,31 @@ def cap_per_source(data: pd.DataFrame, cap: int, seed: int) -> pd.DataFrame:
 AccountFit = Callable[[pd.DataFrame], AccountScorer]
 
 
-def fit_account(data: pd.DataFrame, modeling: ModelingSettings) -> FittedModel:
-    """The product's account model on labelled accounts (profile features, grouped by source and account)."""
-    X = account_profile_features(data)
+def source_class_weights(data: pd.DataFrame) -> np.ndarray:
+    """Row weights giving every (source, label) pair the same total weight, mean 1: no source and no
+    source's majority class sets the model alone, and which source a row comes from says nothing about
+    its label (so a source's missing columns cannot stand in for its fake share)."""
+    cell = data["source"].astype("str") + ":" + data["label"].astype("str")
+    sizes = cell.map(cell.value_counts()).to_numpy(dtype=float)
+    return len(data) / (cell.nunique() * sizes)
+
+
+def fit_account(data: pd.DataFrame, modeling: ModelingSettings,
+                recipe: AccountRecipe | None = None) -> FittedModel:
+    """The product's account model on labelled accounts (profile features, grouped by source and account),
+    fitted the way `recipe` says (the default: all features, unweighted)."""
+    recipe = recipe or AccountRecipe()
+    X = account_profile_features(data)[list(FEATURE_SETS[recipe.features])]
     y = data["label"].to_numpy(dtype=float)
     groups = (data["source"] + ":" + data["account_key"].astype("str")).to_numpy()
-    return fit_binary(ACCOUNT_MODEL, X, y, groups, modeling)
+    weight = source_class_weights(data) if recipe.weighting == "source_class" else None
+    if recipe.monotone_increasing:
+        own = modeling.lgbm_overrides.get(ACCOUNT_MODEL, {}) | {
+            "monotone_increasing": list(recipe.monotone_increasing)}
+        overrides = modeling.lgbm_overrides | {ACCOUNT_MODEL: own}
+        modeling = modeling.model_copy(update={"lgbm_overrides": overrides})
+    fitted = fit_binary(ACCOUNT_MODEL, X, y, groups, modeling, sample_weight=weight)
+    return replace(fitted, params=fitted.params | {"recipe": recipe.model_dump(mode="json")})
 
 
 def fitted_scorer(fitted: FittedModel) -> AccountScorer:
@@ -123,10 +151,11 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
         return fall_back_to_pretrained(settings, ACCOUNT_MODEL, version, summary, AccountModel)
     data = cap_per_source(data, settings.real_data.max_rows_per_source, settings.real_data.seed)
     y = data["label"].to_numpy(dtype=float)
-    fitted = fit_account(data, settings.modeling)
+    recipe = settings.real_data.account
+    fitted = fit_account(data, settings.modeling, recipe)
     several = data["source"].nunique() > 1
     if several:
-        p_held = out_of_source(data, lambda part: fitted_scorer(fit_account(part, settings.modeling)))
+        p_held = out_of_source(data, lambda part: fitted_scorer(fit_account(part, settings.modeling, recipe)))
     else:  # one source (the licensed pretrained set): nothing to hold out, so out of fold, and said so
         p_held = fitted.oof
         summary.notes.append(f"{ACCOUNT_MODEL}: one labelled source, so its threshold and error rates are "
@@ -141,10 +170,11 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
     rule = "leave-one-source-out" if several else "out of fold within the one source"
     fitted.extra.update({"error_rates": rates.model_dump(mode="json"),
                          "sources": data["source"].value_counts().to_dict(),
+                         "recipe": recipe.model_dump(mode="json"),
                          "threshold_rule": f"best worst-source balanced accuracy, {rule}"})
     fingerprint = data_fingerprint({"labelled_accounts": data})
     path = write_bundle(fitted, y, settings.models_dir, version, fingerprint, ACCOUNT_FEATURE_SET)
     summary.bundles[ACCOUNT_MODEL] = path
     summary.metrics[ACCOUNT_MODEL] = fitted.metrics
-    summary.examples[ACCOUNT_MODEL] = account_profile_features(data).head(5)
+    summary.examples[ACCOUNT_MODEL] = account_profile_features(data)[list(fitted.cv.feature_names)].head(5)
     return AccountModel(load_bundle(path))

@@ -17,6 +17,22 @@ from authfit.modeling.model_set import (  # noqa: F401 - the names training code
 from authfit.modeling.settings import EngineSettings, ModelingSettings
 
 
+class AccountRecipe(BaseModel):
+    """How the account model is fitted on its labelled sources (chosen by nested leave-one-source-out,
+    docs/account-model.md): which profile features, how rows are weighted, which may only raise the score."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    features: Literal["all", "portable", "core"] = Field(
+        "all", description="all profile features; portable: those most sources give; core: counts and the "
+                           "profile-picture flag, which every source gives")
+    weighting: Literal["rows", "source_class"] = Field(
+        "rows", description="rows: every row 1; source_class: each (source, label) pair the same total "
+                            "weight")
+    monotone_increasing: tuple[str, ...] = Field(
+        (), description="features whose rise may only raise the score")
+
+
 class RealDataSettings(BaseModel):
     """Which real labelled sources train the account and comment models."""
 
@@ -33,6 +49,7 @@ class RealDataSettings(BaseModel):
                            "form (pacc)")
     share_spread: Literal["normal", "t"] = Field(
         "normal", description="how the share's interval draws a new population's error rates (logit scale)")
+    account: AccountRecipe = AccountRecipe()
 
 
 class TrainSettings(BaseModel):

@@ -3,9 +3,11 @@
 For each held-out source H (and, for purba2020, each of its fake subclasses against its real accounts):
 
 1. the product's account model (`training.real_models.fit_account`, the path `authfit train` takes) is fitted
-   on the other sources, capped as in training;
-2. the verdict threshold and the share estimator's per-source error rates come from leave-one-source-out
-   predictions *within* those other sources (nested: H is never read), as `train_account_model` does on all;
+   on the other sources, capped as in training, with the recipe (`RECIPES`: features, row weights, monotone
+   constraints) whose leave-one-source-out predictions *within* those other sources have the best worst-source
+   balanced accuracy (nested: H is never read; 4 candidates is the whole selection budget);
+2. the verdict threshold and the share estimator's per-source error rates come from those same
+   leave-one-source-out predictions of the chosen recipe, as `train_account_model` does on all sources;
 3. audiences are drawn from H's labelled accounts (fake share uniform on 0..max_share, size uniform on
    min_size..max_size; accounts drawn with replacement only where a pool is smaller than the draw), scored
    once by the fitted model and run through `features.audience.audience_features`, the code `authfit score`
@@ -15,14 +17,17 @@ Methods compared: classify-and-count (cc, the flagged share with its Wilson inte
 adjusted classify-and-count (acc) and its probabilistic form (pacc), each with a normal or a Student-t
 draw of a new source's rates, and EMQ with the widest training source's residual range (normal) or a
 random-effects prediction of a new source's residuals (t) as its interval.
+The shipped recipe (configs/train.yaml, `real_data.account`) is the one the same rule picks on
+leave-one-source-out over all five sources; those rows (`RECIPE_TASK`, dataset "all sources") are reported
+beside the nested picks.
 The method is chosen on audiences of seed + 1 by the worst-source MAE, ties within MAE_TIE decided by the
-next-worst source (then the interval's spread by worst-source 95% coverage); the rows reported are those of other audiences (seed). Both draw from the same
+next-worst source (then the interval's spread by worst-source 95% coverage); the rows reported are those of
+other audiences (seed). Both draw from the same
 held-out accounts, so the choice (6 candidates) has seen those sources: the budget is in the protocol.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,21 +41,35 @@ from authfit.features.audience import AccountScorer, AudienceSettings, audience_
 from authfit.modeling.quantification import (
     ErrorRates,
     SampleShape,
+    balanced_accuracy_by_source,
     draw_samples,
     measure_rates,
     worst_source_threshold,
 )
 from authfit.modeling.settings import ModelingSettings
 from authfit.training.real_models import (
+    AccountFit,
     cap_per_source,
     fit_account,
     fitted_scorer,
     out_of_source,
 )
-from authfit.training.settings import TrainSettings
+from authfit.training.settings import AccountRecipe, TrainSettings
 
 TASK = "audience share"
 VERDICT_TASK = "account verdict, held out"
+RECIPE_TASK = "account recipe, worst-source balanced accuracy of leave-one-source-out"
+# fake signals in every source: following many more than follow back, mass-following, digit-heavy usernames
+MONOTONE: tuple[str, ...] = ("follow_ratio_log", "following_over_1500", "username_digit_share")
+# The candidates of the nested choice, fixed before any was scored; the first is the recipe before issue 14.
+RECIPES: dict[str, AccountRecipe] = {
+    "all features, rows": AccountRecipe(),
+    "all features, source-class weights": AccountRecipe(weighting="source_class"),
+    "portable features, source-class weights, monotone": AccountRecipe(
+        features="portable", weighting="source_class", monotone_increasing=MONOTONE),
+    "core features, source-class weights, monotone": AccountRecipe(
+        features="core", weighting="source_class", monotone_increasing=MONOTONE),
+}
 # (method, spread) of the candidates with an interval; cc and emq are compared too.
 CANDIDATES: tuple[tuple[str, str], ...] = (
     ("acc", "normal"), ("acc", "t"), ("pacc", "normal"), ("pacc", "t"), ("emq", "normal"), ("emq", "t"))
@@ -92,6 +111,8 @@ class HeldOut:
     threshold: float
     rates: dict[tuple[str, str], ErrorRates]
     train_prior: float
+    recipe: str
+    inner: dict[str, float]  # worst inner-source balanced accuracy of each recipe
 
 
 def draw_audiences(accounts: pd.DataFrame, plan: AudienceBenchmark, seed: int
@@ -153,12 +174,30 @@ def held_out_sets(held: HeldOut) -> dict[str, pd.DataFrame]:
     return sets
 
 
-def hold_out(source: str, data: pd.DataFrame, accounts: pd.DataFrame,
-             fit: Callable[[pd.DataFrame], AccountScorer]) -> HeldOut:
-    """Fit on every source but `source`, choose threshold and rates there out of source, score `source`."""
+def worst_source_balanced_accuracy(data: pd.DataFrame, p: np.ndarray) -> float:
+    """The lowest per-source balanced accuracy of out-of-source probabilities `p` at the worst-source
+    threshold chosen on them (the same for every candidate, so it ranks them fairly)."""
+    y, sources = data["label"].to_numpy(dtype=float), data["source"].to_numpy()
+    cut = np.array([worst_source_threshold(y, p, sources)])
+    return float(min(v[0] for v in balanced_accuracy_by_source(y, p, sources, cut).values()))
+
+
+def choose_recipe(data: pd.DataFrame, fits: dict[str, AccountFit]
+                  ) -> tuple[str, dict[str, float], dict[str, np.ndarray]]:
+    """The recipe with the best worst-source balanced accuracy of leave-one-source-out predictions over
+    `data`'s sources (the first listed among equals), every recipe's score, and their predictions."""
+    p = {name: out_of_source(data, fit) for name, fit in fits.items()}
+    scores = {name: worst_source_balanced_accuracy(data, p[name]) for name in fits}
+    return max(scores, key=scores.__getitem__), scores, p
+
+
+def hold_out(source: str, data: pd.DataFrame, accounts: pd.DataFrame, fits: dict[str, AccountFit]) -> HeldOut:
+    """Choose the recipe on every source but `source` (nested leave-one-source-out), fit it there, take its
+    threshold and rates from its leave-one-source-out predictions there, and score `source`."""
     train = data[data["source"] != source].reset_index(drop=True)
     y, sources = train["label"].to_numpy(dtype=float), train["source"].to_numpy()
-    p_nested = out_of_source(train, fit)
+    recipe, inner, p_by = choose_recipe(train, fits)
+    p_nested, fit = p_by[recipe], fits[recipe]
     threshold = worst_source_threshold(y, p_nested, sources)
     shape = SampleShape(seed=RESIDUAL_SEED)
     rates = {(m, s): measure_rates(y, p_nested, sources, threshold, m, s, shape)  # type: ignore[arg-type]
@@ -168,19 +207,25 @@ def hold_out(source: str, data: pd.DataFrame, accounts: pd.DataFrame,
     if 2 <= len(same) < len(platform):  # compared, never chosen: the interval from the same platform only
         rates[SAME_PLATFORM] = rates[("emq", "normal")].only(same)
     return HeldOut(source, accounts.reset_index(drop=True), fit(train)(accounts), threshold, rates,
-                   float(y.mean()))
+                   float(y.mean()), recipe, inner)
 
 
-def caching_fit(modeling: ModelingSettings) -> Callable[[pd.DataFrame], AccountScorer]:
+def caching_fit(modeling: ModelingSettings, recipe: AccountRecipe | None = None) -> AccountFit:
     """`fit_account` + `fitted_scorer`, fitted once per set of training sources (the nested splits repeat)."""
     cache: dict[tuple[str, ...], AccountScorer] = {}
 
     def fit(part: pd.DataFrame) -> AccountScorer:
         key = tuple(sorted(part["source"].unique()))
         if key not in cache:
-            cache[key] = fitted_scorer(fit_account(part, modeling))
+            cache[key] = fitted_scorer(fit_account(part, modeling, recipe))
         return cache[key]
     return fit
+
+
+def recipe_rows(name: str, scores: dict[str, float], chosen: str, protocol: str) -> list[dict[str, object]]:
+    """One row per candidate recipe: its worst-source balanced accuracy; the chosen one says so."""
+    return [row(name, f"{RECIPE_TASK}: {recipe}" + (" (chosen)" if recipe == chosen else ""),
+                "worst_balanced_accuracy", value, protocol) for recipe, value in scores.items()]
 
 
 def verdict_rows(name: str, held: HeldOut, accounts: pd.DataFrame) -> list[dict[str, object]]:
@@ -190,10 +235,10 @@ def verdict_rows(name: str, held: HeldOut, accounts: pd.DataFrame) -> list[dict[
     y = accounts["label"].to_numpy()
     sensitivity = float((p[y == 1] >= held.threshold).mean())
     specificity = float((p[y == 0] < held.threshold).mean())
-    protocol = f"account model fitted on the other sources; threshold {held.threshold:.2f} chosen for the " \
-               "best worst-source balanced accuracy of leave-one-source-out predictions within those " \
-               "sources " \
-               "(the shipped rule, without the held-out source); single fit, no spread"
+    protocol = f"account model fitted on the other sources with recipe '{held.recipe}', chosen among " \
+               f"{len(RECIPES)} by the worst-source balanced accuracy of leave-one-source-out predictions " \
+               f"within those sources; threshold {held.threshold:.2f} chosen the same way on the same " \
+               "predictions (the shipped rule, without the held-out source); single fit, no spread"
     values = {"balanced_accuracy": (sensitivity + specificity) / 2, "sensitivity": sensitivity,
               "specificity": specificity, "roc_auc": float(roc_auc_score(y, p))}
     return [row(name, VERDICT_TASK, metric, value, protocol) for metric, value in values.items()]
@@ -226,10 +271,16 @@ def audience_rows(train_settings: TrainSettings, plan: AudienceBenchmark, root: 
     modeling = train_settings.modeling
     if plan.cv_folds:
         modeling = modeling.model_copy(update={"cv": modeling.cv.model_copy(update={"folds": plan.cv_folds})})
-    fit = caching_fit(modeling)
-    held = {s: hold_out(s, data, full[full["source"] == s], fit) for s in data["source"].unique()}
+    fits = {name: caching_fit(modeling, recipe) for name, recipe in RECIPES.items()}
+    held = {s: hold_out(s, data, full[full["source"] == s], fits) for s in data["source"].unique()}
+    shipped, scores, _ = choose_recipe(data, fits)
+    rows = recipe_rows("all sources", scores, shipped, "leave-one-source-out over the five sources, capped "
+                       "as in training; the pick is the recipe to ship (configs/train.yaml real_data.account)")
+    for source, h in held.items():
+        rows += recipe_rows(source, h.inner, h.recipe, f"nested: leave-one-source-out over the sources but "
+                            f"{source}, which is never read; the pick is fitted on them and reported on "
+                            f"{source}")
     errors: dict[int, dict[str, dict[str, dict[str, float]]]] = {}
-    rows: list[dict[str, object]] = []
     for offset in (1, 0):  # selection audiences first, then the reported ones
         errors[offset] = {}
         for source, h in held.items():
@@ -301,7 +352,27 @@ def audience_markdown(rows: list[dict[str, object]]) -> str:
     for name, r in verdict.iterrows():
         lines.append(f"| {name} | {r['balanced_accuracy']:.3f} | {r['sensitivity']:.3f} | "
                      f"{r['specificity']:.3f} | {r['roc_auc']:.3f} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + recipe_markdown(frame)) + "\n"
+
+
+def recipe_markdown(frame: pd.DataFrame) -> list[str]:
+    """The recipe choice: per held-out source (nested) and over all sources (shipped), each candidate's
+    worst-source balanced accuracy, the pick in bold."""
+    recipes = frame[frame["task"].str.startswith(RECIPE_TASK)]
+    if recipes.empty:
+        return []
+    recipe = recipes["task"].str.removeprefix(f"{RECIPE_TASK}: ")
+    names = list(dict.fromkeys(recipe.str.removesuffix(" (chosen)")))
+    lines = ["", f"Account recipe chosen by the worst-source balanced accuracy of leave-one-source-out "
+             f"predictions ({len(names)} candidates, the whole selection budget); a held-out source's row "
+             "is the nested choice made without it, `all sources` is the shipped choice:", "",
+             "| chosen without | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for dataset, group in recipes.groupby("dataset", sort=False):
+        cells = dict(zip(recipe[group.index], group["value"]))
+        row_cells = [f"**{cells[n + ' (chosen)']:.3f}**" if n + " (chosen)" in cells else f"{cells[n]:.3f}"
+                     for n in names]
+        lines.append(f"| {dataset} | " + " | ".join(row_cells) + " |")
+    return lines
 
 
 def write_page(argv: list[str] | None, page: str, default_out: Path,
@@ -321,8 +392,9 @@ def write_page(argv: list[str] | None, page: str, default_out: Path,
 
 def main(argv: list[str] | None = None) -> None:
     write_page(argv, "audience benchmark", Path("docs/audience-benchmark.md"), lambda rows: audience_markdown(
-        [r for r in rows if str(r["task"]).startswith((TASK, VERDICT_TASK))
-         and str(r["dataset"]).split(":")[0] in MAIN_SOURCES]))  # held-out sources, not the simulated world
+        [r for r in rows if str(r["task"]).startswith(RECIPE_TASK) or (
+            str(r["task"]).startswith((TASK, VERDICT_TASK))
+            and str(r["dataset"]).split(":")[0] in MAIN_SOURCES)]))  # held-out sources, not the simulated world
 
 
 if __name__ == "__main__":
