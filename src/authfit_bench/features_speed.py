@@ -113,14 +113,14 @@ def trained_comment_scorer() -> tuple[CommentScorer, str]:
     """The project's comment-spam model trained on the labelled comments, else the regex stand-in."""
     try:
         from authfit.datasets.labelled_comments import load_labelled_comments
-        from authfit.features.comment_text import CommentSpamModel
+        from authfit.modeling.comment_spam import CommentSpamSettings
         from authfit.training.comment_model import comment_groups
 
-        # the model `authfit train` ships (stacked, both labelled sources), so the figure is the product's
+        # the model `authfit train` ships (its settings, both labelled sources), so the figure is the product's
         sources = ["uci-youtube-spam", "scamspot-ig-comments"]
         data = pd.concat([load_labelled_comments(name) for name in sources], ignore_index=True)
         groups = comment_groups(data)
-        model = CommentSpamModel(kind="stacked", n_jobs=1).fit(
+        model = CommentSpamSettings().model(seed=0).fit(
             data["text"].astype("str"), data["label"].to_numpy(dtype=float), groups)
         return model.predict_proba_texts, f"stacked CommentSpamModel trained on {' + '.join(sources)}"
     except Exception as exc:  # noqa: BLE001 -- any failure falls back, and the report says which and why

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authfit.features import comment_text as ct
+from authfit.modeling.comment_spam import CommentSpamModel
 from authfit.features import comments as cm
 from authfit.features import text as tx
 from authfit.features.build import _positions_by_chunk, split_by_accounts, take_rows
@@ -33,7 +34,7 @@ TEXTS = st.lists(st.one_of(st.none(), st.lists(ALPHABET, max_size=12).map("".joi
 
 
 def _arrow(values: list[str | None]) -> pa.Array:
-    return ct._to_arrow(pd.Series(values, dtype="str"))
+    return ct.as_text_array(pd.Series(values, dtype="str"))
 
 
 def old_normalise(arr: pa.Array) -> pa.Array:
@@ -337,10 +338,10 @@ def test_token_sets_of_distinct_texts_expand_to_the_per_comment_sets(values: lis
 def test_missing_and_empty_texts_score_alike_and_repeats_are_scored_once() -> None:
     texts = pd.Series(["free btc dm me", "love it", "so cute", "check my page"] * 5, dtype="str")
     labels = np.array([1.0, 0.0, 0.0, 1.0] * 5)
-    model = ct.CommentSpamModel(n_features=2**10, folds=2).fit(texts, labels)
+    model = CommentSpamModel(n_features=2**10, folds=2).fit(texts, labels)
     seen: list[int] = []
-    stacked_inputs = model._stacked_inputs
-    model._stacked_inputs = lambda chunk: seen.append(len(chunk)) or stacked_inputs(chunk)
+    stacked_inputs = model.stacked_inputs
+    model.stacked_inputs = lambda chunk: seen.append(len(chunk)) or stacked_inputs(chunk)
     scores = model.decision_texts(pd.Series(["love it", None, "", "love it", "free btc dm me"], dtype="str"))
     assert sum(seen) == 3  # "love it", "" (missing counts as ""), "free btc dm me"
     assert scores[1] == scores[2] and scores[0] == scores[3]

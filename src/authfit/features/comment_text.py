@@ -13,31 +13,22 @@ matrix from those blocks; scoring sums the linear margin in one compiled pass (`
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
-from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-from sklearn.svm import LinearSVC
-from sklearn.utils.validation import check_is_fitted
 
 from authfit.features import byte_kernels
 from authfit.features.arrow_text import string_array, utf8_buffer
 from authfit.features.text import replace_where_found
 from authfit.features.unicode_tables import categories, major_classes
-from authfit.modeling.calibration import Calibrator
-from authfit.modeling.split_groups import PathScoreCache, predict_raw_grouped, split_points
 
 # Zero-width characters, BOMs and emoji variation selectors carry no meaning but do carry crawl
 # artefacts (the YouTube export adds BOMs mostly to ham), so they go before anything is measured.
@@ -99,7 +90,7 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
     Emoji, currency signs, @ and # stay. Missing texts become "". "Don't   MISS this!!! 🔥" -> "dont miss
     this 🔥".
     """
-    normalised = _normalise_arrow(_to_arrow(texts))
+    normalised = _normalise_arrow(as_text_array(texts))
     out = normalised.to_pandas(types_mapper=pd.ArrowDtype).astype("str")
     index = _index_of(texts)
     return out.set_axis(index) if index is not None else out
@@ -216,8 +207,8 @@ def comment_shape_features(texts: pd.Series, normalised: pd.Series | None = None
     phrase flags (matched on the normalised text) are 0/1, so a linear model can take them as they are.
     Pass `normalised` (from `normalise_comment_text(texts)`) when you already have it.
     """
-    arr = _to_arrow(texts)
-    normalised_arr = None if normalised is None else _to_arrow(normalised)
+    arr = as_text_array(texts)
+    normalised_arr = None if normalised is None else as_text_array(normalised)
     return pd.DataFrame(_shape_matrix(arr, normalised_arr), index=_index_of(texts), columns=list(SHAPE_FEATURES))
 
 
@@ -285,8 +276,8 @@ def ngram_blocks(normalised: pd.Series, n_features: int = 2**18, word_ngrams: tu
     n-gram count in the text), a cheap stand-in for l2 normalisation that stays exact when an n-gram
     repeats, so a linear score summed on the fly equals the sparse-matrix product.
     """
-    _check_power_of_two(n_features)
-    data, offsets = utf8_buffer(_to_arrow(normalised))
+    check_power_of_two(n_features)
+    data, offsets = utf8_buffer(as_text_array(normalised))
     doc_of_byte = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
     blocks = _word_blocks(data, offsets, doc_of_byte, word_ngrams, n_features)
     if char_ngrams is not None:
@@ -319,19 +310,37 @@ def hash_comment_ngrams(normalised: pd.Series, n_features: int = 2**18,
         cols.append(block.cols[keep])
         weights.append(scales[block.family][rows[-1]].astype(np.float32))
     return HashedNgrams(np.concatenate(rows), np.concatenate(cols), np.concatenate(weights),
-                        len(_to_arrow(normalised)))
+                        len(as_text_array(normalised)))
 
 
 def ngram_margin(normalised: pa.Array, coef: np.ndarray, n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """Per text of already normalised texts: the sum of `coef[column] * weight` over the n-grams
     `ngram_blocks` makes with its default sizes (the linear model's n-gram part, without building a
     matrix), and the number of words. One compiled pass over the bytes (`byte_kernels.ngram_margin`)."""
-    _check_power_of_two(n_features)
+    check_power_of_two(n_features)
     if not 2 <= n_features <= 2**32:
         raise ValueError(f"n_features must be between 2 and 2**32 for scoring, got {n_features}")
-    data, offsets = utf8_buffer(_to_arrow(normalised))
+    data, offsets = utf8_buffer(as_text_array(normalised))
     return byte_kernels.ngram_margin(data, offsets, np.ascontiguousarray(coef[:n_features], dtype=np.float32),
                                      n_features.bit_length() - 1, True, True, 3, 4, _SALT_WORD)
+
+
+def shape_and_ngram_margin(texts: pa.Array, coef: np.ndarray, n_features: int
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """Per text, its shape features (float64, columns `SHAPE_FEATURES`) and the n-gram part of a linear
+    model whose first `n_features` weights are `coef` (see `ngram_margin`): what a linear or stacked text
+    model scores from, with each text normalised once."""
+    normalised = _normalise_arrow(texts)
+    margin, n_words = ngram_margin(normalised, coef, n_features)
+    return _shape_matrix(texts, normalised, n_words).astype(np.float64), margin
+
+
+def prepare_text_tables() -> None:
+    """Build the per-process code point tables and compile the kernels now: in a process about to fork
+    feature workers, so that they inherit them instead of each building them again."""
+    _nfkd_inert_table()
+    _normalisation_classes()
+    byte_kernels.compile_kernels()
 
 
 def hashed_to_csr(hashed: HashedNgrams, n_columns: int, extra: np.ndarray | None = None) -> sp.csr_matrix:
@@ -370,11 +379,11 @@ class CommentTextFeaturizer(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def fit(self, X, y=None) -> CommentTextFeaturizer:
-        _check_power_of_two(self.n_features)
+        check_power_of_two(self.n_features)
         return self
 
     def transform(self, X) -> sp.csr_matrix:
-        texts = _as_text_series(X)
+        texts = as_text_series(X)
         chunks = [texts.iloc[start:start + self.chunk_size]
                   for start in range(0, max(len(texts), 1), self.chunk_size)]
         parts = map_chunks(self._transform_chunk, chunks, self.n_jobs)
@@ -548,16 +557,18 @@ def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _to_arrow(texts) -> pa.Array:
+def as_text_array(texts) -> pa.Array:
+    """Texts (a Series, one-column frame, list or Arrow array) as one large_string array; missing is ""."""
     if isinstance(texts, (pa.Array, pa.ChunkedArray)):
         arr = texts
     else:
-        arr = pa.array(_as_text_series(texts), type=pa.large_string(), from_pandas=True)
+        arr = pa.array(as_text_series(texts), type=pa.large_string(), from_pandas=True)
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return pc.fill_null(arr.cast(pa.large_string()), "")
 
 
-def _as_text_series(X) -> pd.Series:
+def as_text_series(X) -> pd.Series:
+    """Texts (a Series, one-column frame or list) as a "str" Series."""
     if isinstance(X, pd.DataFrame):
         if X.shape[1] != 1:
             raise ValueError(f"expected one text column, got {X.shape[1]} columns")
@@ -575,223 +586,6 @@ def _np(arr: pa.Array) -> np.ndarray:
     return arr.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
-def _check_power_of_two(n_features: int) -> None:
+def check_power_of_two(n_features: int) -> None:
     if n_features < 1 or n_features & (n_features - 1):
         raise ValueError(f"n_features must be a power of two, got {n_features}")
-
-
-_MODEL_FILE = "comment_spam.json"
-_LINEAR_FILE = "linear.npz"
-_BOOSTER_FILE = "booster.txt"
-_FORMAT_VERSION = 1
-_SHAPE_SCALE = 0.25
-# Distinct texts scored by one booster call (the inputs take ~180 bytes a text): larger windows group
-# more rows onto shared tree paths (see authfit.modeling.split_groups).
-_GROUPING_WINDOW = 1 << 17
-_DEFAULT_LGBM = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 10,
-                 "feature_fraction": 0.9, "lambda_l2": 1.0, "verbose": -1, "seed": 0}
-
-
-class CommentSpamModel(BaseEstimator):
-    """Spam / scam probability of a comment from its text alone.
-
-    `kind="linear"`: a linear SVM on the hashed n-grams and shape features. `kind="stacked"`: LightGBM on
-    the shape features plus the linear model's out-of-fold margin (LightGBM straight on 2**18 sparse
-    hashed columns would be slow to train and to score). Either way the output is Platt-calibrated on
-    out-of-fold scores, and scoring runs once per distinct text, in chunks on `n_jobs` threads, computing the linear margin
-    straight from the hashed n-grams without building a matrix.
-    """
-
-    def __init__(self, kind: str = "linear", n_features: int = 2**18, C: float = 1.0, folds: int = 5,
-                 seed: int = 0, n_jobs: int = 2, chunk_size: int = 20_000, lgbm_rounds: int = 200):
-        self.kind = kind
-        self.n_features = n_features
-        self.C = C
-        self.folds = folds
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.chunk_size = chunk_size
-        self.lgbm_rounds = lgbm_rounds
-
-    def fit(self, texts, labels, groups=None) -> CommentSpamModel:
-        """Fit on texts and 0/1 labels; `groups` (video or post ids) keep a group inside one fold."""
-        if self.kind not in ("linear", "stacked"):
-            raise ValueError(f"kind must be 'linear' or 'stacked', got {self.kind!r}")
-        texts, y = _as_text_series(texts).reset_index(drop=True), np.asarray(labels, dtype=np.float64)
-        if len(texts) != len(y) or not np.isin(y, (0.0, 1.0)).all() or len(np.unique(y)) < 2:
-            raise ValueError("need one 0/1 label per text, with both classes present")
-        hashed_part, shape = self._featurize(texts)
-        # Shrunk shape columns let liblinear converge ~8x faster at the same accuracy; the stored weights
-        # are rescaled below so they apply to the raw features.
-        matrix = sp.hstack([hashed_part, sp.csr_matrix(shape * _SHAPE_SCALE)], format="csr")
-        folds = _fold_ids(y, groups, self.folds, self.seed)
-        oof_margin = _oof(lambda tr, te: _fit_linear(matrix[tr], y[tr], self.C, self.seed)
-                          .decision_function(matrix[te]), folds, len(y))
-        linear = _fit_linear(matrix, y, self.C, self.seed)
-        coef = linear.coef_.ravel().copy()
-        coef[self.n_features:] *= _SHAPE_SCALE
-        self.coef_ = coef.astype(np.float32)
-        self.intercept_ = float(linear.intercept_[0])
-        oof_score = oof_margin
-        if self.kind == "stacked":
-            stacked = np.column_stack([shape, oof_margin])
-            oof_score = _oof(lambda tr, te: _logit_of(self._fit_booster(stacked[tr], y[tr]), stacked[te]),
-                             folds, len(y))
-            self.booster_ = self._fit_booster(stacked, y)
-        self._prepare_for_workers()
-        self.calibrator_ = Calibrator(method="platt").fit(expit(oof_score), y)
-        return self
-
-    def decision_texts(self, texts) -> np.ndarray:
-        """Uncalibrated score per text (linear margin, or the booster's log-odds when stacked)."""
-        check_is_fitted(self, "calibrator_")
-        # Arrow's dictionary encode hashes the string buffers directly: no Python string per text is built
-        # (pd.factorize plus the round trip through object arrays cost as much as scoring the texts).
-        # Missing texts are scored as "", as `_to_arrow` would make them.
-        encoded = pc.dictionary_encode(_to_arrow(texts))
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        unique_texts = encoded.dictionary
-        window = max(self.chunk_size, _GROUPING_WINDOW)
-        scores = [self._score_window(unique_texts.slice(start, window))
-                  for start in range(0, len(unique_texts), window)]
-        unique_scores = np.concatenate(scores) if scores else np.zeros(0)
-        return unique_scores[codes]
-
-    def predict_proba_texts(self, texts) -> np.ndarray:
-        """Calibrated spam probability per text."""
-        margin = self.decision_texts(texts)
-        return self.calibrator_.transform(expit(margin)) if len(margin) else margin
-
-    def predict_proba(self, texts) -> np.ndarray:
-        """sklearn-style two columns: P(not spam), P(spam)."""
-        spam = self.predict_proba_texts(texts)
-        return np.column_stack([1.0 - spam, spam])
-
-    def save(self, directory: Path) -> Path:
-        """Write JSON settings + calibrator, npz linear weights and (stacked) LightGBM model text."""
-        check_is_fitted(self, "calibrator_")
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(directory / _LINEAR_FILE, coef=self.coef_, intercept=np.array([self.intercept_]))
-        if self.kind == "stacked":
-            (directory / _BOOSTER_FILE).write_text(self.booster_.model_to_string(), encoding="utf-8")
-        meta = {"format_version": _FORMAT_VERSION, "params": self.get_params(),
-                "shape_features": list(SHAPE_FEATURES), "calibrator": self.calibrator_.to_dict()}
-        (directory / _MODEL_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        return directory
-
-    @classmethod
-    def load(cls, directory: Path) -> CommentSpamModel:
-        """A model written by `save`; refuses files from another format or feature set."""
-        directory = Path(directory)
-        meta = json.loads((directory / _MODEL_FILE).read_text(encoding="utf-8"))
-        expected = (_FORMAT_VERSION, list(SHAPE_FEATURES))
-        if (meta.get("format_version"), meta.get("shape_features")) != expected:
-            raise ValueError(f"{directory} holds a comment model of another format or feature set")
-        model = cls(**meta["params"])
-        with np.load(directory / _LINEAR_FILE, allow_pickle=False) as linear:
-            model.coef_, model.intercept_ = linear["coef"], float(linear["intercept"][0])
-        if model.coef_.shape != (model.n_features + len(SHAPE_FEATURES),):
-            raise ValueError(f"{directory}: linear weights do not match n_features={model.n_features}")
-        if model.kind == "stacked":
-            model.booster_ = lgb.Booster(model_file=str(directory / _BOOSTER_FILE))
-        model.calibrator_ = Calibrator.from_dict(meta["calibrator"])
-        model._prepare_for_workers()
-        return model
-
-    def _featurize(self, texts: pd.Series) -> tuple[sp.csr_matrix, np.ndarray]:
-        featurizer = CommentTextFeaturizer(self.n_features, shape=False, chunk_size=self.chunk_size,
-                                           n_jobs=self.n_jobs)
-        return featurizer.transform(texts), comment_shape_features(texts).to_numpy(np.float64)
-
-    def _score_window(self, texts: pa.Array) -> np.ndarray:
-        """Scores of distinct texts: the booster's inputs chunk by chunk on `n_jobs` threads, then one
-        booster call over the whole window, where the more rows there are the more share tree paths."""
-        step = self.chunk_size
-        chunks = [texts.slice(start, step) for start in range(0, len(texts), step)]
-        inputs = np.concatenate(map_chunks(self._stacked_inputs, chunks, self.n_jobs))
-        if self.kind == "linear":
-            return inputs[:, -1]
-        # one thread: LightGBM's OpenMP pool is not fork-safe, and this often runs in forked workers
-        points, cache = self._paths()
-        return predict_raw_grouped(self.booster_, inputs, points, num_threads=1, cache=cache)
-
-    def _stacked_inputs(self, texts: pa.Array) -> np.ndarray:
-        """Per text the shape features and then the linear margin (the stacked booster's columns)."""
-        arr = _to_arrow(texts)
-        normalised = _normalise_arrow(arr)
-        margin, n_words = ngram_margin(normalised, self.coef_, self.n_features)
-        shape = _shape_matrix(arr, normalised, n_words).astype(np.float64)
-        margin += shape @ self.coef_[self.n_features:].astype(np.float64) + self.intercept_
-        return np.column_stack([shape, margin])
-
-    def _paths(self) -> tuple[tuple[np.ndarray, ...] | None, PathScoreCache]:
-        # The booster's split points (dumping it costs ~0.2 s) and the scores of paths seen so far. Made when
-        # the booster is fitted, loaded or unpickled, so that forked chunk workers inherit them rather than
-        # each dumping the booster again; and on first use, for models made before this existed.
-        memo = self.__dict__.get("_path_memo")
-        if memo is None or memo[0] is not self.booster_:
-            memo = self._path_memo = (self.booster_, split_points(self.booster_), PathScoreCache())
-        return memo[1], memo[2]
-
-    def __getstate__(self) -> dict:
-        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns the live __dict__
-        state.pop("_path_memo", None)  # per-process memo, rebuilt on unpickling
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        if "calibrator_" in self.__dict__:
-            self._prepare_for_workers()
-
-    def _prepare_for_workers(self) -> None:
-        """Build the per-process tables scoring needs now, in the process that fits, loads or unpickles the
-        model, so that forked chunk workers inherit them instead of each building them again."""
-        _nfkd_inert_table()
-        _normalisation_classes()
-        byte_kernels.compile_kernels()
-        if self.kind == "stacked":
-            self._paths()
-
-    def _fit_booster(self, features: np.ndarray, y: np.ndarray) -> lgb.Booster:
-        params = {**_DEFAULT_LGBM, "seed": self.seed, "num_threads": self.n_jobs}
-        return lgb.train(params, lgb.Dataset(features, label=y), num_boost_round=self.lgbm_rounds)
-
-
-def _fit_linear(matrix: sp.csr_matrix, y: np.ndarray, C: float, seed: int) -> LinearSVC:
-    # liblinear's dual solver visits rows in a random order: unseeded, two fits differ in the last digits
-    return LinearSVC(C=C, max_iter=5000, random_state=seed).fit(matrix, y)
-
-
-def _logit_of(booster: lgb.Booster, features: np.ndarray, num_threads: int = 0) -> np.ndarray:
-    return booster.predict(features, raw_score=True, num_threads=num_threads)
-
-
-def _fold_ids(y: np.ndarray, groups, folds: int, seed: int) -> np.ndarray:
-    """Fold number per row: stratified, and grouped when groups are given (missing groups stand alone)."""
-    fold = np.empty(len(y), dtype=np.int64)
-    if groups is None:
-        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
-    else:
-        group_codes = _group_codes(groups)
-        splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed).split(
-            np.zeros(len(y)), y, group_codes)
-    for number, (_, test) in enumerate(splitter):
-        fold[test] = number
-    return fold
-
-
-def _group_codes(groups) -> np.ndarray:
-    codes, _ = pd.factorize(pd.Series(groups).reset_index(drop=True))
-    missing = codes < 0
-    codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
-    return codes
-
-
-def _oof(fit_predict, fold: np.ndarray, n: int) -> np.ndarray:
-    """Out-of-fold predictions: `fit_predict(train_idx, test_idx)` per fold."""
-    out = np.zeros(n, dtype=np.float64)
-    for number in np.unique(fold):
-        test = np.flatnonzero(fold == number)
-        out[test] = fit_predict(np.flatnonzero(fold != number), test)
-    return out
