@@ -149,14 +149,12 @@ def old_tokenise(texts: pd.Series) -> tx.Tokens:
 
 @settings(max_examples=60, deadline=None)
 @given(TEXTS)
-def test_scoring_path_word_counts_equal_the_shape_features_own(values: list[str | None]) -> None:
-    """The scorer hands `_shape_matrix` the word counts of its word n-grams; they must equal the counts
-    the shape features take from the normalised text's spaces when called alone."""
-    arr = _arrow(values)
-    normalised = ct._normalise_arrow(arr)
-    _, n_words = ct.ngram_margin(normalised, np.zeros(2**10, dtype=np.float32), 2**10)
-    np.testing.assert_array_equal(ct._shape_matrix(arr, normalised, n_words),
-                                  ct._shape_matrix(arr, normalised))
+def test_scoring_path_shape_features_equal_the_featurizers(values: list[str | None]) -> None:
+    """The scorer takes the shape features' word counts from its word n-grams; they must be the features
+    `comment_shape_features` computes alone."""
+    texts = pd.Series(values, dtype="str")
+    shape, _ = ct.shape_and_ngram_margin(ct.as_text_array(texts), np.zeros(2**10, dtype=np.float32), 2**10)
+    np.testing.assert_array_equal(shape, ct.comment_shape_features(texts).to_numpy(np.float64))
 
 
 @settings(max_examples=60, deadline=None)
@@ -204,38 +202,6 @@ def test_ngram_blocks_equal_the_old_searchsorted_and_bytewise_ones(values: list[
             assert new_block.keep is None
         else:
             np.testing.assert_array_equal(new_block.keep, old_block.keep)
-
-
-def old_linear_margin(normalised: pa.Array, coef: np.ndarray, n_features: int) -> np.ndarray:
-    """The n-gram margin as numpy summed it from `ngram_blocks`, one bincount per block."""
-    blocks, scales = ct.ngram_blocks(normalised, n_features)
-    n_rows = len(normalised)
-    margin = np.zeros(n_rows)
-    coef = coef.astype(np.float64)
-    for family, scale in scales.items():
-        total = np.zeros(n_rows)
-        for block in (b for b in blocks if b.family == family):
-            values = coef[block.cols]
-            if block.keep is not None:
-                values[~block.keep] = 0.0
-            total += np.bincount(block.rows, weights=values, minlength=n_rows)
-        margin += total * scale
-    return margin
-
-
-@settings(max_examples=80, deadline=None)
-@given(TEXTS, st.sampled_from([2, 2**10, 2**18]), st.integers(0, 2**32 - 1))
-def test_compiled_margin_equals_the_numpy_blocks_bit_for_bit(values: list[str | None], n_features: int,
-                                                             seed: int) -> None:
-    """The scorer's one-pass kernel against `ngram_blocks` + bincount: same columns, same sums in the
-    same order, so not merely close. Also on raw (unnormalised) text, with runs of spaces and tabs."""
-    coef = np.random.default_rng(seed).normal(size=n_features).astype(np.float32)
-    for arr in (ct._normalise_arrow(_arrow(values)), _arrow(values)):
-        margin, n_words = ct.ngram_margin(arr, coef, n_features)
-        np.testing.assert_array_equal(margin, old_linear_margin(arr, coef, n_features))
-        unigrams = [b for b in ct.ngram_blocks(arr, n_features)[0] if b.family == "words" and b.size == 1]
-        expected = np.bincount(unigrams[0].rows, minlength=len(arr)) if unigrams else np.zeros(len(arr))
-        np.testing.assert_array_equal(n_words, expected)
 
 
 LINK_TEXTS = st.lists(st.one_of(st.none(), st.lists(st.sampled_from(

@@ -1,11 +1,10 @@
 """Compiled single-pass kernels over the UTF-8 bytes of a chunk of texts, for comment and caption text.
 
-The numpy and RE2 versions they replace made one full pass over the bytes per step (hash every n-gram, look
-up its weight, bin it by text, class every byte, replace each kind of punctuation, ...), a dozen passes over
-a few MB per chunk with an intermediate array each. Here each text's bytes are read once, n-gram hashes go
-straight into the sums they feed, and nothing of the size of the input is allocated. Results equal the old
-ones exactly: the same arithmetic in the same order, and for the rewriting kernels the same scan as RE2's,
-from code point tables checked against RE2 for every code point (tests/code pins all of it).
+The numpy and RE2 versions they replace made one full pass over the bytes per step (class every byte,
+replace each kind of punctuation, ...), several passes over a few MB per chunk with an intermediate array
+each. Here each text's bytes are read once, and nothing of the size of the input is allocated. Results
+equal the old ones exactly: for the rewriting kernels the same scan as RE2's, from code point tables
+checked against RE2 for every code point.
 
 The per-character helpers are inlined at numba's level (`inline="always"`): left as calls, they made the
 rewriting kernels three times slower. Compiled by numba on first use (a few seconds; `cache=True` keeps the
@@ -17,103 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
-# Hash constants, shared with the numpy hashing in `comment_text`: an odd multiplier for the polynomial
-# word hash (so it is invertible mod 2**64), Fibonacci-hash multipliers whose top bits become the column,
-# and one salt per n-gram family so "ab c" as a character 4-gram and as a word bigram land apart.
-WORD_POLYNOMIAL = 0x100000001B3
-WORD_MIX = 0x9E3779B97F4A7C15
-WORD_SALT = 0x51ED27
-CHAR_SALT = 0xC0FFEE
-CHAR_MIX = 0x9E3779B1
-_P = np.uint64(WORD_POLYNOMIAL)
-_MIX = np.uint64(WORD_MIX)
-_SHIFT_31 = np.uint64(31)
-# Character n-gram columns are uint32 arithmetic in numpy; numba widens integers to 64 bits, so the
-# product is masked back to 32 bits (the operands are below 2**32, so nothing else differs).
-_SALT_CHAR = np.uint64(CHAR_SALT)
-_MIX32 = np.uint64(CHAR_MIX)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_SPACE = np.uint8(32)
-
-
-@njit(cache=True, nogil=True)
-def _word_column(value: np.uint64, salt: np.uint64, top_shift: np.uint64) -> np.int64:
-    """`comment_text._to_column` for one value."""
-    mixed = (value + salt) * _MIX
-    mixed ^= mixed >> _SHIFT_31
-    return np.int64((mixed * _MIX) >> top_shift)
-
-
-@njit(cache=True, nogil=True)
-def ngram_margin(data: np.ndarray, offsets: np.ndarray, coef: np.ndarray, bits: int, words: bool,
-                 bigrams: bool, char_low: int, char_high: int, salt_word: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per text: the linear margin of its hashed n-grams (what summing `coef[column]` times the family
-    weight over `comment_text.ngram_blocks` gives) and its number of words, in one pass over its bytes.
-
-    Words are runs of non-space bytes; a word bigram spans two consecutive words of one text and the
-    spaces between them; character n-grams, for sizes `char_low`..`char_high` (at most 4; none when
-    `char_high` < `char_low`), are byte n-grams inside one text. `coef` (float32, as stored) holds a
-    weight per hashed column, of which there are 2**bits (1 <= bits <= 32). Every sum runs in the order
-    the numpy version adds, so the margins are bit-identical."""
-    n_rows = len(offsets) - 1
-    margin = np.zeros(n_rows)
-    n_words = np.zeros(n_rows)
-    top_shift = np.uint64(64 - bits)
-    top_shift32 = np.uint64(32 - bits)
-    unigram_salt = np.uint64(salt_word + 1)
-    bigram_salt = np.uint64(salt_word + 2)
-    char_parts = np.zeros(5)
-    for row in range(n_rows):
-        low, high = offsets[row], offsets[row + 1]
-        unigrams, bigram_sum, count = 0.0, 0.0, 0
-        current, current_power = np.uint64(0), np.uint64(1)  # hash from this word's start on
-        pair, pair_power = np.uint64(0), np.uint64(1)  # hash from the previous word's start on
-        packed = np.uint64(0)
-        char_parts[:] = 0.0
-        for j in range(low, high):
-            byte = data[j]
-            value = np.uint64(byte)
-            if byte != _SPACE:
-                if j == low or data[j - 1] == _SPACE:  # a word starts: the pair now starts at the last one
-                    pair, pair_power = current, current_power
-                    current, current_power = np.uint64(0), np.uint64(1)
-                    count += 1
-            current += value * current_power
-            current_power *= _P
-            pair += value * pair_power
-            pair_power *= _P
-            if byte != _SPACE and (j == high - 1 or data[j + 1] == _SPACE):  # a word ends
-                if words:
-                    unigrams += coef[_word_column(current, unigram_salt, top_shift)]
-                if bigrams and count >= 2:
-                    bigram_sum += coef[_word_column(pair, bigram_salt, top_shift)]
-            packed = ((packed << np.uint64(8)) | value) & _LOW32
-            seen = j - low + 1
-            for n in range(char_low, char_high + 1):
-                if seen >= n:
-                    gram = packed & ((np.uint64(1) << np.uint64(8 * n)) - np.uint64(1))
-                    column = (((gram ^ _SALT_CHAR) * _MIX32) & _LOW32) >> top_shift32
-                    char_parts[n] += coef[np.int64(column)]
-        n_words[row] = count
-        chars_total, chars_seen = 0.0, 0
-        for n in range(char_low, char_high + 1):
-            chars_total += char_parts[n]
-            chars_seen += max(high - low - n + 1, 0)
-        words_total, words_seen = 0.0, 0
-        if words:
-            words_total += unigrams
-            words_seen += count
-        if bigrams:
-            words_total += bigram_sum
-            words_seen += max(count - 1, 0)
-        # families in sorted order, "chars" then "words", each times 1/sqrt(its n-gram count)
-        total = 0.0
-        total += chars_total * (1.0 / np.sqrt(max(chars_seen, 1.0)))
-        total += words_total * (1.0 / np.sqrt(max(words_seen, 1.0)))
-        margin[row] = total
-    return margin, n_words
 
 
 @njit(cache=True, nogil=True)
@@ -339,7 +241,6 @@ def compile_kernels() -> None:
     """Compile (or load from the cache) the kernels now, in this process: forked workers then inherit
     the machine code instead of each compiling it on its first chunk."""
     data, offsets = np.frombuffer(b"ab c", dtype=np.uint8), np.array([0, 4], dtype=np.int64)
-    ngram_margin(data, offsets, np.zeros(2, dtype=np.float32), 1, True, True, 3, 4, 0)
     byte_statistics(data, offsets, np.zeros(256, dtype=np.uint8), 1)
     texts_holding(data, offsets, np.zeros(256, dtype=np.bool_), np.zeros(1, dtype=np.uint64),
                   np.ones(1, dtype=np.int64))

@@ -8,7 +8,7 @@ hashed at once on the UTF-8 byte buffer Arrow already holds: character (byte) n-
 packed into a uint32 and hashed multiplicatively, words and word bigrams with prefix sums of a polynomial
 hash. Hashes are pure functions of the bytes (fixed constants, no per-process salt), so features are
 identical across runs and machines and there is no vocabulary to fit or store. Training builds the sparse
-matrix from those blocks; scoring sums the linear margin in one compiled pass (`ngram_margin`) instead.
+matrix from those blocks; scoring sums the linear margin from them (`ngram_margin`) instead.
 """
 
 from __future__ import annotations
@@ -74,12 +74,16 @@ SHAPE_FEATURES: tuple[str, ...] = (
     "log_chars", "log_words", "repeat_run_share", *_BYTE_SHARES, "log_links", *_BYTE_COUNTS, *_PHRASES,
 )
 
-# Hash constants: one set for this numpy hashing and the compiled scoring kernel (see byte_kernels).
-_P = np.uint64(byte_kernels.WORD_POLYNOMIAL)
-_P_INV = np.uint64(pow(byte_kernels.WORD_POLYNOMIAL, -1, 2**64))
-_MIX = np.uint64(byte_kernels.WORD_MIX)
-_SALT_WORD = byte_kernels.WORD_SALT
-_SALT_CHAR = byte_kernels.CHAR_SALT
+# Hash constants: an odd multiplier for the polynomial word hash (so it is invertible mod 2**64),
+# Fibonacci-hash multipliers whose top bits become the column, and one salt per n-gram family so "ab c" as
+# a character 4-gram and as a word bigram land apart. Trained models depend on every one of them.
+_WORD_POLYNOMIAL = 0x100000001B3
+_P = np.uint64(_WORD_POLYNOMIAL)
+_P_INV = np.uint64(pow(_WORD_POLYNOMIAL, -1, 2**64))
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_CHAR_MIX = np.uint32(0x9E3779B1)
+_SALT_WORD = 0x51ED27
+_SALT_CHAR = 0xC0FFEE
 _SPACE = 32
 
 
@@ -316,13 +320,22 @@ def hash_comment_ngrams(normalised: pd.Series, n_features: int = 2**18,
 def ngram_margin(normalised: pa.Array, coef: np.ndarray, n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """Per text of already normalised texts: the sum of `coef[column] * weight` over the n-grams
     `ngram_blocks` makes with its default sizes (the linear model's n-gram part, without building a
-    matrix), and the number of words. One compiled pass over the bytes (`byte_kernels.ngram_margin`)."""
-    check_power_of_two(n_features)
-    if not 2 <= n_features <= 2**32:
-        raise ValueError(f"n_features must be between 2 and 2**32 for scoring, got {n_features}")
-    data, offsets = utf8_buffer(as_text_array(normalised))
-    return byte_kernels.ngram_margin(data, offsets, np.ascontiguousarray(coef[:n_features], dtype=np.float32),
-                                     n_features.bit_length() - 1, True, True, 3, 4, _SALT_WORD)
+    matrix), and the number of words."""
+    blocks, scales = ngram_blocks(normalised, n_features)
+    n_rows = len(normalised)
+    weights = np.asarray(coef[:n_features], dtype=np.float64)
+    margin, n_words = np.zeros(n_rows), np.zeros(n_rows)
+    for family, scale in scales.items():
+        total = np.zeros(n_rows)
+        for block in (b for b in blocks if b.family == family):
+            values = weights[block.cols]
+            if block.keep is not None:
+                values[~block.keep] = 0.0
+            total += np.bincount(block.rows, weights=values, minlength=n_rows)
+            if family == "words" and block.size == 1:
+                n_words = np.bincount(block.rows, minlength=n_rows).astype(np.float64)
+        margin += total * scale
+    return margin, n_words
 
 
 def shape_and_ngram_margin(texts: pa.Array, coef: np.ndarray, n_features: int
@@ -519,7 +532,7 @@ def _to_column(value: np.ndarray, salt: int, n_features: int) -> np.ndarray:
 
 def _to_column32(packed: np.ndarray, n_features: int) -> np.ndarray:
     bits = int(n_features).bit_length() - 1
-    mixed = (packed ^ np.uint32(_SALT_CHAR)) * np.uint32(byte_kernels.CHAR_MIX)
+    mixed = (packed ^ np.uint32(_SALT_CHAR)) * _CHAR_MIX
     return (mixed >> np.uint32(32 - bits)).astype(np.int64) if bits else np.zeros(len(packed), np.int64)
 
 
