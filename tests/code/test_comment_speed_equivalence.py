@@ -37,13 +37,6 @@ def _arrow(values: list[str | None]) -> pa.Array:
     return ct.as_text_array(pd.Series(values, dtype="str"))
 
 
-def old_normalise(arr: pa.Array) -> pa.Array:
-    arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFKD"))  # what pyarrow 25 gave for "NFKC" (arrow #51225)
-    arr = pc.replace_substring_regex(arr, f"{ct._INVISIBLE}|{ct._APOSTROPHES}", "")
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, ct._PUNCTUATION, " "))
-    return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
-
-
 # Characters NFKD changes (ligature, full-width, circled, ™, a precomposed letter, a Hangul syllable, a
 # compatibility ideograph beyond the inert table), marks it may reorder, and ones it leaves alone (emoji,
 # jamo, Cyrillic, a Kannada length mark), plus an unassigned code point.
@@ -155,25 +148,6 @@ def test_scoring_path_shape_features_equal_the_featurizers(values: list[str | No
     texts = pd.Series(values, dtype="str")
     shape, _ = ct.shape_and_ngram_margin(ct.as_text_array(texts), np.zeros(2**10, dtype=np.float32), 2**10)
     np.testing.assert_array_equal(shape, ct.comment_shape_features(texts).to_numpy(np.float64))
-
-
-@settings(max_examples=60, deadline=None)
-@given(TEXTS)
-def test_normalisation_equals_the_old_regex_chain(values: list[str | None]) -> None:
-    arr = _arrow(values)
-    assert ct._normalise_arrow(arr).to_pylist() == old_normalise(arr).to_pylist()
-
-
-def test_normalisation_equals_the_regex_chain_for_every_code_point() -> None:
-    """The code point table behind the normaliser against RE2's own Unicode classes, exhaustively: every
-    code point below the table's end alone, between letters, and next to whitespace and punctuation,
-    plus a few beyond it (sent to the regexes)."""
-    beyond = [0x20000, 0x2F800, 0xE0041]
-    points = [p for p in range(TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + beyond
-    chars = [chr(p) for p in points]
-    values = chars + [f"a{c}b" for c in chars] + [f" {c}!x\t" for c in chars] + [f"x'{c}" for c in chars]
-    arr = _arrow(values)
-    assert ct._normalise_arrow(arr).to_pylist() == old_normalise(arr).to_pylist()
 
 
 @settings(max_examples=60, deadline=None)

@@ -143,41 +143,6 @@ def _append(out: np.ndarray, size_out: int, space_first: bool, data: np.ndarray,
     return size_out + size
 
 
-# Classes of `join_kept_runs`' table, per code point.
-UNKNOWN, KEPT, SEPARATOR, DROPPED = 0, 1, 2, 3
-
-
-@njit(cache=True, nogil=True)
-def join_kept_runs(data: np.ndarray, offsets: np.ndarray, classes: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each text as its runs of KEPT code points joined by single spaces: SEPARATOR code points (and
-    ASCII whitespace, which the table should class so) split runs, DROPPED ones vanish without splitting.
-    Returns the new UTF-8 bytes, their offsets, and per text whether it holds a code point the table
-    calls UNKNOWN or lies beyond it (such texts come back empty, for the caller to redo another way)."""
-    n_rows = len(offsets) - 1
-    out, out_offsets, unknown = _rewrite_buffers(len(data), n_rows)
-    size_out = 0
-    for row in range(n_rows):
-        row_start = size_out
-        pending_space = False
-        j, high = offsets[row], offsets[row + 1]
-        while j < high:
-            point, size = _code_point(data, j, high)
-            kind = classes[point] if point < len(classes) else UNKNOWN
-            if kind == UNKNOWN:
-                unknown[row] = True
-                size_out = row_start
-                break
-            if kind == KEPT:
-                size_out = _append(out, size_out, pending_space and size_out > row_start, data, j, size)
-                pending_space = False
-            elif kind == SEPARATOR:
-                pending_space = True
-            j += size
-        out_offsets[row + 1] = size_out
-    return out, out_offsets, unknown
-
-
 # Bits of `join_token_runs`' table, per code point.
 TOKEN_KNOWN, TOKEN_KEPT, TOKEN_MENTION, TOKEN_SINGLE, TOKEN_RUN = 1, 2, 4, 8, 16
 
@@ -246,5 +211,4 @@ def compile_kernels() -> None:
                   np.ones(1, dtype=np.int64))
     texts_with_odd_whitespace(data, offsets)
     texts_not_inert(data, offsets, np.ones(1, dtype=np.bool_))
-    join_kept_runs(data, offsets, np.ones(1, dtype=np.uint8))
     join_token_runs(data, offsets, np.ones(1, dtype=np.uint8))

@@ -26,9 +26,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from authfit.features import byte_kernels
-from authfit.features.arrow_text import string_array, utf8_buffer
+from authfit.features.arrow_text import utf8_buffer
 from authfit.features.text import replace_where_found
-from authfit.features.unicode_tables import categories, major_classes
+from authfit.features.unicode_tables import categories
 
 # Zero-width characters, BOMs and emoji variation selectors carry no meaning but do carry crawl
 # artefacts (the YouTube export adds BOMs mostly to ham), so they go before anything is measured.
@@ -101,38 +101,11 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
 
 
 def _normalise_arrow(arr: pa.Array) -> pa.Array:
+    """`normalise_comment_text` on an Arrow array, by RE2 regexes over whole columns."""
     arr = pc.utf8_lower(nfkd_where_needed(arr))
-    data, offsets = utf8_buffer(arr)
-    out, out_offsets, unknown = byte_kernels.join_kept_runs(data, offsets, _normalisation_classes())
-    joined = string_array(out, out_offsets)
-    if not unknown.any():
-        return joined
-    mask = pa.array(unknown, type=pa.bool_())
-    return pc.replace_with_mask(joined, mask, _normalise_lowered_by_regex(pc.filter(arr, mask)))
-
-
-def _normalise_lowered_by_regex(arr: pa.Array) -> pa.Array:
-    """What `join_kept_runs` does, by RE2 regexes: for texts holding characters this Python's Unicode
-    tables do not know (RE2's may be newer)."""
     arr = pc.replace_substring_regex(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
     arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " "))
     return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
-
-
-@lru_cache(maxsize=1)
-def _normalisation_classes() -> np.ndarray:
-    """Per code point below TABLE_SIZE, its class in the normalised text (byte_kernels): kept (letters,
-    numbers, marks, symbols, currency, @, #), dropped (invisible characters, apostrophes), unknown
-    (unassigned here), else a separator: punctuation and whitespace become one space between runs of kept
-    characters, which is what `_PUNCTUATION` replaced by a space, trimmed and collapsed, gave.
-    Built once per process, on first use."""
-    category = categories()
-    kept = np.isin(major_classes(), ["L", "N", "M"]) | np.isin(category, ["So", "Sc"])
-    classes = np.where(kept, byte_kernels.KEPT, byte_kernels.SEPARATOR).astype(np.uint8)
-    classes[category == "Cn"] = byte_kernels.UNKNOWN
-    classes[[ord("@"), ord("#")]] = byte_kernels.KEPT
-    classes[[ord(char) for char in _INVISIBLE_CHARS + _APOSTROPHE_CHARS]] = byte_kernels.DROPPED
-    return classes
 
 
 @lru_cache(maxsize=1)
@@ -352,7 +325,6 @@ def prepare_text_tables() -> None:
     """Build the per-process code point tables and compile the kernels now: in a process about to fork
     feature workers, so that they inherit them instead of each building them again."""
     _nfkd_inert_table()
-    _normalisation_classes()
     byte_kernels.compile_kernels()
 
 
