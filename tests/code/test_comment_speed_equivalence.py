@@ -21,7 +21,6 @@ from authfit.features import comments as cm
 from authfit.features import text as tx
 from authfit.features.build import _positions_by_chunk, split_by_accounts, take_rows
 from authfit.features.topics import TopicModel
-from authfit.features.unicode_tables import TABLE_SIZE
 
 # Whitespace of several kinds, punctuation next to it, apostrophes, invisible characters, mentions,
 # hashtags, emoji with variation selectors and skin tones, styled letters (NFKC), combining marks.
@@ -135,11 +134,6 @@ def old_ngram_blocks(data: np.ndarray, offsets: np.ndarray, n_features: int) -> 
     return blocks
 
 
-def old_tokenise(texts: pd.Series) -> tx.Tokens:
-    arr = pc.replace_substring_regex(pc.utf8_lower(tx._to_arrow(texts)), tx._PUNCTUATION, " ")
-    return tx._split_symbols(tx._encode(arr, len(texts)))
-
-
 @settings(max_examples=60, deadline=None)
 @given(TEXTS)
 def test_scoring_path_shape_features_equal_the_featurizers(values: list[str | None]) -> None:
@@ -208,43 +202,6 @@ def test_cached_powers_give_the_old_prefix_hashes_as_the_cache_grows() -> None:
         data = rng.integers(1, 256, size).astype(np.uint8)
         for new, old in zip(ct._prefix_hash(data), old_prefix_hash(data)):
             np.testing.assert_array_equal(new, old)
-
-
-@settings(max_examples=60, deadline=None)
-@given(TEXTS)
-def test_tokenise_equals_the_old_full_replace(values: list[str | None]) -> None:
-    texts = pd.Series(values, dtype="str")
-    _assert_same_tokens(tx.tokenise(texts), old_tokenise(texts))
-
-
-def old_caption_tokens(captions: pd.Series) -> tx.Tokens:
-    arr = pc.replace_substring_regex(pc.utf8_lower(tx._to_arrow(captions)), tx._CAPTION_PUNCTUATION, " ")
-    return tx._split_hashtags(tx._encode(arr, len(captions)))
-
-
-def _assert_same_tokens(new: tx.Tokens, old: tx.Tokens) -> None:
-    np.testing.assert_array_equal(new.rows, old.rows)
-    np.testing.assert_array_equal(new.codes, old.codes)
-    assert new.vocab.tolist() == old.vocab.tolist()
-
-
-def test_tokenisers_equal_their_regexes_for_every_code_point() -> None:
-    """The code point tables behind both tokenisers against RE2's Unicode classes, exhaustively, in the
-    contexts where the mention rule and the punctuation runs interact ("!@ann" keeps "ann", "@ann" not)."""
-    beyond = [0x20000, 0x2F800, 0xE0041]
-    points = [p for p in range(TABLE_SIZE) if not 0xD800 <= p <= 0xDFFF] + beyond
-    chars = [chr(p) for p in points]
-    contexts = ("{}", "a{}b", "@{}x", "!{}@ab", "{}@ab.c d", "x@{}", "\u200d{}@ab #{}tag")
-    texts = pd.Series([context.format(c, c) for context in contexts for c in chars], dtype="str")
-    _assert_same_tokens(tx.tokenise(texts), old_tokenise(texts))
-    _assert_same_tokens(tx.caption_tokens(texts), old_caption_tokens(texts))
-
-
-@settings(max_examples=60, deadline=None)
-@given(TEXTS)
-def test_caption_tokens_equal_the_old_full_replace(values: list[str | None]) -> None:
-    texts = pd.Series(values, dtype="str")
-    _assert_same_tokens(tx.caption_tokens(texts), old_caption_tokens(texts))
 
 
 @settings(max_examples=60, deadline=None)

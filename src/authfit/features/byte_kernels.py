@@ -1,13 +1,8 @@
 """Compiled single-pass kernels over the UTF-8 bytes of a chunk of texts, for comment and caption text.
 
-The numpy and RE2 versions they replace made one full pass over the bytes per step (class every byte,
-replace each kind of punctuation, ...), several passes over a few MB per chunk with an intermediate array
-each. Here each text's bytes are read once, and nothing of the size of the input is allocated. Results
-equal the old ones exactly: for the rewriting kernels the same scan as RE2's, from code point tables
-checked against RE2 for every code point.
-
-The per-character helpers are inlined at numba's level (`inline="always"`): left as calls, they made the
-rewriting kernels three times slower. Compiled by numba on first use (a few seconds; `cache=True` keeps the
+The numpy and RE2 versions they replace made one full pass over the bytes per step, several passes over a
+few MB per chunk with an intermediate array each. Here each text's bytes are read once, and nothing of the
+size of the input is allocated. Compiled by numba on first use (a few seconds; `cache=True` keeps the
 machine code under __pycache__ for the next process) and run without the GIL, so the scorer's threads
 overlap.
 """
@@ -125,83 +120,6 @@ def _code_point(data: np.ndarray, j: int, high: int) -> tuple[int, int]:
     return point, size
 
 
-@njit(cache=True, nogil=True)
-def _rewrite_buffers(n_bytes: int, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Output bytes (never more than the input's), offsets and unknown flags of a rewriting kernel."""
-    return (np.empty(n_bytes, dtype=np.uint8), np.zeros(n_rows + 1, dtype=np.int64),
-            np.zeros(n_rows, dtype=np.bool_))
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _append(out: np.ndarray, size_out: int, space_first: bool, data: np.ndarray, j: int, size: int) -> int:
-    """Write a space (if `space_first`) and data[j:j + size] at out[size_out:]; the new output size."""
-    if space_first:
-        out[size_out] = 32
-        size_out += 1
-    for k in range(size):  # a slice assignment here costs ~10x as much: a view per call
-        out[size_out + k] = data[j + k]
-    return size_out + size
-
-
-# Bits of `join_token_runs`' table, per code point.
-TOKEN_KNOWN, TOKEN_KEPT, TOKEN_MENTION, TOKEN_SINGLE, TOKEN_RUN = 1, 2, 4, 8, 16
-
-
-@njit(cache=True, nogil=True)
-def join_token_runs(data: np.ndarray, offsets: np.ndarray, table: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The tokens the regex `SINGLE|@MENTION+|RUN+`, replaced by spaces, leaves: each text as its KEPT
-    runs joined by single spaces. Scanned as RE2 scans (leftmost first, alternatives in order): a SINGLE
-    code point goes alone; "@" followed by MENTION code points goes with all of them, unless it lies
-    inside a RUN, which swallows it; a RUN goes whole. Returns bytes, offsets and the texts holding a
-    code point the table does not KNOW (they come back empty, for the caller to redo by the regex)."""
-    n_rows = len(offsets) - 1
-    out, out_offsets, unknown = _rewrite_buffers(len(data), n_rows)
-    size_out = 0
-    for row in range(n_rows):
-        row_start = size_out
-        pending_space, in_run, in_mention = False, False, False
-        j, high = offsets[row], offsets[row + 1]
-        while j < high:
-            point, size = _code_point(data, j, high)
-            bits = table[point] if point < len(table) else 0
-            if not bits & TOKEN_KNOWN:
-                unknown[row] = True
-                size_out = row_start
-                break
-            replaced = True
-            if in_mention and bits & TOKEN_MENTION:
-                pass
-            elif in_run and bits & TOKEN_RUN:
-                in_mention = False
-            else:
-                in_run = in_mention = False
-                if bits & TOKEN_SINGLE:
-                    pass
-                elif point == 64 and _next_is_mention(data, j + 1, high, table):
-                    in_mention = True
-                elif bits & TOKEN_RUN:
-                    in_run = True
-                else:
-                    replaced = False
-            if replaced or not bits & TOKEN_KEPT:
-                pending_space = True
-            else:
-                size_out = _append(out, size_out, pending_space and size_out > row_start, data, j, size)
-                pending_space = False
-            j += size
-        out_offsets[row + 1] = size_out
-    return out, out_offsets, unknown
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _next_is_mention(data: np.ndarray, j: int, high: int, table: np.ndarray) -> bool:
-    if j >= high:
-        return False
-    point = _code_point(data, j, high)[0]
-    return point < len(table) and (table[point] & TOKEN_MENTION) != 0
-
-
 def compile_kernels() -> None:
     """Compile (or load from the cache) the kernels now, in this process: forked workers then inherit
     the machine code instead of each compiling it on its first chunk."""
@@ -211,4 +129,3 @@ def compile_kernels() -> None:
                   np.ones(1, dtype=np.int64))
     texts_with_odd_whitespace(data, offsets)
     texts_not_inert(data, offsets, np.ones(1, dtype=np.bool_))
-    join_token_runs(data, offsets, np.ones(1, dtype=np.uint8))
