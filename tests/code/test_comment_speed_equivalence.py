@@ -190,7 +190,6 @@ def test_byte_level_tests_equal_the_regexes_they_replace(values: list[str | None
         assert ct._texts_with_chars(arr, ct._INVISIBLE_CHARS).tolist() == matches(ct._INVISIBLE)
         both = ct._texts_with_chars(arr, ct._INVISIBLE_CHARS + ct._APOSTROPHE_CHARS)
         assert both.tolist() == matches(f"{ct._INVISIBLE}|{ct._APOSTROPHES}")
-        assert ct._texts_with_odd_whitespace(arr).tolist() == matches(r"\s{2,}|[^\S ]")
         np.testing.assert_array_equal(ct._count_byte(arr, 32), ct._np(pc.count_substring(arr, " ")))
         np.testing.assert_array_equal(ct._link_counts(arr),
                                       ct._np(pc.count_substring_regex(pc.utf8_lower(arr), ct._LINKS)))

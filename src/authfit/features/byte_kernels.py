@@ -74,24 +74,6 @@ def texts_holding(data: np.ndarray, offsets: np.ndarray, first_byte: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def texts_with_odd_whitespace(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Per text, whether RE2's `\\s{2,}|[^\\S ]` matches: two whitespace bytes in a row, or whitespace
-    other than a space (RE2's \\s is ASCII: tab, newline, form feed, carriage return, space)."""
-    n_rows = len(offsets) - 1
-    found = np.zeros(n_rows, dtype=np.bool_)
-    for row in range(n_rows):
-        previous_space = False
-        for j in range(offsets[row], offsets[row + 1]):
-            byte = data[j]
-            space = byte == 32 or byte == 9 or byte == 10 or byte == 12 or byte == 13
-            if space and (byte != 32 or previous_space):
-                found[row] = True
-                break
-            previous_space = space
-    return found
-
-
-@njit(cache=True, nogil=True)
 def texts_not_inert(data: np.ndarray, offsets: np.ndarray, inert: np.ndarray) -> np.ndarray:
     """Per text, whether it holds a code point that `inert` (indexed by code point) does not flag, or
     one beyond the table; ASCII bytes are inert, other code points are decoded from their lead byte."""
@@ -127,5 +109,4 @@ def compile_kernels() -> None:
     byte_statistics(data, offsets, np.zeros(256, dtype=np.uint8), 1)
     texts_holding(data, offsets, np.zeros(256, dtype=np.bool_), np.zeros(1, dtype=np.uint64),
                   np.ones(1, dtype=np.int64))
-    texts_with_odd_whitespace(data, offsets)
     texts_not_inert(data, offsets, np.ones(1, dtype=np.bool_))

@@ -161,12 +161,6 @@ def _byte_patterns(chars: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return patterns, np.array([len(code) for code in encoded], dtype=np.int64), first_byte
 
 
-def _texts_with_odd_whitespace(arr: pa.Array) -> np.ndarray:
-    """Per text, whether `\\s{2,}|[^\\S ]` (RE2, ASCII whitespace) occurs in it, from the bytes."""
-    data, offsets = utf8_buffer(arr)
-    return byte_kernels.texts_with_odd_whitespace(data, offsets)
-
-
 def _text_of(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """The text each byte position lies in (empty texts hold none)."""
     return np.searchsorted(offsets, positions, side="right") - 1
