@@ -64,33 +64,6 @@ def test_comment_normalisation_decomposes_whatever_the_pyarrow_release() -> None
     assert out.iloc[0] == "free cafe\u0301"
 
 
-def old_byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
-    data, offsets = ct.utf8_buffer(raw)
-    n_rows = len(offsets) - 1
-    doc = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
-
-    def per_text(mask: np.ndarray, shift: int = 0) -> np.ndarray:
-        return np.bincount(doc[shift:shift + len(mask)][mask], minlength=n_rows).astype(np.float64)
-
-    chars = np.maximum(n_chars, 1.0)
-    upper, lower = (data >= 65) & (data <= 90), (data >= 97) & (data <= 122)
-    first, second = data[:-1], data[1:]
-    emoji = ((first == 0xF0) & (second == 0x9F)) | ((first == 0xE2) & (second >= 0x98) & (second <= 0x9E))
-    styled = ((first == 0xF0) & (second == 0x9D)) | ((first == 0xE2) & ((second == 0x92) | (second == 0x93)))
-    triple = (data[2:] == data[1:-1]) & (data[1:-1] == data[:-2]) & (doc[2:] == doc[:-2])
-    return {
-        "repeat_run_share": per_text(triple, 2) / chars,
-        "upper_share": per_text(upper) / np.maximum(per_text(upper | lower), 1.0),
-        "digit_share": per_text((data >= 48) & (data <= 57)) / chars,
-        "emoji_share": per_text(emoji) / chars,
-        "styled_share": per_text(styled) / chars,
-        "punctuation_share": per_text(ct._ASCII_PUNCTUATION[data]) / chars,
-        "log_mentions": np.log1p(per_text(data == 64)),
-        "log_hashtags": np.log1p(per_text(data == 35)),
-        "log_exclamations": np.log1p(per_text(data == 33)),
-    }
-
-
 def old_prefix_hash(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     powers = np.empty(len(data), dtype=np.uint64)
     powers[:1] = 1
@@ -142,17 +115,6 @@ def test_scoring_path_shape_features_equal_the_featurizers(values: list[str | No
     texts = pd.Series(values, dtype="str")
     shape, _ = ct.shape_and_ngram_margin(ct.as_text_array(texts), np.zeros(2**10, dtype=np.float32), 2**10)
     np.testing.assert_array_equal(shape, ct.comment_shape_features(texts).to_numpy(np.float64))
-
-
-@settings(max_examples=60, deadline=None)
-@given(TEXTS)
-def test_byte_statistics_equal_the_old_per_mask_counts(values: list[str | None]) -> None:
-    raw = _arrow(values)
-    n_chars = ct._np(pc.utf8_length(raw))
-    new, old = ct._byte_features(raw, n_chars), old_byte_features(raw, n_chars)
-    assert new.keys() == old.keys()
-    for name in old:
-        np.testing.assert_array_equal(new[name], old[name], err_msg=name)
 
 
 @settings(max_examples=80, deadline=None)

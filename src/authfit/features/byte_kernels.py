@@ -14,38 +14,6 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def byte_statistics(data: np.ndarray, offsets: np.ndarray, byte_class: np.ndarray, n_classes: int
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per text: counts of each byte class, of emoji and of styled-letter lead bytes, and of bytes that
-    are the third of a run of one byte value (see `comment_text._byte_features`)."""
-    n_rows = len(offsets) - 1
-    classes = np.zeros((n_rows, n_classes), dtype=np.int64)
-    emoji = np.zeros(n_rows, dtype=np.int64)
-    styled = np.zeros(n_rows, dtype=np.int64)
-    triples = np.zeros(n_rows, dtype=np.int64)
-    last = len(data) - 1
-    for row in range(n_rows):
-        low, high = offsets[row], offsets[row + 1]
-        for j in range(low, high):
-            byte = data[j]
-            classes[row, byte_class[byte]] += 1
-            if j - low >= 2 and byte == data[j - 1] and byte == data[j - 2]:
-                triples[row] += 1
-            if j < last and (byte == 0xF0 or byte == 0xE2):
-                second = data[j + 1]
-                if byte == 0xF0:
-                    if second == 0x9F:
-                        emoji[row] += 1
-                    elif second == 0x9D:
-                        styled[row] += 1
-                elif 0x98 <= second <= 0x9E:
-                    emoji[row] += 1
-                elif second == 0x92 or second == 0x93:
-                    styled[row] += 1
-    return classes, emoji, styled, triples
-
-
-@njit(cache=True, nogil=True)
 def texts_holding(data: np.ndarray, offsets: np.ndarray, first_byte: np.ndarray, patterns: np.ndarray,
                   lengths: np.ndarray) -> np.ndarray:
     """Per text, whether any of the byte strings `patterns` (each packed big-endian into a uint64 of
@@ -106,7 +74,6 @@ def compile_kernels() -> None:
     """Compile (or load from the cache) the kernels now, in this process: forked workers then inherit
     the machine code instead of each compiling it on its first chunk."""
     data, offsets = np.frombuffer(b"ab c", dtype=np.uint8), np.array([0, 4], dtype=np.int64)
-    byte_statistics(data, offsets, np.zeros(256, dtype=np.uint8), 1)
     texts_holding(data, offsets, np.zeros(256, dtype=np.bool_), np.zeros(1, dtype=np.uint64),
                   np.ones(1, dtype=np.int64))
     texts_not_inert(data, offsets, np.ones(1, dtype=np.bool_))

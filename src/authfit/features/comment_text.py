@@ -515,11 +515,19 @@ def _phrase_flags(normalised: pa.Array) -> dict[str, np.ndarray]:
 
 def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
     """Shares of characters and counts of markers per text, from the UTF-8 bytes (see _BYTE_SHARES):
-    byte classes from a 256-entry table, emoji and styled letters by their lead bytes, and runs of three,
-    counted in one compiled pass (`byte_kernels.byte_statistics`)."""
+    byte classes from a 256-entry table, emoji and styled letters by their lead byte and the byte after
+    it, and bytes that are the third of a run of one byte value inside one text."""
     data, offsets = utf8_buffer(raw)
-    counts, emoji, styled, triples = byte_kernels.byte_statistics(data, offsets, _BYTE_CLASS, _N_BYTE_CLASSES)
-    classes = counts.astype(np.float64)
+    n_rows = len(offsets) - 1
+    doc = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
+    classes = np.bincount(doc * _N_BYTE_CLASSES + _BYTE_CLASS[data], minlength=n_rows * _N_BYTE_CLASSES
+                          ).reshape(n_rows, _N_BYTE_CLASSES).astype(np.float64)
+    lead, second = data[:-1], data[1:]
+    emoji = ((lead == 0xF0) & (second == 0x9F)) | ((lead == 0xE2) & (second >= 0x98) & (second <= 0x9E))
+    styled = ((lead == 0xF0) & (second == 0x9D)) | ((lead == 0xE2) & ((second == 0x92) | (second == 0x93)))
+    triple = (data[2:] == data[1:-1]) & (data[1:-1] == data[:-2]) & (doc[2:] == doc[:-2])
+    emoji, styled = _per_text(doc[:-1], emoji, n_rows), _per_text(doc[:-1], styled, n_rows)
+    triples = _per_text(doc[2:], triple, n_rows)
     chars = np.maximum(n_chars, 1.0)
     upper, lower, digit = classes[:, 1], classes[:, 2], classes[:, 3]
     mentions, hashtags, exclamations = classes[:, 5], classes[:, 6], classes[:, 7]
@@ -534,6 +542,11 @@ def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
         "log_hashtags": np.log1p(hashtags),
         "log_exclamations": np.log1p(exclamations),
     }
+
+
+def _per_text(doc: np.ndarray, mask: np.ndarray, n_rows: int) -> np.ndarray:
+    """How many of the bytes flagged in `mask` each text holds (`doc`: the text of each byte)."""
+    return np.bincount(doc[mask], minlength=n_rows).astype(np.float64)
 
 
 def as_text_array(texts) -> pa.Array:
