@@ -36,28 +36,6 @@ def _arrow(values: list[str | None]) -> pa.Array:
     return ct.as_text_array(pd.Series(values, dtype="str"))
 
 
-# Characters NFKD changes (ligature, full-width, circled, ™, a precomposed letter, a Hangul syllable, a
-# compatibility ideograph beyond the inert table), marks it may reorder, and ones it leaves alone (emoji,
-# jamo, Cyrillic, a Kannada length mark), plus an unassigned code point.
-NFKD_ALPHABET = st.sampled_from(
-    ["a", " ", "\ufb01", "\uff21", "\u2460", "\u2122", "\U0002f800", "\u1100", "\u1161", "\u11a8", "\u0301",
-     "\u0327", "\u0cbf", "\u0cd5", "\U0001f525", "\u00e9", "\uac00", "\u0436", "\u2764", "\ufe0f", "\U0001d41f",
-     "\u0323", "\U0001fae9"])
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(NFKD_ALPHABET, max_size=6).map("".join), min_size=1, max_size=20))
-def test_nfkd_where_needed_equals_nfkd_everywhere(values: list[str]) -> None:
-    arr = _arrow(values)
-    assert ct.nfkd_where_needed(arr).to_pylist() == pc.utf8_normalize(arr, "NFKD").to_pylist()
-
-
-def test_nfkd_is_skipped_for_ascii_and_emoji_only_texts() -> None:
-    arr = _arrow(["plain text", "so good \U0001f525\U0001f525 \u2764\ufe0f", "caf\u00e9", "\ufb01ne", "e\u0301",
-                  "\u0436\u0443\u043a"])
-    np.testing.assert_array_equal(ct._texts_not_inert(arr), [False, False, True, True, True, False])
-
-
 def test_comment_normalisation_decomposes_whatever_the_pyarrow_release() -> None:
     """Styled letters fold to plain ones and accents come apart, as the shipped models were trained."""
     out = ct.normalise_comment_text(pd.Series(["\U0001d41f\U0001d42b\U0001d41e\U0001d41e Caf\u00e9"], dtype="str"))

@@ -41,39 +41,9 @@ def texts_holding(data: np.ndarray, offsets: np.ndarray, first_byte: np.ndarray,
     return found
 
 
-@njit(cache=True, nogil=True)
-def texts_not_inert(data: np.ndarray, offsets: np.ndarray, inert: np.ndarray) -> np.ndarray:
-    """Per text, whether it holds a code point that `inert` (indexed by code point) does not flag, or
-    one beyond the table; ASCII bytes are inert, other code points are decoded from their lead byte."""
-    n_rows = len(offsets) - 1
-    found = np.zeros(n_rows, dtype=np.bool_)
-    for row in range(n_rows):
-        high = offsets[row + 1]
-        for j in range(offsets[row], high):
-            if data[j] < 0xC0:
-                continue
-            point = _code_point(data, j, high)[0]
-            if point >= len(inert) or not inert[point]:
-                found[row] = True
-                break
-    return found
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _code_point(data: np.ndarray, j: int, high: int) -> tuple[int, int]:
-    """The code point whose UTF-8 encoding starts at byte j (< high, the end of its text), and its size."""
-    lead = np.int64(data[j])
-    size = 1 if lead < 0xC0 else 2 + (lead >= 0xE0) + (lead >= 0xF0)
-    point = lead if size == 1 else lead & (0x1F if size == 2 else (0x0F if size == 3 else 0x07))
-    for k in range(1, size):
-        point = (point << 6) | (np.int64(data[j + k]) & 0x3F) if j + k < high else point << 6
-    return point, size
-
-
 def compile_kernels() -> None:
     """Compile (or load from the cache) the kernels now, in this process: forked workers then inherit
     the machine code instead of each compiling it on its first chunk."""
     data, offsets = np.frombuffer(b"ab c", dtype=np.uint8), np.array([0, 4], dtype=np.int64)
     texts_holding(data, offsets, np.zeros(256, dtype=np.bool_), np.zeros(1, dtype=np.uint64),
                   np.ones(1, dtype=np.int64))
-    texts_not_inert(data, offsets, np.ones(1, dtype=np.bool_))

@@ -13,7 +13,6 @@ matrix from those blocks; scoring sums the linear margin from them (`ngram_margi
 
 from __future__ import annotations
 
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +27,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from authfit.features import byte_kernels
 from authfit.features.arrow_text import utf8_buffer
 from authfit.features.text import replace_where_found
-from authfit.features.unicode_tables import categories
 
 # Zero-width characters, BOMs and emoji variation selectors carry no meaning but do carry crawl
 # artefacts (the YouTube export adds BOMs mostly to ham), so they go before anything is measured.
@@ -101,46 +99,15 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
 
 
 def _normalise_arrow(arr: pa.Array) -> pa.Array:
-    """`normalise_comment_text` on an Arrow array, by RE2 regexes over whole columns."""
-    arr = pc.utf8_lower(nfkd_where_needed(arr))
-    arr = pc.replace_substring_regex(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " "))
-    return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
-
-
-@lru_cache(maxsize=1)
-def _nfkd_inert_table() -> np.ndarray:
-    """Per code point below TABLE_SIZE: True when no text can be changed by NFKD because of it: it is
-    assigned (in this Python's Unicode tables; arrow's may be newer), NFKD maps it to itself, and it is a
-    starter (combining class 0, so no reordering of marks around it). A text of inert code points only is
-    its own NFKD form; texts with code points beyond the table go to the normaliser (the rare supplementary
-    ideographic planes, where compatibility ideographs do decompose). Built once per process, on first use."""
-    inert = categories() != "Cn"
-    for point in np.flatnonzero(inert).tolist():
-        char = chr(point)
-        inert[point] = unicodedata.combining(char) == 0 and unicodedata.normalize("NFKD", char) == char
-    return inert
-
-
-def _texts_not_inert(arr: pa.Array) -> np.ndarray:
-    """Per text, whether it holds a code point that NFKD could change (see `_nfkd_inert_table`), decoded
-    from the UTF-8 lead bytes only: ASCII is inert, and comments hold few other characters."""
-    data, offsets = utf8_buffer(arr)
-    return byte_kernels.texts_not_inert(data, offsets, _nfkd_inert_table())
-
-
-def nfkd_where_needed(arr: pa.Array) -> pa.Array:
-    """`utf8_normalize(arr, "NFKD")`, run only on the texts it could change: the normaliser costs about a
-    third of comment normalisation, and most comments are ASCII plus emoji, which NFKD leaves alone.
+    """`normalise_comment_text` on an Arrow array, by RE2 regexes over whole columns.
 
     NFKD, not NFKC: pyarrow 25 returns the decomposed form for every form it is asked for (apache/arrow
     #51225, fixed in a later release), so asking for NFKC would give NFKD here and NFKC after an upgrade,
     and the features would shift under a trained model. NFKD is what the models were trained on."""
-    needs = _texts_not_inert(arr)
-    if not needs.any():
-        return arr
-    mask = pa.array(needs, type=pa.bool_())
-    return pc.replace_with_mask(arr, mask, pc.utf8_normalize(pc.filter(arr, mask), "NFKD"))
+    arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFKD"))
+    arr = pc.replace_substring_regex(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " "))
+    return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
 
 
 def _texts_with_chars(arr: pa.Array, chars: str) -> np.ndarray:
@@ -318,7 +285,6 @@ def shape_and_ngram_margin(texts: pa.Array, coef: np.ndarray, n_features: int
 def prepare_text_tables() -> None:
     """Build the per-process code point tables and compile the kernels now: in a process about to fork
     feature workers, so that they inherit them instead of each building them again."""
-    _nfkd_inert_table()
     byte_kernels.compile_kernels()
 
 
