@@ -3,7 +3,6 @@ reproducible, takes its hyperparameters from configs/train.yaml and travels in a
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,6 @@ import pytest
 
 from authfit.config import load_settings
 from authfit.features.comment_text import CommentTextFeaturizer
-from authfit.modeling import comment_spam
 from authfit.modeling.bundle import BundleMetadata, load_bundle, save_bundle
 from authfit.modeling.comment_spam import STACKED_INPUTS, CommentSpamModel, CommentSpamSettings, out_of_fold
 from authfit.modeling.real_data_models import CommentModel
@@ -98,16 +96,6 @@ def _save(model: CommentSpamModel, root: Path) -> Path:
     meta = BundleMetadata(name="comment-authenticity", version="v1", task="binary", created_at="2026-01-01",
                           feature_set_version="test", data_fingerprint="x")
     return save_bundle(root, meta, model.booster_, list(STACKED_INPUTS), transformers={"comment_model": model})
-
-
-def test_unpickled_models_build_the_text_tables_before_any_fork(trained, monkeypatch) -> None:
-    """Forked feature workers inherit what the parent built; a table first built inside a worker is
-    built again in every worker of every transform."""
-    model, _, _ = trained
-    calls: list[int] = []
-    monkeypatch.setattr(comment_spam, "prepare_text_tables", lambda: calls.append(1))
-    pickle.loads(pickle.dumps(model))
-    assert calls == [1]
 
 
 def test_shipped_config_equals_the_settings_defaults() -> None:

@@ -1,6 +1,6 @@
 """Comment text as features for comment-spam scoring: hashed word and character n-grams plus cheap shape
-features, computed over whole columns (Arrow compute kernels, numpy, and compiled kernels that read each
-text's bytes once, `byte_kernels`), with no Python loop per comment.
+features, computed over whole columns (Arrow compute kernels and numpy over the UTF-8 bytes), with no
+Python loop per comment.
 
 The n-gram hashing is this module's own, not sklearn's HashingVectorizer, because the latter tokenises one
 text at a time in Python (~150k texts/s/core for words alone). Here every n-gram of a chunk of texts is
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -24,7 +23,6 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from authfit.features import byte_kernels
 from authfit.features.arrow_text import utf8_buffer
 from authfit.features.text import replace_where_found
 
@@ -32,8 +30,6 @@ from authfit.features.text import replace_where_found
 # artefacts (the YouTube export adds BOMs mostly to ham), so they go before anything is measured.
 _INVISIBLE = r"[\x{200B}-\x{200F}\x{2060}\x{FEFF}\x{FE0E}\x{FE0F}]"
 _APOSTROPHES = r"['\x{2018}\x{2019}`\x{00B4}]"
-_INVISIBLE_CHARS = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\ufe0e\ufe0f"  # the same sets, spelled out
-_APOSTROPHE_CHARS = "'\u2018\u2019`\u00b4"
 # Letters, numbers, marks, symbols (emoji, currency), @, # and whitespace survive; everything else is
 # punctuation whose variants ("!!", "...", "?!") should not make two comments look different.
 _PUNCTUATION = r"[^\pL\pN\pM\p{So}\p{Sc}@#\s]+"
@@ -110,24 +106,6 @@ def _normalise_arrow(arr: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
 
 
-def _texts_with_chars(arr: pa.Array, chars: str) -> np.ndarray:
-    """Per text, whether it holds any of `chars`, read off the UTF-8 bytes (several times faster than an
-    RE2 match over every text). A character never spans two texts, so this is exact."""
-    data, offsets = utf8_buffer(arr)
-    patterns, lengths, first_byte = _byte_patterns(chars)
-    return byte_kernels.texts_holding(data, offsets, first_byte, patterns, lengths)
-
-
-@lru_cache(maxsize=16)
-def _byte_patterns(chars: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The UTF-8 encodings of `chars` packed big-endian, their lengths, and a table of their first bytes."""
-    encoded = [char.encode("utf-8") for char in chars]
-    first_byte = np.zeros(256, dtype=np.bool_)
-    first_byte[[code[0] for code in encoded]] = True
-    patterns = np.array([int.from_bytes(code, "big") for code in encoded], dtype=np.uint64)
-    return patterns, np.array([len(code) for code in encoded], dtype=np.int64), first_byte
-
-
 def _text_of(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """The text each byte position lies in (empty texts hold none)."""
     return np.searchsorted(offsets, positions, side="right") - 1
@@ -154,7 +132,7 @@ def _shape_matrix(arr: pa.Array, normalised: pa.Array | None = None, n_words: np
                   ) -> np.ndarray:
     """`comment_shape_features` as a float32 matrix, from Arrow arrays (no DataFrame on the scoring path).
     `n_words`: the normalised texts' word counts, when the caller has them (see `ngram_margin`)."""
-    raw = replace_where_found(arr, _INVISIBLE, "", found=_texts_with_chars(arr, _INVISIBLE_CHARS))
+    raw = replace_where_found(arr, _INVISIBLE, "")
     normalised = _normalise_arrow(raw) if normalised is None else normalised
     n_chars = _np(pc.utf8_length(raw))
     if n_words is None:
@@ -177,7 +155,7 @@ def _link_counts(raw: pa.Array) -> np.ndarray:
     """`_LINKS` matches per lower-cased text; every match holds "." or ":", which lower-casing neither
     makes nor removes, so only the texts holding one are lower-cased and scanned."""
     counts = np.zeros(len(raw))
-    candidates = np.flatnonzero(_texts_with_chars(raw, ".:"))
+    candidates = np.flatnonzero(_count_byte(raw, ord(".")) + _count_byte(raw, ord(":")))
     if len(candidates):
         lowered = pc.utf8_lower(raw.take(pa.array(candidates, type=pa.int64())))
         counts[candidates] = _np(pc.count_substring_regex(lowered, _LINKS))
@@ -280,12 +258,6 @@ def shape_and_ngram_margin(texts: pa.Array, coef: np.ndarray, n_features: int
     normalised = _normalise_arrow(texts)
     margin, n_words = ngram_margin(normalised, coef, n_features)
     return _shape_matrix(texts, normalised, n_words).astype(np.float64), margin
-
-
-def prepare_text_tables() -> None:
-    """Build the per-process code point tables and compile the kernels now: in a process about to fork
-    feature workers, so that they inherit them instead of each building them again."""
-    byte_kernels.compile_kernels()
 
 
 def hashed_to_csr(hashed: HashedNgrams, n_columns: int, extra: np.ndarray | None = None) -> sp.csr_matrix:

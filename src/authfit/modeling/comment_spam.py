@@ -31,7 +31,6 @@ from authfit.features.comment_text import (
     check_power_of_two,
     comment_shape_features,
     map_chunks,
-    prepare_text_tables,
     shape_and_ngram_margin,
 )
 from authfit.modeling.calibration import Calibrator
@@ -170,9 +169,8 @@ class CommentSpamModel(BaseEstimator):
             self._prepare_for_workers()
 
     def _prepare_for_workers(self) -> None:
-        """Build the per-process tables scoring needs now, in the process that fits or unpickles the
-        model, so that forked chunk workers inherit them instead of each building them again."""
-        prepare_text_tables()
+        """Read the booster's split points now, in the process that fits or unpickles the model, so that
+        forked chunk workers inherit them instead of each dumping the booster again."""
         if self.kind == "stacked":
             self._paths()
 
