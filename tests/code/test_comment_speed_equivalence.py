@@ -1,10 +1,6 @@
-"""The faster comment paths against the implementations they replaced, on awkward random strings.
-
-The comment model and the feature definitions were fixed before these speed-ups, so every replaced step
-must give exactly the old values: the normalisation regex chain, the byte statistics, the tokeniser's
-punctuation pass, tokenising each distinct text once, Arrow factorising, and the per-chunk `iloc` that
-takes chunked Arrow columns chunk by chunk.
-"""
+"""Comment and caption text paths on awkward random strings: properties the shortcuts must keep (hashing
+per text, link counts on candidates only, tokenising each distinct text once, Arrow factorising, the
+per-chunk `iloc` that takes chunked Arrow columns chunk by chunk)."""
 
 from __future__ import annotations
 
@@ -16,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authfit.features import comment_text as ct
-from authfit.modeling.comment_spam import CommentSpamModel
 from authfit.features import comments as cm
 from authfit.features import text as tx
 from authfit.features.build import _positions_by_chunk, split_by_accounts, take_rows
 from authfit.features.topics import TopicModel
+from authfit.modeling.comment_spam import CommentSpamModel
 
 # Whitespace of several kinds, punctuation next to it, apostrophes, invisible characters, mentions,
 # hashtags, emoji with variation selectors and skin tones, styled letters (NFKC), combining marks.
@@ -42,49 +38,6 @@ def test_comment_normalisation_decomposes_whatever_the_pyarrow_release() -> None
     assert out.iloc[0] == "free cafe\u0301"
 
 
-def old_prefix_hash(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    powers = np.empty(len(data), dtype=np.uint64)
-    powers[:1] = 1
-    powers[1:] = ct._P
-    powers = np.cumprod(powers)
-    prefix = np.zeros(len(data) + 1, dtype=np.uint64)
-    np.cumsum(data.astype(np.uint64) * powers, out=prefix[1:])
-    inverse = np.empty(len(data) + 1, dtype=np.uint64)
-    inverse[:1] = 1
-    inverse[1:] = ct._P_INV
-    return prefix, np.cumprod(inverse)
-
-
-def old_ngram_blocks(data: np.ndarray, offsets: np.ndarray, n_features: int) -> list[ct.NgramBlock]:
-    """Word blocks with each token's text found by searchsorted, character blocks with the in-text test
-    made byte by byte (before both took the per-byte text number and the text ends)."""
-    starts, ends = ct._token_bounds(data, offsets)
-    doc = (np.searchsorted(offsets, starts, side="right") - 1).astype(np.int64)
-    prefix, inverse = ct._prefix_hash(data)
-    blocks = []
-    for n in (1, 2):
-        if len(starts) < n:
-            continue
-        first, last = starts[: len(starts) - n + 1], ends[n - 1:]
-        same_doc = doc[: len(doc) - n + 1] == doc[n - 1:]
-        value = (prefix[last[same_doc]] - prefix[first[same_doc]]) * inverse[first[same_doc]]
-        blocks.append(ct.NgramBlock("words", n, doc[: len(doc) - n + 1][same_doc],
-                                    ct._to_column(value, ct._SALT_WORD + n, n_features), None))
-    lengths = np.diff(offsets)
-    doc_of_byte = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    end_of_byte = np.repeat(offsets[1:], lengths)
-    packed = data.astype(np.uint32)
-    for n in range(1, 5):
-        if n > 1:
-            packed = (packed[:-1] << np.uint32(8)) | data[n - 1:]
-        if n < 3 or not len(packed):
-            continue
-        keep = np.arange(n, len(packed) + n, dtype=np.int64) <= end_of_byte[: len(packed)]
-        columns = ct._to_column32(packed, n_features)
-        blocks.append(ct.NgramBlock("chars", n, doc_of_byte[: len(packed)], columns, keep))
-    return blocks
-
-
 @settings(max_examples=60, deadline=None)
 @given(TEXTS)
 def test_scoring_path_shape_features_equal_the_featurizers(values: list[str | None]) -> None:
@@ -95,21 +48,29 @@ def test_scoring_path_shape_features_equal_the_featurizers(values: list[str | No
     np.testing.assert_array_equal(shape, ct.comment_shape_features(texts).to_numpy(np.float64))
 
 
+def _ngrams_of(hashed: ct.HashedNgrams, row: int) -> list[tuple[int, float]]:
+    mine = hashed.rows == row
+    return sorted(zip(hashed.cols[mine].tolist(), hashed.weights[mine].tolist()))
+
+
 @settings(max_examples=80, deadline=None)
 @given(TEXTS)
-def test_ngram_blocks_equal_the_old_searchsorted_and_bytewise_ones(values: list[str | None]) -> None:
-    normalised = ct._normalise_arrow(_arrow(values))
-    blocks, _ = ct.ngram_blocks(normalised, 2**10)
-    data, offsets = ct.utf8_buffer(normalised)
-    old = old_ngram_blocks(data, offsets, 2**10)
-    assert [(b.family, b.size) for b in blocks] == [(b.family, b.size) for b in old]
-    for new_block, old_block in zip(blocks, old):
-        np.testing.assert_array_equal(new_block.rows, old_block.rows)
-        np.testing.assert_array_equal(new_block.cols, old_block.cols)
-        if old_block.keep is None:
-            assert new_block.keep is None
-        else:
-            np.testing.assert_array_equal(new_block.keep, old_block.keep)
+def test_a_texts_ngrams_do_not_depend_on_the_texts_beside_it(values: list[str | None]) -> None:
+    """No word or character n-gram spans two texts, and a text hashes alike wherever it sits in a chunk."""
+    normalised = ct.normalise_comment_text(pd.Series(values, dtype="str"))
+    batch = ct.hash_comment_ngrams(normalised, 2**10)
+    for row, text in enumerate(normalised):
+        alone = ct.hash_comment_ngrams(pd.Series([text], dtype="str"), 2**10)
+        assert _ngrams_of(batch, row) == _ngrams_of(alone, 0)
+
+
+def test_a_text_hashes_alike_after_a_chunk_long_enough_to_grow_the_cached_powers() -> None:
+    """The polynomial hash's powers are cached per process and grown by doubling past 2**16 bytes."""
+    filler = ["x" * 1_000] * 300  # 300 kB before the text: the cache grows twice
+    text = "check my channel www.x.com"
+    alone = ct.hash_comment_ngrams(pd.Series([text], dtype="str"), 2**10)
+    late = ct.hash_comment_ngrams(pd.Series([*filler, text], dtype="str"), 2**10)
+    assert _ngrams_of(late, len(filler)) == _ngrams_of(alone, 0)
 
 
 LINK_TEXTS = st.lists(st.one_of(st.none(), st.lists(st.sampled_from(
@@ -128,14 +89,6 @@ def test_link_counts_scan_only_texts_with_a_dot_or_colon_yet_count_every_link(
     visible = pc.replace_substring_regex(ct.as_text_array(texts), ct._INVISIBLE, "")
     expected = np.log1p(pc.count_substring_regex(pc.utf8_lower(visible), ct._LINKS).to_numpy(zero_copy_only=False))
     np.testing.assert_allclose(ct.comment_shape_features(texts)["log_links"].to_numpy(), expected, rtol=1e-6)
-
-
-def test_cached_powers_give_the_old_prefix_hashes_as_the_cache_grows() -> None:
-    rng = np.random.default_rng(0)
-    for size in (0, 5, 70_000, 300_000, 17):  # the cache starts at 2**16 and doubles past it
-        data = rng.integers(1, 256, size).astype(np.uint8)
-        for new, old in zip(ct._prefix_hash(data), old_prefix_hash(data)):
-            np.testing.assert_array_equal(new, old)
 
 
 @settings(max_examples=60, deadline=None)
