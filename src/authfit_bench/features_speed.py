@@ -109,18 +109,27 @@ def regex_spam_scorer(texts: pd.Series) -> np.ndarray:
     return texts.str.lower().str.contains(_SPAM_WORDS, regex=True).to_numpy(dtype=np.float64, na_value=0.0)
 
 
+def bundled_comment_scorer(path: Path) -> tuple[CommentScorer, str]:
+    """The comment-spam model of a bundle (e.g. the shipped pretrained one): no training time per run."""
+    from authfit.modeling.bundle import load_bundle
+    from authfit.modeling.real_data_models import CommentModel
+
+    bundle = load_bundle(path)
+    return CommentModel(bundle).predict_proba, f"comment model of the bundle {bundle.path}"
+
+
 def trained_comment_scorer() -> tuple[CommentScorer, str]:
     """The project's comment-spam model trained on the labelled comments, else the regex stand-in."""
     try:
         from authfit.datasets.labelled_comments import load_labelled_comments
-        from authfit.features.comment_text import CommentSpamModel
+        from authfit.modeling.comment_spam import CommentSpamSettings
         from authfit.training.comment_model import comment_groups
 
-        # the model `authfit train` ships (stacked, both labelled sources), so the figure is the product's
+        # the model `authfit train` ships (its settings, both labelled sources), so the figure is the product's
         sources = ["uci-youtube-spam", "scamspot-ig-comments"]
         data = pd.concat([load_labelled_comments(name) for name in sources], ignore_index=True)
         groups = comment_groups(data)
-        model = CommentSpamModel(kind="stacked", n_jobs=1).fit(
+        model = CommentSpamSettings().model(seed=0).fit(
             data["text"].astype("str"), data["label"].to_numpy(dtype=float), groups)
         return model.predict_proba_texts, f"stacked CommentSpamModel trained on {' + '.join(sources)}"
     except Exception as exc:  # noqa: BLE001 -- any failure falls back, and the report says which and why
@@ -142,23 +151,28 @@ def replicate(tables: dict[str, pd.DataFrame], copies: int) -> dict[str, pd.Data
     return out
 
 
+def _cpu_seconds() -> float:
+    """User + system seconds of this process and of its children that have ended (forked workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def time_builder(
-    tables: dict[str, pd.DataFrame], settings: FeatureSettings, comment_scorer: CommentScorer | None
+    tables: dict[str, pd.DataFrame], settings: FeatureSettings, comment_scorer: CommentScorer | None,
+    memory: bool = True,
 ) -> dict[str, float]:
     """Fit once, then time transform (the scoring path), then transform again under an RSS sampler. Timed
     and sampled apart because the sampler reads /proc/*/smaps_rollup of the parent and its forked workers,
-    ~25 ms a sample at this size: every 0.1 s that took a quarter of a core from the two workers."""
+    ~25 ms a sample at this size: every 0.1 s that took a quarter of a core from the two workers. Without
+    `memory`, no second transform and no memory figures."""
     start = time.perf_counter()
     builder = FeatureBuilder(settings, comment_scorer=comment_scorer).fit(tables)
     fit_s = time.perf_counter() - start
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), _cpu_seconds()
     features = builder.transform(tables)
-    transform_s = time.perf_counter() - start
-    del features
-    with peak_rss() as memory:
-        features = builder.transform(tables)
+    transform_s, transform_cpu_s = time.perf_counter() - start, _cpu_seconds() - start_cpu
     n_comments, n_accounts = len(tables["comments"]), len(tables["accounts"])
-    return {
+    timing = {
         "n_accounts": n_accounts,
         "n_posts": len(tables["posts"]),
         "n_comments": n_comments,
@@ -167,9 +181,19 @@ def time_builder(
         "transform_s": round(transform_s, 2),
         "comments_per_s": round(n_comments / transform_s),
         "influencers_per_s": round(n_accounts / transform_s, 1),
-        "rss_before_mb": round(memory["start_mb"]),
-        "peak_rss_mb": round(memory["peak_mb"]),
-        "peak_increase_mb": round(memory["peak_mb"] - memory["start_mb"]),
+        # CPU seconds of this process and its finished workers: steadier than wall time on a busy machine
+        "transform_cpu_s": round(transform_cpu_s, 2),
+        "comments_per_cpu_s": round(n_comments / transform_cpu_s),
+    }
+    if not memory:
+        return timing
+    del features
+    with peak_rss() as sampled:
+        features = builder.transform(tables)
+    return timing | {
+        "rss_before_mb": round(sampled["start_mb"]),
+        "peak_rss_mb": round(sampled["peak_mb"]),
+        "peak_increase_mb": round(sampled["peak_mb"] - sampled["start_mb"]),
     }
 
 
@@ -295,6 +319,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--skip-kim2020", action="store_true")
     parser.add_argument("--bucket-size", type=int, default=1_000, help="accounts per bucket, streamed path")
     parser.add_argument("--streamed-only", action="store_true", help="skip the in-memory 1x/4x transforms")
+    parser.add_argument("--quick", action="store_true", help="the in-memory 1x transform only (A/B runs)")
+    parser.add_argument("--comment-bundle", type=Path, default=None,
+                        help="score comments with this bundle's model instead of training one")
     parser.add_argument("--stream-child", type=Path, help=argparse.SUPPRESS)  # internal: one streamed run
     parser.add_argument("--builder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -304,7 +331,13 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         print(json.dumps(result))
         return result
     settings = FeatureSettings(chunk_size=args.chunk_size, n_jobs=args.n_jobs)
-    scorer, scorer_name = trained_comment_scorer()
+    scorer, scorer_name = (trained_comment_scorer() if args.comment_bundle is None
+                           else bundled_comment_scorer(args.comment_bundle))
+    if args.quick:
+        one = time_builder(simulated_tables(args.influencers, args.seed)[0], settings, scorer, memory=False)
+        return _write_report(args.out, {"comments_per_s": one["comments_per_s"],
+                                        "comments_per_cpu_s": one["comments_per_cpu_s"],
+                                        "details": {"simulated": {"1x": one}, "comment_scorer": scorer_name}})
     simulated = run_simulated(args.influencers, args.seed, settings, scorer, args.bucket_size,
                               in_memory=not args.streamed_only)
     streamed = simulated["streamed"]
@@ -329,8 +362,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             "measured_at": pd.Timestamp.now(tz="UTC").isoformat(),
         },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return _write_report(args.out, report)
+
+
+def _write_report(out: Path, report: dict[str, object]) -> dict[str, object]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps(report, indent=2))
     return report
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from authfit.features import comment_text as ct
+from authfit.modeling.comment_spam import CommentSpamModel
 from authfit.modeling.split_groups import (
     PathScoreCache,
     path_groups,
@@ -95,11 +96,11 @@ def test_stacked_comment_model_scores_as_the_ungrouped_booster() -> None:
                 "earn $500 a day", "omg queen"]
     texts = pd.Series(repeated * 8 + [f"text number {i}" for i in range(40)], dtype="str")
     labels = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0] * 8 + [0.0, 1.0] * 20)
-    model = ct.CommentSpamModel(kind="stacked", n_features=2**10, folds=2, lgbm_rounds=20, n_jobs=1).fit(
+    model = CommentSpamModel(kind="stacked", n_features=2**10, folds=2, lgbm_rounds=20, n_jobs=1).fit(
         texts, labels)
-    arr = ct._to_arrow(texts)
+    arr = ct.as_text_array(texts)
     unique = arr.unique()
-    expected = model.booster_.predict(model._stacked_inputs(unique), raw_score=True)
+    expected = model.booster_.predict(model.stacked_inputs(unique), raw_score=True)
     scores = model.decision_texts(texts)
     position = pd.Index(unique.to_pylist()).get_indexer(arr.to_pylist())
     np.testing.assert_array_equal(scores, expected[position])
@@ -129,7 +130,7 @@ def test_the_spam_model_pickles_without_its_path_memo_and_rebuilds_it() -> None:
     """The memo is per process: not pickled, made again on unpickling (so that workers forked from the
     unpickling process inherit the booster's split points rather than each dumping it), cache empty."""
     texts = pd.Series(["free btc dm me", "love it", "so cute", "check my page"] * 6, dtype="str")
-    model = ct.CommentSpamModel(kind="stacked", n_features=2**10, folds=2, lgbm_rounds=5, n_jobs=1).fit(
+    model = CommentSpamModel(kind="stacked", n_features=2**10, folds=2, lgbm_rounds=5, n_jobs=1).fit(
         texts, np.array([1.0, 0.0, 0.0, 1.0] * 6))
     before = model.decision_texts(texts)
     assert model._paths()[1]._state is not None

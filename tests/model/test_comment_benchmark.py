@@ -12,7 +12,7 @@ import pytest
 from authfit_bench.benchmarks.comments import cross_source_rows, cv_rows
 from authfit.datasets.labelled_comments import SCAMSPOT, UCI_YOUTUBE, load_labelled_comments
 from authfit.datasets.paths import DatasetMissingError, dataset_dir
-from authfit.features.comment_text import CommentSpamModel
+from authfit.modeling.comment_spam import CommentSpamModel
 
 pytestmark = pytest.mark.realdata
 _KEYS = {"dataset", "task", "metric", "value", "spread", "protocol", "anchor", "anchor_protocol"}

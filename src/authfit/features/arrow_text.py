@@ -18,10 +18,3 @@ def utf8_buffer(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.uint8), offsets - offsets[0]
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]: offsets[-1]]
     return data, offsets - offsets[0]
-
-
-def string_array(data: np.ndarray, offsets: np.ndarray) -> pa.Array:
-    """A large_string array over `data` bytes (valid UTF-8; may extend past the last offset) and int64
-    `offsets`, without copying either."""
-    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    return pa.Array.from_buffers(pa.large_string(), len(offsets) - 1, buffers)

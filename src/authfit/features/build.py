@@ -35,7 +35,7 @@ from authfit.features.engagement import (
 from authfit.features.growth import GrowthSettings, growth_features
 from authfit.features.keys import positions_in
 from authfit.features.local import local_influence
-from authfit.features.text import build_tables, caption_tokens
+from authfit.features.text import caption_tokens
 from authfit.features.topics import ContentFeatureSettings, TopicModel, brand_fit, content_features
 from authfit.validate import empty_table
 
@@ -285,7 +285,6 @@ class FeatureBuilder(BaseEstimator):
         if workers == 1:
             return [self._transform_chunk(take_chunk(tables, positions, g), as_of, profiles)
                     for g in range(n_groups)]
-        build_tables()
         _FORK_JOB["job"] = (self, tables, positions, as_of, profiles)
         try:
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:

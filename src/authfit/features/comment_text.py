@@ -1,6 +1,6 @@
 """Comment text as features for comment-spam scoring: hashed word and character n-grams plus cheap shape
-features, computed over whole columns (Arrow compute kernels, numpy, and compiled kernels that read each
-text's bytes once, `byte_kernels`), with no Python loop per comment.
+features, computed over whole columns (Arrow compute kernels and numpy over the UTF-8 bytes), with no
+Python loop per comment.
 
 The n-gram hashing is this module's own, not sklearn's HashingVectorizer, because the latter tokenises one
 text at a time in Python (~150k texts/s/core for words alone). Here every n-gram of a chunk of texts is
@@ -8,43 +8,28 @@ hashed at once on the UTF-8 byte buffer Arrow already holds: character (byte) n-
 packed into a uint32 and hashed multiplicatively, words and word bigrams with prefix sums of a polynomial
 hash. Hashes are pure functions of the bytes (fixed constants, no per-process salt), so features are
 identical across runs and machines and there is no vocabulary to fit or store. Training builds the sparse
-matrix from those blocks; scoring sums the linear margin in one compiled pass (`ngram_margin`) instead.
+matrix from those blocks; scoring sums the linear margin from them (`ngram_margin`) instead.
 """
 
 from __future__ import annotations
 
-import json
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
-from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-from sklearn.svm import LinearSVC
-from sklearn.utils.validation import check_is_fitted
 
-from authfit.features import byte_kernels
-from authfit.features.arrow_text import string_array, utf8_buffer
+from authfit.features.arrow_text import utf8_buffer
 from authfit.features.text import replace_where_found
-from authfit.features.unicode_tables import categories, major_classes
-from authfit.modeling.calibration import Calibrator
-from authfit.modeling.split_groups import PathScoreCache, predict_raw_grouped, split_points
 
 # Zero-width characters, BOMs and emoji variation selectors carry no meaning but do carry crawl
 # artefacts (the YouTube export adds BOMs mostly to ham), so they go before anything is measured.
 _INVISIBLE = r"[\x{200B}-\x{200F}\x{2060}\x{FEFF}\x{FE0E}\x{FE0F}]"
 _APOSTROPHES = r"['\x{2018}\x{2019}`\x{00B4}]"
-_INVISIBLE_CHARS = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\ufe0e\ufe0f"  # the same sets, spelled out
-_APOSTROPHE_CHARS = "'\u2018\u2019`\u00b4"
 # Letters, numbers, marks, symbols (emoji, currency), @, # and whitespace survive; everything else is
 # punctuation whose variants ("!!", "...", "?!") should not make two comments look different.
 _PUNCTUATION = r"[^\pL\pN\pM\p{So}\p{Sc}@#\s]+"
@@ -83,12 +68,16 @@ SHAPE_FEATURES: tuple[str, ...] = (
     "log_chars", "log_words", "repeat_run_share", *_BYTE_SHARES, "log_links", *_BYTE_COUNTS, *_PHRASES,
 )
 
-# Hash constants: one set for this numpy hashing and the compiled scoring kernel (see byte_kernels).
-_P = np.uint64(byte_kernels.WORD_POLYNOMIAL)
-_P_INV = np.uint64(pow(byte_kernels.WORD_POLYNOMIAL, -1, 2**64))
-_MIX = np.uint64(byte_kernels.WORD_MIX)
-_SALT_WORD = byte_kernels.WORD_SALT
-_SALT_CHAR = byte_kernels.CHAR_SALT
+# Hash constants: an odd multiplier for the polynomial word hash (so it is invertible mod 2**64),
+# Fibonacci-hash multipliers whose top bits become the column, and one salt per n-gram family so "ab c" as
+# a character 4-gram and as a word bigram land apart. Trained models depend on every one of them.
+_WORD_POLYNOMIAL = 0x100000001B3
+_P = np.uint64(_WORD_POLYNOMIAL)
+_P_INV = np.uint64(pow(_WORD_POLYNOMIAL, -1, 2**64))
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_CHAR_MIX = np.uint32(0x9E3779B1)
+_SALT_WORD = 0x51ED27
+_SALT_CHAR = 0xC0FFEE
 _SPACE = 32
 
 
@@ -99,104 +88,22 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
     Emoji, currency signs, @ and # stay. Missing texts become "". "Don't   MISS this!!! 🔥" -> "dont miss
     this 🔥".
     """
-    normalised = _normalise_arrow(_to_arrow(texts))
+    normalised = _normalise_arrow(as_text_array(texts))
     out = normalised.to_pandas(types_mapper=pd.ArrowDtype).astype("str")
     index = _index_of(texts)
     return out.set_axis(index) if index is not None else out
 
 
 def _normalise_arrow(arr: pa.Array) -> pa.Array:
-    arr = pc.utf8_lower(nfkd_where_needed(arr))
-    data, offsets = utf8_buffer(arr)
-    out, out_offsets, unknown = byte_kernels.join_kept_runs(data, offsets, _normalisation_classes())
-    joined = string_array(out, out_offsets)
-    if not unknown.any():
-        return joined
-    mask = pa.array(unknown, type=pa.bool_())
-    return pc.replace_with_mask(joined, mask, _normalise_lowered_by_regex(pc.filter(arr, mask)))
-
-
-def _normalise_lowered_by_regex(arr: pa.Array) -> pa.Array:
-    """What `join_kept_runs` does, by RE2 regexes: for texts holding characters this Python's Unicode
-    tables do not know (RE2's may be newer)."""
-    arr = pc.replace_substring_regex(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " "))
-    return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
-
-
-@lru_cache(maxsize=1)
-def _normalisation_classes() -> np.ndarray:
-    """Per code point below TABLE_SIZE, its class in the normalised text (byte_kernels): kept (letters,
-    numbers, marks, symbols, currency, @, #), dropped (invisible characters, apostrophes), unknown
-    (unassigned here), else a separator: punctuation and whitespace become one space between runs of kept
-    characters, which is what `_PUNCTUATION` replaced by a space, trimmed and collapsed, gave.
-    Built once per process, on first use."""
-    category = categories()
-    kept = np.isin(major_classes(), ["L", "N", "M"]) | np.isin(category, ["So", "Sc"])
-    classes = np.where(kept, byte_kernels.KEPT, byte_kernels.SEPARATOR).astype(np.uint8)
-    classes[category == "Cn"] = byte_kernels.UNKNOWN
-    classes[[ord("@"), ord("#")]] = byte_kernels.KEPT
-    classes[[ord(char) for char in _INVISIBLE_CHARS + _APOSTROPHE_CHARS]] = byte_kernels.DROPPED
-    return classes
-
-
-@lru_cache(maxsize=1)
-def _nfkd_inert_table() -> np.ndarray:
-    """Per code point below TABLE_SIZE: True when no text can be changed by NFKD because of it: it is
-    assigned (in this Python's Unicode tables; arrow's may be newer), NFKD maps it to itself, and it is a
-    starter (combining class 0, so no reordering of marks around it). A text of inert code points only is
-    its own NFKD form; texts with code points beyond the table go to the normaliser (the rare supplementary
-    ideographic planes, where compatibility ideographs do decompose). Built once per process, on first use."""
-    inert = categories() != "Cn"
-    for point in np.flatnonzero(inert).tolist():
-        char = chr(point)
-        inert[point] = unicodedata.combining(char) == 0 and unicodedata.normalize("NFKD", char) == char
-    return inert
-
-
-def _texts_not_inert(arr: pa.Array) -> np.ndarray:
-    """Per text, whether it holds a code point that NFKD could change (see `_nfkd_inert_table`), decoded
-    from the UTF-8 lead bytes only: ASCII is inert, and comments hold few other characters."""
-    data, offsets = utf8_buffer(arr)
-    return byte_kernels.texts_not_inert(data, offsets, _nfkd_inert_table())
-
-
-def nfkd_where_needed(arr: pa.Array) -> pa.Array:
-    """`utf8_normalize(arr, "NFKD")`, run only on the texts it could change: the normaliser costs about a
-    third of comment normalisation, and most comments are ASCII plus emoji, which NFKD leaves alone.
+    """`normalise_comment_text` on an Arrow array, by RE2 regexes over whole columns.
 
     NFKD, not NFKC: pyarrow 25 returns the decomposed form for every form it is asked for (apache/arrow
     #51225, fixed in a later release), so asking for NFKC would give NFKD here and NFKC after an upgrade,
     and the features would shift under a trained model. NFKD is what the models were trained on."""
-    needs = _texts_not_inert(arr)
-    if not needs.any():
-        return arr
-    mask = pa.array(needs, type=pa.bool_())
-    return pc.replace_with_mask(arr, mask, pc.utf8_normalize(pc.filter(arr, mask), "NFKD"))
-
-
-def _texts_with_chars(arr: pa.Array, chars: str) -> np.ndarray:
-    """Per text, whether it holds any of `chars`, read off the UTF-8 bytes (several times faster than an
-    RE2 match over every text). A character never spans two texts, so this is exact."""
-    data, offsets = utf8_buffer(arr)
-    patterns, lengths, first_byte = _byte_patterns(chars)
-    return byte_kernels.texts_holding(data, offsets, first_byte, patterns, lengths)
-
-
-@lru_cache(maxsize=16)
-def _byte_patterns(chars: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The UTF-8 encodings of `chars` packed big-endian, their lengths, and a table of their first bytes."""
-    encoded = [char.encode("utf-8") for char in chars]
-    first_byte = np.zeros(256, dtype=np.bool_)
-    first_byte[[code[0] for code in encoded]] = True
-    patterns = np.array([int.from_bytes(code, "big") for code in encoded], dtype=np.uint64)
-    return patterns, np.array([len(code) for code in encoded], dtype=np.int64), first_byte
-
-
-def _texts_with_odd_whitespace(arr: pa.Array) -> np.ndarray:
-    """Per text, whether `\\s{2,}|[^\\S ]` (RE2, ASCII whitespace) occurs in it, from the bytes."""
-    data, offsets = utf8_buffer(arr)
-    return byte_kernels.texts_with_odd_whitespace(data, offsets)
+    arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFKD"))
+    arr = pc.replace_substring_regex(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " "))
+    return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
 
 
 def _text_of(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -216,8 +123,8 @@ def comment_shape_features(texts: pd.Series, normalised: pd.Series | None = None
     phrase flags (matched on the normalised text) are 0/1, so a linear model can take them as they are.
     Pass `normalised` (from `normalise_comment_text(texts)`) when you already have it.
     """
-    arr = _to_arrow(texts)
-    normalised_arr = None if normalised is None else _to_arrow(normalised)
+    arr = as_text_array(texts)
+    normalised_arr = None if normalised is None else as_text_array(normalised)
     return pd.DataFrame(_shape_matrix(arr, normalised_arr), index=_index_of(texts), columns=list(SHAPE_FEATURES))
 
 
@@ -225,7 +132,7 @@ def _shape_matrix(arr: pa.Array, normalised: pa.Array | None = None, n_words: np
                   ) -> np.ndarray:
     """`comment_shape_features` as a float32 matrix, from Arrow arrays (no DataFrame on the scoring path).
     `n_words`: the normalised texts' word counts, when the caller has them (see `ngram_margin`)."""
-    raw = replace_where_found(arr, _INVISIBLE, "", found=_texts_with_chars(arr, _INVISIBLE_CHARS))
+    raw = replace_where_found(arr, _INVISIBLE, "")
     normalised = _normalise_arrow(raw) if normalised is None else normalised
     n_chars = _np(pc.utf8_length(raw))
     if n_words is None:
@@ -248,7 +155,7 @@ def _link_counts(raw: pa.Array) -> np.ndarray:
     """`_LINKS` matches per lower-cased text; every match holds "." or ":", which lower-casing neither
     makes nor removes, so only the texts holding one are lower-cased and scanned."""
     counts = np.zeros(len(raw))
-    candidates = np.flatnonzero(_texts_with_chars(raw, ".:"))
+    candidates = np.flatnonzero(_count_byte(raw, ord(".")) + _count_byte(raw, ord(":")))
     if len(candidates):
         lowered = pc.utf8_lower(raw.take(pa.array(candidates, type=pa.int64())))
         counts[candidates] = _np(pc.count_substring_regex(lowered, _LINKS))
@@ -285,8 +192,8 @@ def ngram_blocks(normalised: pd.Series, n_features: int = 2**18, word_ngrams: tu
     n-gram count in the text), a cheap stand-in for l2 normalisation that stays exact when an n-gram
     repeats, so a linear score summed on the fly equals the sparse-matrix product.
     """
-    _check_power_of_two(n_features)
-    data, offsets = utf8_buffer(_to_arrow(normalised))
+    check_power_of_two(n_features)
+    data, offsets = utf8_buffer(as_text_array(normalised))
     doc_of_byte = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
     blocks = _word_blocks(data, offsets, doc_of_byte, word_ngrams, n_features)
     if char_ngrams is not None:
@@ -319,19 +226,38 @@ def hash_comment_ngrams(normalised: pd.Series, n_features: int = 2**18,
         cols.append(block.cols[keep])
         weights.append(scales[block.family][rows[-1]].astype(np.float32))
     return HashedNgrams(np.concatenate(rows), np.concatenate(cols), np.concatenate(weights),
-                        len(_to_arrow(normalised)))
+                        len(as_text_array(normalised)))
 
 
 def ngram_margin(normalised: pa.Array, coef: np.ndarray, n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """Per text of already normalised texts: the sum of `coef[column] * weight` over the n-grams
     `ngram_blocks` makes with its default sizes (the linear model's n-gram part, without building a
-    matrix), and the number of words. One compiled pass over the bytes (`byte_kernels.ngram_margin`)."""
-    _check_power_of_two(n_features)
-    if not 2 <= n_features <= 2**32:
-        raise ValueError(f"n_features must be between 2 and 2**32 for scoring, got {n_features}")
-    data, offsets = utf8_buffer(_to_arrow(normalised))
-    return byte_kernels.ngram_margin(data, offsets, np.ascontiguousarray(coef[:n_features], dtype=np.float32),
-                                     n_features.bit_length() - 1, True, True, 3, 4, _SALT_WORD)
+    matrix), and the number of words."""
+    blocks, scales = ngram_blocks(normalised, n_features)
+    n_rows = len(normalised)
+    weights = np.asarray(coef[:n_features], dtype=np.float64)
+    margin, n_words = np.zeros(n_rows), np.zeros(n_rows)
+    for family, scale in scales.items():
+        total = np.zeros(n_rows)
+        for block in (b for b in blocks if b.family == family):
+            values = weights[block.cols]
+            if block.keep is not None:
+                values[~block.keep] = 0.0
+            total += np.bincount(block.rows, weights=values, minlength=n_rows)
+            if family == "words" and block.size == 1:
+                n_words = np.bincount(block.rows, minlength=n_rows).astype(np.float64)
+        margin += total * scale
+    return margin, n_words
+
+
+def shape_and_ngram_margin(texts: pa.Array, coef: np.ndarray, n_features: int
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """Per text, its shape features (float64, columns `SHAPE_FEATURES`) and the n-gram part of a linear
+    model whose first `n_features` weights are `coef` (see `ngram_margin`): what a linear or stacked text
+    model scores from, with each text normalised once."""
+    normalised = _normalise_arrow(texts)
+    margin, n_words = ngram_margin(normalised, coef, n_features)
+    return _shape_matrix(texts, normalised, n_words).astype(np.float64), margin
 
 
 def hashed_to_csr(hashed: HashedNgrams, n_columns: int, extra: np.ndarray | None = None) -> sp.csr_matrix:
@@ -370,11 +296,11 @@ class CommentTextFeaturizer(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def fit(self, X, y=None) -> CommentTextFeaturizer:
-        _check_power_of_two(self.n_features)
+        check_power_of_two(self.n_features)
         return self
 
     def transform(self, X) -> sp.csr_matrix:
-        texts = _as_text_series(X)
+        texts = as_text_series(X)
         chunks = [texts.iloc[start:start + self.chunk_size]
                   for start in range(0, max(len(texts), 1), self.chunk_size)]
         parts = map_chunks(self._transform_chunk, chunks, self.n_jobs)
@@ -510,7 +436,7 @@ def _to_column(value: np.ndarray, salt: int, n_features: int) -> np.ndarray:
 
 def _to_column32(packed: np.ndarray, n_features: int) -> np.ndarray:
     bits = int(n_features).bit_length() - 1
-    mixed = (packed ^ np.uint32(_SALT_CHAR)) * np.uint32(byte_kernels.CHAR_MIX)
+    mixed = (packed ^ np.uint32(_SALT_CHAR)) * _CHAR_MIX
     return (mixed >> np.uint32(32 - bits)).astype(np.int64) if bits else np.zeros(len(packed), np.int64)
 
 
@@ -527,11 +453,19 @@ def _phrase_flags(normalised: pa.Array) -> dict[str, np.ndarray]:
 
 def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
     """Shares of characters and counts of markers per text, from the UTF-8 bytes (see _BYTE_SHARES):
-    byte classes from a 256-entry table, emoji and styled letters by their lead bytes, and runs of three,
-    counted in one compiled pass (`byte_kernels.byte_statistics`)."""
+    byte classes from a 256-entry table, emoji and styled letters by their lead byte and the byte after
+    it, and bytes that are the third of a run of one byte value inside one text."""
     data, offsets = utf8_buffer(raw)
-    counts, emoji, styled, triples = byte_kernels.byte_statistics(data, offsets, _BYTE_CLASS, _N_BYTE_CLASSES)
-    classes = counts.astype(np.float64)
+    n_rows = len(offsets) - 1
+    doc = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
+    classes = np.bincount(doc * _N_BYTE_CLASSES + _BYTE_CLASS[data], minlength=n_rows * _N_BYTE_CLASSES
+                          ).reshape(n_rows, _N_BYTE_CLASSES).astype(np.float64)
+    lead, second = data[:-1], data[1:]
+    emoji = ((lead == 0xF0) & (second == 0x9F)) | ((lead == 0xE2) & (second >= 0x98) & (second <= 0x9E))
+    styled = ((lead == 0xF0) & (second == 0x9D)) | ((lead == 0xE2) & ((second == 0x92) | (second == 0x93)))
+    triple = (data[2:] == data[1:-1]) & (data[1:-1] == data[:-2]) & (doc[2:] == doc[:-2])
+    emoji, styled = _per_text(doc[:-1], emoji, n_rows), _per_text(doc[:-1], styled, n_rows)
+    triples = _per_text(doc[2:], triple, n_rows)
     chars = np.maximum(n_chars, 1.0)
     upper, lower, digit = classes[:, 1], classes[:, 2], classes[:, 3]
     mentions, hashtags, exclamations = classes[:, 5], classes[:, 6], classes[:, 7]
@@ -548,16 +482,23 @@ def _byte_features(raw: pa.Array, n_chars: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _to_arrow(texts) -> pa.Array:
+def _per_text(doc: np.ndarray, mask: np.ndarray, n_rows: int) -> np.ndarray:
+    """How many of the bytes flagged in `mask` each text holds (`doc`: the text of each byte)."""
+    return np.bincount(doc[mask], minlength=n_rows).astype(np.float64)
+
+
+def as_text_array(texts) -> pa.Array:
+    """Texts (a Series, one-column frame, list or Arrow array) as one large_string array; missing is ""."""
     if isinstance(texts, (pa.Array, pa.ChunkedArray)):
         arr = texts
     else:
-        arr = pa.array(_as_text_series(texts), type=pa.large_string(), from_pandas=True)
+        arr = pa.array(as_text_series(texts), type=pa.large_string(), from_pandas=True)
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return pc.fill_null(arr.cast(pa.large_string()), "")
 
 
-def _as_text_series(X) -> pd.Series:
+def as_text_series(X) -> pd.Series:
+    """Texts (a Series, one-column frame or list) as a "str" Series."""
     if isinstance(X, pd.DataFrame):
         if X.shape[1] != 1:
             raise ValueError(f"expected one text column, got {X.shape[1]} columns")
@@ -575,223 +516,6 @@ def _np(arr: pa.Array) -> np.ndarray:
     return arr.to_numpy(zero_copy_only=False).astype(np.float64)
 
 
-def _check_power_of_two(n_features: int) -> None:
+def check_power_of_two(n_features: int) -> None:
     if n_features < 1 or n_features & (n_features - 1):
         raise ValueError(f"n_features must be a power of two, got {n_features}")
-
-
-_MODEL_FILE = "comment_spam.json"
-_LINEAR_FILE = "linear.npz"
-_BOOSTER_FILE = "booster.txt"
-_FORMAT_VERSION = 1
-_SHAPE_SCALE = 0.25
-# Distinct texts scored by one booster call (the inputs take ~180 bytes a text): larger windows group
-# more rows onto shared tree paths (see authfit.modeling.split_groups).
-_GROUPING_WINDOW = 1 << 17
-_DEFAULT_LGBM = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 10,
-                 "feature_fraction": 0.9, "lambda_l2": 1.0, "verbose": -1, "seed": 0}
-
-
-class CommentSpamModel(BaseEstimator):
-    """Spam / scam probability of a comment from its text alone.
-
-    `kind="linear"`: a linear SVM on the hashed n-grams and shape features. `kind="stacked"`: LightGBM on
-    the shape features plus the linear model's out-of-fold margin (LightGBM straight on 2**18 sparse
-    hashed columns would be slow to train and to score). Either way the output is Platt-calibrated on
-    out-of-fold scores, and scoring runs once per distinct text, in chunks on `n_jobs` threads, computing the linear margin
-    straight from the hashed n-grams without building a matrix.
-    """
-
-    def __init__(self, kind: str = "linear", n_features: int = 2**18, C: float = 1.0, folds: int = 5,
-                 seed: int = 0, n_jobs: int = 2, chunk_size: int = 20_000, lgbm_rounds: int = 200):
-        self.kind = kind
-        self.n_features = n_features
-        self.C = C
-        self.folds = folds
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.chunk_size = chunk_size
-        self.lgbm_rounds = lgbm_rounds
-
-    def fit(self, texts, labels, groups=None) -> CommentSpamModel:
-        """Fit on texts and 0/1 labels; `groups` (video or post ids) keep a group inside one fold."""
-        if self.kind not in ("linear", "stacked"):
-            raise ValueError(f"kind must be 'linear' or 'stacked', got {self.kind!r}")
-        texts, y = _as_text_series(texts).reset_index(drop=True), np.asarray(labels, dtype=np.float64)
-        if len(texts) != len(y) or not np.isin(y, (0.0, 1.0)).all() or len(np.unique(y)) < 2:
-            raise ValueError("need one 0/1 label per text, with both classes present")
-        hashed_part, shape = self._featurize(texts)
-        # Shrunk shape columns let liblinear converge ~8x faster at the same accuracy; the stored weights
-        # are rescaled below so they apply to the raw features.
-        matrix = sp.hstack([hashed_part, sp.csr_matrix(shape * _SHAPE_SCALE)], format="csr")
-        folds = _fold_ids(y, groups, self.folds, self.seed)
-        oof_margin = _oof(lambda tr, te: _fit_linear(matrix[tr], y[tr], self.C, self.seed)
-                          .decision_function(matrix[te]), folds, len(y))
-        linear = _fit_linear(matrix, y, self.C, self.seed)
-        coef = linear.coef_.ravel().copy()
-        coef[self.n_features:] *= _SHAPE_SCALE
-        self.coef_ = coef.astype(np.float32)
-        self.intercept_ = float(linear.intercept_[0])
-        oof_score = oof_margin
-        if self.kind == "stacked":
-            stacked = np.column_stack([shape, oof_margin])
-            oof_score = _oof(lambda tr, te: _logit_of(self._fit_booster(stacked[tr], y[tr]), stacked[te]),
-                             folds, len(y))
-            self.booster_ = self._fit_booster(stacked, y)
-        self._prepare_for_workers()
-        self.calibrator_ = Calibrator(method="platt").fit(expit(oof_score), y)
-        return self
-
-    def decision_texts(self, texts) -> np.ndarray:
-        """Uncalibrated score per text (linear margin, or the booster's log-odds when stacked)."""
-        check_is_fitted(self, "calibrator_")
-        # Arrow's dictionary encode hashes the string buffers directly: no Python string per text is built
-        # (pd.factorize plus the round trip through object arrays cost as much as scoring the texts).
-        # Missing texts are scored as "", as `_to_arrow` would make them.
-        encoded = pc.dictionary_encode(_to_arrow(texts))
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        unique_texts = encoded.dictionary
-        window = max(self.chunk_size, _GROUPING_WINDOW)
-        scores = [self._score_window(unique_texts.slice(start, window))
-                  for start in range(0, len(unique_texts), window)]
-        unique_scores = np.concatenate(scores) if scores else np.zeros(0)
-        return unique_scores[codes]
-
-    def predict_proba_texts(self, texts) -> np.ndarray:
-        """Calibrated spam probability per text."""
-        margin = self.decision_texts(texts)
-        return self.calibrator_.transform(expit(margin)) if len(margin) else margin
-
-    def predict_proba(self, texts) -> np.ndarray:
-        """sklearn-style two columns: P(not spam), P(spam)."""
-        spam = self.predict_proba_texts(texts)
-        return np.column_stack([1.0 - spam, spam])
-
-    def save(self, directory: Path) -> Path:
-        """Write JSON settings + calibrator, npz linear weights and (stacked) LightGBM model text."""
-        check_is_fitted(self, "calibrator_")
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(directory / _LINEAR_FILE, coef=self.coef_, intercept=np.array([self.intercept_]))
-        if self.kind == "stacked":
-            (directory / _BOOSTER_FILE).write_text(self.booster_.model_to_string(), encoding="utf-8")
-        meta = {"format_version": _FORMAT_VERSION, "params": self.get_params(),
-                "shape_features": list(SHAPE_FEATURES), "calibrator": self.calibrator_.to_dict()}
-        (directory / _MODEL_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        return directory
-
-    @classmethod
-    def load(cls, directory: Path) -> CommentSpamModel:
-        """A model written by `save`; refuses files from another format or feature set."""
-        directory = Path(directory)
-        meta = json.loads((directory / _MODEL_FILE).read_text(encoding="utf-8"))
-        expected = (_FORMAT_VERSION, list(SHAPE_FEATURES))
-        if (meta.get("format_version"), meta.get("shape_features")) != expected:
-            raise ValueError(f"{directory} holds a comment model of another format or feature set")
-        model = cls(**meta["params"])
-        with np.load(directory / _LINEAR_FILE, allow_pickle=False) as linear:
-            model.coef_, model.intercept_ = linear["coef"], float(linear["intercept"][0])
-        if model.coef_.shape != (model.n_features + len(SHAPE_FEATURES),):
-            raise ValueError(f"{directory}: linear weights do not match n_features={model.n_features}")
-        if model.kind == "stacked":
-            model.booster_ = lgb.Booster(model_file=str(directory / _BOOSTER_FILE))
-        model.calibrator_ = Calibrator.from_dict(meta["calibrator"])
-        model._prepare_for_workers()
-        return model
-
-    def _featurize(self, texts: pd.Series) -> tuple[sp.csr_matrix, np.ndarray]:
-        featurizer = CommentTextFeaturizer(self.n_features, shape=False, chunk_size=self.chunk_size,
-                                           n_jobs=self.n_jobs)
-        return featurizer.transform(texts), comment_shape_features(texts).to_numpy(np.float64)
-
-    def _score_window(self, texts: pa.Array) -> np.ndarray:
-        """Scores of distinct texts: the booster's inputs chunk by chunk on `n_jobs` threads, then one
-        booster call over the whole window, where the more rows there are the more share tree paths."""
-        step = self.chunk_size
-        chunks = [texts.slice(start, step) for start in range(0, len(texts), step)]
-        inputs = np.concatenate(map_chunks(self._stacked_inputs, chunks, self.n_jobs))
-        if self.kind == "linear":
-            return inputs[:, -1]
-        # one thread: LightGBM's OpenMP pool is not fork-safe, and this often runs in forked workers
-        points, cache = self._paths()
-        return predict_raw_grouped(self.booster_, inputs, points, num_threads=1, cache=cache)
-
-    def _stacked_inputs(self, texts: pa.Array) -> np.ndarray:
-        """Per text the shape features and then the linear margin (the stacked booster's columns)."""
-        arr = _to_arrow(texts)
-        normalised = _normalise_arrow(arr)
-        margin, n_words = ngram_margin(normalised, self.coef_, self.n_features)
-        shape = _shape_matrix(arr, normalised, n_words).astype(np.float64)
-        margin += shape @ self.coef_[self.n_features:].astype(np.float64) + self.intercept_
-        return np.column_stack([shape, margin])
-
-    def _paths(self) -> tuple[tuple[np.ndarray, ...] | None, PathScoreCache]:
-        # The booster's split points (dumping it costs ~0.2 s) and the scores of paths seen so far. Made when
-        # the booster is fitted, loaded or unpickled, so that forked chunk workers inherit them rather than
-        # each dumping the booster again; and on first use, for models made before this existed.
-        memo = self.__dict__.get("_path_memo")
-        if memo is None or memo[0] is not self.booster_:
-            memo = self._path_memo = (self.booster_, split_points(self.booster_), PathScoreCache())
-        return memo[1], memo[2]
-
-    def __getstate__(self) -> dict:
-        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns the live __dict__
-        state.pop("_path_memo", None)  # per-process memo, rebuilt on unpickling
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        if "calibrator_" in self.__dict__:
-            self._prepare_for_workers()
-
-    def _prepare_for_workers(self) -> None:
-        """Build the per-process tables scoring needs now, in the process that fits, loads or unpickles the
-        model, so that forked chunk workers inherit them instead of each building them again."""
-        _nfkd_inert_table()
-        _normalisation_classes()
-        byte_kernels.compile_kernels()
-        if self.kind == "stacked":
-            self._paths()
-
-    def _fit_booster(self, features: np.ndarray, y: np.ndarray) -> lgb.Booster:
-        params = {**_DEFAULT_LGBM, "seed": self.seed, "num_threads": self.n_jobs}
-        return lgb.train(params, lgb.Dataset(features, label=y), num_boost_round=self.lgbm_rounds)
-
-
-def _fit_linear(matrix: sp.csr_matrix, y: np.ndarray, C: float, seed: int) -> LinearSVC:
-    # liblinear's dual solver visits rows in a random order: unseeded, two fits differ in the last digits
-    return LinearSVC(C=C, max_iter=5000, random_state=seed).fit(matrix, y)
-
-
-def _logit_of(booster: lgb.Booster, features: np.ndarray, num_threads: int = 0) -> np.ndarray:
-    return booster.predict(features, raw_score=True, num_threads=num_threads)
-
-
-def _fold_ids(y: np.ndarray, groups, folds: int, seed: int) -> np.ndarray:
-    """Fold number per row: stratified, and grouped when groups are given (missing groups stand alone)."""
-    fold = np.empty(len(y), dtype=np.int64)
-    if groups is None:
-        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
-    else:
-        group_codes = _group_codes(groups)
-        splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed).split(
-            np.zeros(len(y)), y, group_codes)
-    for number, (_, test) in enumerate(splitter):
-        fold[test] = number
-    return fold
-
-
-def _group_codes(groups) -> np.ndarray:
-    codes, _ = pd.factorize(pd.Series(groups).reset_index(drop=True))
-    missing = codes < 0
-    codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
-    return codes
-
-
-def _oof(fit_predict, fold: np.ndarray, n: int) -> np.ndarray:
-    """Out-of-fold predictions: `fit_predict(train_idx, test_idx)` per fold."""
-    out = np.zeros(n, dtype=np.float64)
-    for number in np.unique(fold):
-        test = np.flatnonzero(fold == number)
-        out[test] = fit_predict(np.flatnonzero(fold != number), test)
-    return out

@@ -1,26 +1,21 @@
 """Fast, column-wise text normalisation and tokenisation for comments and captions.
 
-The per-text work runs over whole columns, so there is no Python loop per text: one compiled pass turns
-punctuation, mentions and emoji modifiers into spaces as the RE2 patterns below would (`byte_kernels`, from
-per code point tables; texts with characters the tables do not know take the regex), then Arrow splits on
-whitespace and dictionary-encodes. Tokens come back as integer codes into a vocabulary; the finer rules
-(splitting emoji off words, duplicating hashtags, collapsing repeated letters) run once per distinct token,
-also vectorised, and are mapped back through the codes.
+The per-text work runs over whole columns, so there is no Python loop per text: RE2 turns punctuation,
+mentions and emoji modifiers into spaces, then Arrow splits on whitespace and dictionary-encodes. Tokens
+come back as integer codes into a vocabulary; the finer rules (splitting emoji off words, duplicating
+hashtags, collapsing repeated letters) run once per distinct token, also vectorised, and are mapped back
+through the codes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from authfit.features import byte_kernels
-from authfit.features.arrow_text import string_array, utf8_buffer
-from authfit.features.unicode_tables import TABLE_SIZE, categories, major_classes
 
 # Become spaces: variation selectors, zero-width joiners and skin tones (they make "❤️" differ from "❤"),
 # @mentions (so "@ann nice" and "@bob nice" are one template) and punctuation. Emoji (\p{So}) stay. RE2's
@@ -157,7 +152,7 @@ def replace_where_found(arr: pa.Array, pattern: str, replacement: str,
 
 def tokenise(texts: pd.Series) -> Tokens:
     """Word and emoji tokens of comment-like texts (as `normalise_text` splits them), on one vocabulary."""
-    arr = _replace_by_spaces(pc.utf8_lower(_to_arrow(texts)), _token_tables()[0], _PUNCTUATION)
+    arr = pc.replace_substring_regex(pc.utf8_lower(_to_arrow(texts)), _PUNCTUATION, " ")
     return _split_symbols(_encode(arr, len(texts)))
 
 
@@ -166,54 +161,8 @@ def caption_tokens(captions: pd.Series) -> Tokens:
 
     Emoji and punctuation separate tokens and are dropped; one-character words are dropped.
     """
-    arr = _replace_by_spaces(pc.utf8_lower(_to_arrow(captions)), _token_tables()[1], _CAPTION_PUNCTUATION)
+    arr = pc.replace_substring_regex(pc.utf8_lower(_to_arrow(captions)), _CAPTION_PUNCTUATION, " ")
     return _split_hashtags(_encode(arr, len(captions)))
-
-
-def _replace_by_spaces(arr: pa.Array, table: np.ndarray, pattern: str) -> pa.Array:
-    """Texts whose whitespace-separated tokens are those `replace_substring_regex(arr, pattern, " ")`
-    leaves, from one compiled pass (`byte_kernels.join_token_runs`); texts holding characters the table
-    does not know go through the regex itself."""
-    data, offsets = utf8_buffer(arr)
-    out, out_offsets, unknown = byte_kernels.join_token_runs(data, offsets, table)
-    joined = string_array(out, out_offsets)
-    if not unknown.any():
-        return joined
-    mask = pa.array(unknown, type=pa.bool_())
-    return pc.replace_with_mask(joined, mask, pc.replace_substring_regex(pc.filter(arr, mask), pattern, " "))
-
-
-_RE2_SPACES = [9, 10, 12, 13, 32]
-
-
-@lru_cache(maxsize=1)
-def _token_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Per code point below TABLE_SIZE, the `join_token_runs` bits that emulate `_PUNCTUATION` (comments)
-    and `_CAPTION_PUNCTUATION` (captions), from this Python's Unicode tables (unassigned code points are
-    not KNOWN). Built once per process, on first use."""
-    category, major = categories(), major_classes()
-    points = np.arange(TABLE_SIZE)
-    known = category != "Cn"
-    word = np.isin(major, ["L", "N", "M"]) | (points == 95)  # \pL \pN \pM and "_"
-    name = np.isin(major, ["L", "N"]) | np.isin(points, [95, 46])  # what may follow "@" in a mention
-    space = np.isin(points, _RE2_SPACES)
-
-    def table(kept: np.ndarray) -> np.ndarray:
-        bits = np.where(kept, byte_kernels.TOKEN_KEPT, np.where(space, 0, byte_kernels.TOKEN_RUN))
-        bits = bits | np.where(name, byte_kernels.TOKEN_MENTION, 0) | byte_kernels.TOKEN_KNOWN
-        return np.where(known, bits, 0).astype(np.uint8)
-
-    comments, captions = table(word | (category == "So")), table(word | (points == 35))
-    # variation selectors, zero-width joiner and skin tones: each becomes a space on its own
-    singles = [0xFE0E, 0xFE0F, 0x200D, *range(0x1F3FB, 0x1F400)]
-    comments[singles] = (comments[singles] & ~np.uint8(byte_kernels.TOKEN_KEPT)) | byte_kernels.TOKEN_SINGLE
-    return comments, captions
-
-
-def build_tables() -> None:
-    """Build the per-process tokeniser tables now (~0.1 s): before forking chunk workers, so that they
-    inherit them instead of each building its own."""
-    _token_tables()
 
 
 def stack_tokens(first: Tokens, second: Tokens) -> Tokens:

@@ -8,5 +8,6 @@
 - `tracking`: MLflow logging (embedded SQLite by default, failures non-fatal)
 - `promotion`: @champion / @challenger decisions and registry calls
 - `pyfunc`: the MLflow pyfunc that serves a bundle
+- `comment_spam`: the comment-spam text model (fit, out-of-fold CV, prediction) and its `comment:` settings
 - `settings`: the `modeling:` section of configs/train.yaml
 """

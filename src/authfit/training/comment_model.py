@@ -8,11 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold
 
 from authfit.datasets.labelled_comments import load_labelled_comments
-from authfit.features.comment_text import SHAPE_FEATURES, CommentSpamModel
 from authfit.modeling.bundle import BundleMetadata, data_fingerprint, load_bundle, package_versions, save_bundle
+from authfit.modeling.comment_spam import STACKED_INPUTS, out_of_fold
 from authfit.modeling.evaluation import evaluate_binary_oof
 from authfit.modeling.metrics import plot_calibration, plot_pr, plot_roc
 from authfit.modeling.real_data_models import CommentModel
@@ -23,20 +22,6 @@ from authfit.training.summary import TrainingSummary
 
 
 COMMENT_FEATURE_SET = "comment-text-1"
-
-
-def out_of_fold(texts: pd.Series, y: np.ndarray, groups: np.ndarray, folds: int, seed: int
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Calibrated spam probabilities from models that never saw the row (grouped by video/post; each model
-    calibrates itself inside its training fold), and each row's fold."""
-    oof, fold = np.full(len(y), np.nan), np.full(len(y), -1)
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for k, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y, groups)):
-        model = CommentSpamModel(kind="stacked", n_jobs=1, seed=seed).fit(
-            texts.iloc[train], y[train], groups[train])
-        oof[test] = model.predict_proba_texts(texts.iloc[test])
-        fold[test] = k
-    return oof, fold
 
 
 def comment_groups(data: pd.DataFrame) -> np.ndarray:
@@ -53,12 +38,13 @@ def fit_comment_model(settings: TrainSettings, version: str, summary: TrainingSu
     texts = data["text"].astype("str").reset_index(drop=True)
     y = data["label"].to_numpy(dtype=float)
     groups = comment_groups(data)
-    oof, fold = out_of_fold(texts, y, groups, settings.modeling.cv.folds, settings.modeling.cv.seed)
+    cv = settings.modeling.cv
+    oof, fold = out_of_fold(texts, y, groups, settings.comment, cv.folds, cv.seed)
     # the shipped threshold sees every OOF row; the reported metrics use thresholds fitted on other folds
     evaluation = evaluate_binary_oof(y, oof, fold, None, settings.modeling.calibration.rule_for(name))
     threshold = evaluation.threshold
     metrics = evaluation.metrics | {"threshold": threshold}
-    model = CommentSpamModel(kind="stacked", n_jobs=1, seed=settings.modeling.cv.seed).fit(texts, y, groups)
+    model = settings.comment.model(cv.seed).fit(texts, y, groups)
     meta = BundleMetadata(
         name=name, version=version, task="binary", created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         feature_set_version=COMMENT_FEATURE_SET, data_fingerprint=data_fingerprint({"labelled_comments": data}),
@@ -68,7 +54,7 @@ def fit_comment_model(settings: TrainSettings, version: str, summary: TrainingSu
         reports = {"roc.png": plot_roc(y, oof, Path(tmp) / "roc.png", title=f"{name}: ROC (out of fold)"),
                    "pr.png": plot_pr(y, oof, Path(tmp) / "pr.png", title=f"{name}: PR (out of fold)"),
                    "calibration.png": plot_calibration(y, oof, Path(tmp) / "calibration.png")}
-        path = save_bundle(settings.models_dir, meta, model.booster_, [*SHAPE_FEATURES, "linear_margin"],
+        path = save_bundle(settings.models_dir, meta, model.booster_, list(STACKED_INPUTS),
                            transformers={"comment_model": model}, reports=reports)
     summary.bundles[name] = path
     summary.metrics[name] = metrics

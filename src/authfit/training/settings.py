@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from authfit.modeling.comment_spam import CommentSpamSettings
 from authfit.modeling.model_set import (  # noqa: F401 - the names training code and tests take from here
     ACCOUNT_MODEL,
     COMMENT_MODEL,
@@ -64,6 +65,7 @@ class TrainSettings(BaseModel):
                                          "null: the built-in feature settings (which configs/features.yaml lists)")
     project_dir: Path = Field(Path("."), description="where the embedded MLflow store lives")
     real_data: RealDataSettings = RealDataSettings()
+    comment: CommentSpamSettings = Field(CommentSpamSettings(), description="the comment-spam model")
     modeling: ModelingSettings = ModelingSettings()
     engine: EngineSettings = Field(EngineSettings(), description="where the influencer-level boosters are fitted")
 

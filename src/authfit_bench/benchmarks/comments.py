@@ -24,7 +24,7 @@ from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
 from authfit_bench.benchmarks.accounts import REPORTING_SEED
 from authfit.datasets.labelled_comments import SCAMSPOT, UCI_YOUTUBE, load_labelled_comments
-from authfit.features.comment_text import CommentSpamModel
+from authfit.modeling.comment_spam import CommentSpamModel
 
 TASK = "comment spam/scam (text only)"
 # Seeds whose splits were read while the comment model was built; reporting uses others.

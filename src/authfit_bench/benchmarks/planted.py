@@ -58,7 +58,7 @@ from authfit.datasets.frost2023 import FROST2023, read_frost2023_follower_histor
 from authfit.datasets.kim2020 import KIM2020, read_kim2020_posts
 from authfit.datasets.labelled_comments import load_labelled_comments
 from authfit.datasets.paths import dataset_dir
-from authfit.features.comment_text import CommentSpamModel
+from authfit.modeling.comment_spam import CommentSpamModel
 from authfit.features.comments import FEATURE_NAMES, CommentFeatureSettings, comment_pattern_features
 from authfit.features.growth import FEATURES as GROWTH_FEATURES
 from authfit.features.growth import GrowthSettings, growth_features
