@@ -28,7 +28,7 @@ class AccountRecipe(BaseModel):
         "all", description="all profile features; portable: those most sources give; core: counts and the "
                            "profile-picture flag, which every source gives")
     weighting: Literal["rows", "source_class"] = Field(
-        "rows", description="rows: every row 1; source_class: each (source, label) pair the same total "
+        "source_class", description="rows: every row 1; source_class: each (source, label) pair the same total "
                             "weight")
     monotone_increasing: tuple[str, ...] = Field(
         (), description="features whose rise may only raise the score")
