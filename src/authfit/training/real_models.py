@@ -68,7 +68,7 @@ def source_class_weights(data: pd.DataFrame) -> np.ndarray:
 def fit_account(data: pd.DataFrame, modeling: ModelingSettings,
                 recipe: AccountRecipe | None = None) -> FittedModel:
     """The product's account model on labelled accounts (profile features, grouped by source and account),
-    fitted the way `recipe` says (the default: all features, unweighted)."""
+    fitted the way `recipe` says (the default: the shipped recipe)."""
     recipe = recipe or AccountRecipe()
     X = account_profile_features(data)[list(FEATURE_SETS[recipe.features])]
     y = data["label"].to_numpy(dtype=float)
