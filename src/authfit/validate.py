@@ -10,6 +10,7 @@ cross-table time rules such as "comment before its post") and must run on chunks
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +49,12 @@ class ValidationResult:
 
 def empty_table(name: str) -> pd.DataFrame:
     """A typed table with no rows."""
+    return _empty_table(name).copy()
+
+
+@functools.cache
+def _empty_table(name: str) -> pd.DataFrame:
+    """Built once per table: a request without campaigns asks for two of them every time."""
     table = TABLES[name]
     return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in table.columns})
 

@@ -143,6 +143,7 @@ class Scorer:
         builder = copy.copy(stored)  # the bundle's object stays untouched; scorers are plugged into a copy
         return builder.set_params(
             account_scorer=self.account.predict_proba if self.account else None,
+            account_profile_scorer=self.account.predict_profile_features if self.account else None,
             error_rates=self.account.error_rates if self.account else None,
             comment_scorer=self.comment.predict_proba if self.comment else None)
 
