@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from authfit.features.build import FeatureSettings
 from authfit.io import read_raw_tables
 from authfit.validate import validate_tables
 
@@ -140,7 +141,26 @@ def timed_score_run(models: str, world: Path, out: Path, chunk_size: int) -> dic
         raise RuntimeError(f"authfit score failed: {done.stderr[-2000:]}")
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
     rows = len(pd.read_parquet(out))
-    return {"influencers": rows, "seconds": seconds, "influencers_per_s": rows / seconds, "peak_rss_mb": rss_kb / 1024}
+    stages = re.search(r"stage seconds: (.*)", done.stdout)
+    stage_seconds = {name: float(value) for name, value in re.findall(r"([^,]+?(?:\([^)]*\))?) ([0-9.]+)(?:, |$)",
+                                                                   stages.group(1))} if stages else {}
+    return {"influencers": rows, "seconds": seconds, "influencers_per_s": rows / seconds, "peak_rss_mb": rss_kb / 1024,
+            "stage_seconds": stage_seconds}
+
+
+def feature_transform_rate(models: str, world: Path, chunk_size: int) -> dict[str, float]:
+    """Influencers/s of the feature transform alone (`Scorer.features`) on the validated tables of `world`,
+    in chunks of `chunk_size` accounts as `authfit score` builds them."""
+    from authfit.scoring import Scorer
+
+    scorer = Scorer.load(models)
+    scorer.builder.set_params(settings=(scorer.builder.settings or FeatureSettings()).model_copy(
+        update={"chunk_size": chunk_size}))
+    tables = validate_tables(read_raw_tables(world)).tables
+    started = time.perf_counter()
+    rows = len(scorer.features(tables))
+    seconds = time.perf_counter() - started
+    return {"influencers": rows, "seconds": seconds, "influencers_per_s": rows / seconds}
 
 
 # ------------------------------------------------------------------ HTTP
@@ -473,6 +493,7 @@ def run(out: Path, work: Path, config_dir: Path, influencers: int, rss_base: int
     four = simulated_world(work, config_dir, 4 * rss_base, RAW_SEED)
     details["raw_1x"] = timed_score_run(model_set["models"], one, work / "scores-1x.parquet", chunk_size)
     details["raw_4x"] = timed_score_run(model_set["models"], four, work / "scores-4x.parquet", chunk_size)
+    details["features_only_1x"] = feature_transform_rate(model_set["models"], one, chunk_size)
     full = four if 4 * rss_base == influencers else simulated_world(work, config_dir, influencers, RAW_SEED)
     details["raw_full"] = (details["raw_4x"] if full == four else
                            timed_score_run(model_set["models"], full, work / "scores-full.parquet", chunk_size))
@@ -489,6 +510,11 @@ def run(out: Path, work: Path, config_dir: Path, influencers: int, rss_base: int
         "scorer_vs_booster_throughput_ratio": details["precomputed"]["ratio"],
         "scorer_with_reasons_rows_per_s": details["precomputed"]["scorer_with_reasons_rows_per_s"],
         "raw_influencers_per_s": details["raw_full"]["influencers_per_s"],
+        # end-to-end batch (partition, validate, features, scores, output) over the feature transform alone, on
+        # the same 1x world in this run
+        "end_to_end_vs_features_ratio": (details["raw_1x"]["influencers_per_s"]
+                                         / details["features_only_1x"]["influencers_per_s"]),
+        "batch_stage_seconds_1x": details["raw_1x"]["stage_seconds"],
         "peak_rss_mb_1x": details["raw_1x"]["peak_rss_mb"],
         "peak_rss_mb_4x": details["raw_4x"]["peak_rss_mb"],
         # authfit score partitions its input into buckets of --chunk-size accounts (authfit.partition), so
