@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from authfit.features.keys import positions_in
 from authfit.schema import TABLES, VALIDATION_ORDER, Column, Kind, Table
 
 # Social platforms did not exist before this; older timestamps are typos or epoch-zero defaults.
@@ -293,8 +294,8 @@ def _known_duplicate_problems(name: str, found: list[Found], rows: np.ndarray | 
 
 def _key_in(child: pd.DataFrame, columns: list[str], parent: pd.DataFrame, parent_columns: list[str]) -> np.ndarray:
     """Whether each child row's key is among the parent's keys."""
-    if len(columns) == 1:
-        return child[columns[0]].isin(parent[parent_columns[0]]).to_numpy(dtype=bool, na_value=False)
+    if len(columns) == 1:  # Arrow's hash lookup: pandas' isin on Arrow strings builds a Python list of them
+        return positions_in(child[columns[0]], parent[parent_columns[0]]) >= 0
     keys = pd.MultiIndex.from_frame(child[columns])
     return keys.isin(pd.MultiIndex.from_frame(parent[parent_columns]))
 

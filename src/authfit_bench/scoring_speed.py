@@ -346,12 +346,14 @@ def mlflow_figures(model_uri: str, tracking_uri: str, row: dict[str, float | Non
 # ------------------------------------------------------------------ stages of one request
 
 
-def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, dict[str, float]]:
+def request_stages(models: str, requests: int = 11, seed: int = 0, cpu: bool = False) -> dict[str, dict[str, float]]:
     """Milliseconds per stage of the service's two raw endpoints, in this process (no HTTP): one influencer
     (30 posts x 20 comments, 120 days of history, 100 audience profiles, as `authfit_bench.loadtest` builds
     it) through what `/v1/influencers/score` runs, and 1-5 account rows through `/v1/accounts/score`'s
     scoring. Each stage: the first call after `Scorer.load` and `warm` (as the service loads), and the
-    median of the next `requests - 1` (distinct bodies, so no cache is flattered)."""
+    median of the next `requests - 1` (distinct bodies, so no cache is flattered). With `cpu`, each stage is
+    this process's CPU time rather than wall time: less disturbed by other jobs on a shared machine."""
+    timer = time.process_time if cpu else time.perf_counter
     from authfit.scoring import Scorer
     from authfit.serve.api import warm
     from authfit.serve.schemas import (AccountsRequest, AccountsResponse, InfluencersRequest, InfluencersResponse,
@@ -370,13 +372,13 @@ def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, 
                       for i in range(requests)]
 
     def clock(stages: dict[str, float], name: str, since: float) -> float:
-        now = time.perf_counter()
+        now = timer()
         stages[name] = (now - since) * 1e3
         return now
 
     def raw(body: bytes) -> dict[str, float]:
         t: dict[str, float] = {}
-        s = time.perf_counter()
+        s = timer()
         request = InfluencersRequest.model_validate_json(body)
         s = clock(t, "parse JSON into the request model", s)
         tables = influencer_tables(request)
@@ -401,7 +403,7 @@ def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, 
 
     def accounts(body: bytes) -> dict[str, float]:
         t: dict[str, float] = {}
-        s = time.perf_counter()
+        s = timer()
         frame = accounts_frame(AccountsRequest.model_validate_json(body))
         s = clock(t, "parse JSON + frame", s)
         X = scorer.account.features(frame)
@@ -550,6 +552,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stages", metavar="MODELS", default=None,
                         help="only print the stage timings of one raw influencer and one accounts request, "
                              "in process, with the model set at MODELS (e.g. models/latest)")
+    parser.add_argument("--cpu", action="store_true", help="with --stages: CPU time per stage, not wall time")
     parser.add_argument("--service-ratios", metavar="MODELS", default=None,
                         help="only print the issue-18 latency ratios of one `authfit serve` of MODELS")
     args = parser.parse_args(argv)
@@ -557,7 +560,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(service_latency_ratios(args.service_ratios, args.work, args.configs), indent=2))
         return
     if args.stages:
-        print_stages(request_stages(args.stages))
+        print_stages(request_stages(args.stages, cpu=args.cpu))
         return
     result = run(args.out, args.work, args.configs, args.influencers, args.rss_base, args.chunk_size, args.rows,
                  args.requests, args.raw_requests, args.repeats, args.time_limit)
