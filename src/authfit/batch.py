@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,7 @@ class BatchSummary:
     rejected: int
     chunks: int
     resumed_chunks: int
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, where a caller timed it
 
 
 def plan_for(keys: np.ndarray, chunk_size: int, salt: str = "") -> BatchPlan:

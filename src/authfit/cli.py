@@ -199,6 +199,7 @@ def score(
     rejected = rejected_summary(pd.read_csv(summary.rejects)) if summary.rejects else "no input row rejected"
     typer.echo(f"scored {summary.rows} influencers into {summary.output} ({rejected}"
                f"{', see ' + str(summary.rejects) if summary.rejects else ''}; {summary.resumed_chunks} chunks resumed)")
+    typer.echo("stage seconds: " + ", ".join(f"{name} {seconds:.2f}" for name, seconds in summary.stage_seconds.items()))
     typer.echo(print_ranked(summary.output, top))
 
 
@@ -266,12 +267,14 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
     config: Annotated[Path | None, typer.Option(help="Service settings (limits, API key variable).")] = Path(
         "configs/serve.yaml"),
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes, each with the model loaded "
+                                                            "(default from the config).")] = None,
 ) -> None:
     """Serve the scorer over HTTP (FastAPI); OpenAPI at /openapi.json. SIGHUP reloads the model."""
     from authfit.serve.run import load_service_settings, serve as run_service
 
     run_service(load_service_settings(config if config and config.exists() else None, model=model, host=host,
-                                      port=port))
+                                      port=port, workers=workers))
 
 
 @app.command()

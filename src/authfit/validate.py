@@ -10,11 +10,15 @@ cross-table time rules such as "comment before its post") and must run on chunks
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from authfit.features.keys import positions_in
 from authfit.schema import TABLES, VALIDATION_ORDER, Column, Kind, Table
 
 # Social platforms did not exist before this; older timestamps are typos or epoch-zero defaults.
@@ -46,6 +50,12 @@ class ValidationResult:
 
 def empty_table(name: str) -> pd.DataFrame:
     """A typed table with no rows."""
+    return _empty_table(name).copy()
+
+
+@functools.cache
+def _empty_table(name: str) -> pd.DataFrame:
+    """Built once per table: a request without campaigns asks for two of them every time."""
     table = TABLES[name]
     return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in table.columns})
 
@@ -64,10 +74,18 @@ def _parse_number(raw: pd.Series) -> pd.Series:
     return pd.to_numeric(raw, errors="coerce").astype("float64")
 
 
+def _only_bools(raw: pd.Series) -> bool:
+    """An object column of True/False and nulls only (what JSON booleans become)."""
+    return raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) == "boolean"
+
+
 def _parse_bool(raw: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(raw) or pd.api.types.is_numeric_dtype(raw):
         numeric = raw.astype("float64")
         return numeric.where(numeric.isin([0.0, 1.0]))
+    if _only_bools(raw):  # as the text path reads them ("True"/"False"), without formatting each as text
+        values = np.where(raw.isna().to_numpy(), np.nan, (raw.to_numpy() == True).astype("float64"))  # noqa: E712
+        return pd.Series(values, index=raw.index)
     text = raw.astype("str").str.strip().str.lower()
     return pd.Series(
         np.select([text.isin(_TRUE), text.isin(_FALSE)], [1.0, 0.0], default=np.nan), index=raw.index
@@ -90,6 +108,17 @@ def _parse_text_timestamp(text: pd.Series, date_format: str | None) -> pd.Series
     return parsed
 
 
+def _parse_text(text: pd.Series) -> pd.Series:
+    """Stripped text, null where blank: three Arrow kernels on Arrow-backed text, the same operations that
+    `text.str.strip()`, `.str.len()` and `.where` run, without a pandas wrapper around each."""
+    if not (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"):
+        stripped = text.str.strip()
+        return stripped.where(stripped.str.len() > 0)
+    stripped = pc.utf8_trim_whitespace(pa.array(text.array))
+    kept = pc.if_else(pc.greater(pc.utf8_length(stripped), 0), stripped, pa.nulls(len(stripped), stripped.type))
+    return pd.Series(pd.array(kept, dtype=text.dtype), index=text.index, name=text.name)
+
+
 def _parse_timestamp(raw: pd.Series, kind: Kind, date_format: str | None = None) -> pd.Series:
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         parsed = raw.dt.tz_convert("UTC")
@@ -107,8 +136,7 @@ def parse_column(raw: pd.Series, column: Column, date_format: str | None = None)
     """Parse one raw column into its typed form; values that cannot be parsed become null. Timestamps and
     dates are ISO 8601 unless `date_format` (a strftime format such as %d/%m/%Y) says otherwise."""
     if column.kind is Kind.STRING:
-        text = raw.astype("str").str.strip()
-        return text.where(text.str.len() > 0)
+        return _parse_text(raw.astype("str"))
     if column.kind in (Kind.INT, Kind.FLOAT):
         return _parse_number(raw)
     if column.kind is Kind.BOOL:
@@ -120,38 +148,82 @@ def _problem_frame(table: str, rows: np.ndarray, column: str, reason: str) -> pd
     return pd.DataFrame({"table": table, "row": rows, "column": column, "reason": reason})
 
 
-def _column_problems(table: str, raw: pd.Series, typed: pd.Series, column: Column, now: pd.Timestamp,
-                     rows: np.ndarray, date_format: str | None = None) -> list[pd.DataFrame]:
-    found: list[pd.DataFrame] = []
-    # Only text can be blank; formatting typed columns (e.g. Parquet timestamps) as text took seconds.
-    blank_possible = raw.dtype.kind not in "biufmM"
-    raw_present = raw.notna() & (raw.astype("str").str.strip().str.len() > 0) if blank_possible else raw.notna()
-    unparseable = raw_present & typed.isna()
-    expected = {Kind.INT: "an integer", Kind.FLOAT: "a number", Kind.BOOL: "true/false or 1/0",
-                Kind.TIMESTAMP: "an ISO 8601 timestamp after 2000-01-01",
-                Kind.DATE: "an ISO 8601 date after 2000-01-01", Kind.STRING: "text"}[column.kind]
-    if date_format is not None and column.kind in (Kind.TIMESTAMP, Kind.DATE):
+# A problem found: the 1-based rows, the column(s) at fault and the reason. Checks collect these and each
+# table's problems become one frame at the end, instead of a small frame per check.
+Found = tuple[np.ndarray, str, str]
+
+
+def _problems_frame(table: str, found: list[Found]) -> pd.DataFrame:
+    """One frame of `found`, in order (rows of a check, then the next check's)."""
+    found = [f for f in found if len(f[0])]
+    if not found:
+        return _problem_frame(table, np.zeros(0, dtype=np.int64), "", "")
+    counts = [len(rows) for rows, _, _ in found]
+    return pd.DataFrame({
+        "table": table,
+        "row": np.concatenate([rows for rows, _, _ in found]).astype(np.int64),
+        "column": np.repeat(np.array([column for _, column, _ in found], dtype=object), counts),
+        "reason": np.repeat(np.array([reason for _, _, reason in found], dtype=object), counts),
+    })
+
+
+_EXPECTED = {Kind.INT: "an integer", Kind.FLOAT: "a number", Kind.BOOL: "true/false or 1/0",
+             Kind.TIMESTAMP: "an ISO 8601 timestamp after 2000-01-01",
+             Kind.DATE: "an ISO 8601 date after 2000-01-01", Kind.STRING: "text"}
+
+
+def _present(raw: pd.Series, typed: pd.Series, column: Column) -> np.ndarray:
+    """Which raw values are given: not null and, for text, not blank once stripped."""
+    if raw.dtype.kind in "biufmM":  # only text can be blank; formatting typed columns as text took seconds
+        return raw.notna().to_numpy()
+    if column.kind is Kind.STRING:  # the parsed text is the stripped text, null where blank
+        return typed.notna().to_numpy()
+    if _only_bools(raw):  # True and False are never blank
+        return raw.notna().to_numpy()
+    return (raw.notna() & (raw.astype("str").str.strip().str.len() > 0)).to_numpy(dtype=bool, na_value=False)
+
+
+def _typed_values(typed: pd.Series) -> tuple[np.ndarray | None, np.ndarray]:
+    """The parsed column as a numpy array to compare against bounds (float64, or int64 nanoseconds for
+    timestamps; None for text), and where it is null."""
+    if isinstance(typed.dtype, pd.DatetimeTZDtype):
+        return typed.array.as_unit("ns").asi8, typed.isna().to_numpy()
+    if typed.dtype.kind == "f":
+        values = typed.to_numpy(dtype="float64", na_value=np.nan)
+        return values, np.isnan(values)
+    return None, typed.isna().to_numpy(dtype=bool, na_value=True)
+
+
+def _column_problems(raw: pd.Series, typed: pd.Series, column: Column, now: pd.Timestamp, rows: np.ndarray,
+                     date_format: str | None = None) -> list[Found]:
+    """Every check of one column, on numpy masks (pandas' per-operation cost dominated small tables)."""
+    present = _present(raw, typed, column)
+    values, missing = _typed_values(typed)
+    unparseable = present & missing
+    expected = _EXPECTED[column.kind]
+    timestamp = column.kind in (Kind.TIMESTAMP, Kind.DATE)
+    if date_format is not None and timestamp:
         expected = f"a date in the format {date_format} or ISO 8601, after 2000-01-01"
-    ambiguous = pd.Series(False, index=raw.index)
-    if date_format is None and column.kind in (Kind.TIMESTAMP, Kind.DATE) and raw.dtype.kind not in "mM":
-        ambiguous = unparseable & raw.astype("str").str.strip().str.match(NUMERIC_DAY_MONTH, na=False)
-    checks: list[tuple[pd.Series, str]] = [(unparseable & ~ambiguous, f"cannot parse value as {expected}"),
-                                           (ambiguous, AMBIGUOUS_DATE_REASON)]
+    ambiguous = np.zeros(len(raw), dtype=bool)
+    if date_format is None and timestamp and raw.dtype.kind not in "mM" and unparseable.any():
+        ambiguous = unparseable & raw.astype("str").str.strip().str.match(NUMERIC_DAY_MONTH, na=False).to_numpy(
+            dtype=bool, na_value=False)
+    checks: list[tuple[np.ndarray, str]] = [(unparseable & ~ambiguous, f"cannot parse value as {expected}"),
+                                            (ambiguous, AMBIGUOUS_DATE_REASON)]
     if column.required:
-        checks.append((~raw_present, "required value is missing"))
-    if column.kind is Kind.INT:
-        checks.append((typed.notna() & (typed % 1 != 0), "value must be a whole number"))
-    if column.min_value is not None:
-        checks.append((typed < column.min_value, f"value must be >= {column.min_value:g}"))
-    if column.max_value is not None:
-        checks.append((typed > column.max_value, f"value must be <= {column.max_value:g}"))
-    if column.not_future:
-        checks.append((typed > now, f"timestamp is in the future (after {now.isoformat()})"))
-    for mask, reason in checks:
-        bad = mask.to_numpy(dtype=bool, na_value=False)
-        if bad.any():
-            found.append(_problem_frame(table, rows[bad], column.name, reason))
-    return found
+        checks.append((~present, "required value is missing"))
+    if values is not None:
+        with np.errstate(invalid="ignore"):
+            if column.kind is Kind.INT:
+                checks.append((~missing & (np.mod(values, 1) != 0), "value must be a whole number"))
+            if column.min_value is not None:
+                checks.append((values < column.min_value, f"value must be >= {column.min_value:g}"))
+            if column.max_value is not None:
+                checks.append((values > column.max_value, f"value must be <= {column.max_value:g}"))
+            if column.not_future:
+                checks.append((~missing & (values > (now.value if timestamp else now)),
+                               f"timestamp is in the future (after {now.isoformat()})"))
+    return [(rows[bad], column.name, reason) for bad, reason in checks if bad.any()]
 
 
 def coerce_table(frame: pd.DataFrame, table_name: str, now: pd.Timestamp | None = None,
@@ -164,50 +236,72 @@ def coerce_table(frame: pd.DataFrame, table_name: str, now: pd.Timestamp | None 
 def coerce_frame(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None = None,
                  date_format: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`coerce_table` for any table description, e.g. a bare list of profile columns."""
+    typed, found = _coerce(frame, table, now, date_format)
+    return typed, _problems_frame(table.name, found)
+
+
+def _coerce(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None, date_format: str | None
+            ) -> tuple[pd.DataFrame, list[Found]]:
     now = now or pd.Timestamp.now(tz="UTC")
     rows = np.arange(1, len(frame) + 1)
+    index = pd.RangeIndex(len(frame))
     typed: dict[str, pd.Series] = {}
-    problems: list[pd.DataFrame] = [_problem_frame(table.name, rows[:0], "", "")]
-    raw_frame = frame.reset_index(drop=True)
+    found: list[Found] = []
     for column in table.columns:
-        if column.name not in raw_frame.columns:
-            typed[column.name] = pd.Series(np.nan, index=raw_frame.index).astype(_dtype(column.kind))
-            if column.required and len(raw_frame):
-                problems.append(_problem_frame(table.name, rows, column.name, "required column is missing"))
+        if column.name not in frame.columns:
+            typed[column.name] = pd.Series(np.nan, index=index).astype(_dtype(column.kind))
+            if column.required and len(frame):
+                found.append((rows, column.name, "required column is missing"))
             continue
-        raw = raw_frame[column.name]
+        raw = frame[column.name]
+        if not isinstance(raw.index, pd.RangeIndex) or raw.index.start != 0 or raw.index.step != 1:
+            raw = raw.reset_index(drop=True)
         typed[column.name] = parse_column(raw, column, date_format)
-        problems.extend(_column_problems(table.name, raw, typed[column.name], column, now, rows, date_format))
+        found.extend(_column_problems(raw, typed[column.name], column, now, rows, date_format))
     out = pd.DataFrame(typed).set_axis(pd.Index(rows, name="row"), axis=0)
     if table.key:
-        problems.append(_duplicate_key_problems(out, table))
-    return out, pd.concat(problems, ignore_index=True)
+        found.append(_duplicate_key_problems(out, table))
+    return out, found
 
 
-def _duplicate_key_problems(typed: pd.DataFrame, table: Table) -> pd.DataFrame:
+def _duplicate_key_problems(typed: pd.DataFrame, table: Table) -> Found:
     key = list(table.key)
-    duplicated = typed.duplicated(subset=key, keep="first") & typed[key].notna().all(axis=1)
-    rows = typed.index.to_numpy()[duplicated.to_numpy()]
-    return _problem_frame(table.name, rows, ",".join(key), _duplicate_reason(table))
+    codes = [pd.factorize(typed[name])[0] for name in key]
+    known = np.logical_and.reduce([c >= 0 for c in codes])
+    combined = codes[0].astype(np.int64)
+    for more in codes[1:]:  # mixed radix over the codes: one integer per key, nulls never collide with values
+        combined = combined * (int(more.max(initial=0)) + 2) + (more + 1)
+    duplicated = np.ones(len(combined), dtype=bool)
+    duplicated[np.unique(combined, return_index=True)[1]] = False
+    return typed.index.to_numpy()[duplicated & known], ",".join(key), _duplicate_reason(table)
 
 
 def _duplicate_reason(table: Table) -> str:
     return f"duplicate key ({', '.join(table.key)}); first row kept"
 
 
-def _known_duplicate_problems(name: str, problems: pd.DataFrame, rows: np.ndarray | None) -> list[pd.DataFrame]:
+def _known_duplicate_problems(name: str, found: list[Found], rows: np.ndarray | None) -> list[Found]:
     """Rows whose key repeats an earlier row held elsewhere (another bucket of a partitioned input, see
     authfit.partition), less those already found within this part, with the same reason."""
     if rows is None or not len(rows):
         return []
     table = TABLES[name]
     reason = _duplicate_reason(table)
-    new = np.setdiff1d(rows, problems.loc[problems["reason"] == reason, "row"].to_numpy())
-    return [_problem_frame(name, new, ",".join(table.key), reason)] if len(new) else []
+    seen = [r for r, _, why in found if why == reason]
+    new = np.setdiff1d(rows, np.concatenate(seen) if seen else np.zeros(0, dtype=np.int64))
+    return [(new, ",".join(table.key), reason)] if len(new) else []
+
+
+def _key_in(child: pd.DataFrame, columns: list[str], parent: pd.DataFrame, parent_columns: list[str]) -> np.ndarray:
+    """Whether each child row's key is among the parent's keys."""
+    if len(columns) == 1:  # Arrow's hash lookup: pandas' isin on Arrow strings builds a Python list of them
+        return positions_in(child[columns[0]], parent[parent_columns[0]]) >= 0
+    keys = pd.MultiIndex.from_frame(child[columns])
+    return keys.isin(pd.MultiIndex.from_frame(parent[parent_columns]))
 
 
 def _foreign_key_problems(child: pd.DataFrame, table: Table, valid: dict[str, pd.DataFrame],
-                          parsed: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+                          parsed: dict[str, pd.DataFrame]) -> list[Found]:
     """Children whose parent is not among the valid rows. `parsed` holds every parent row, rejected ones
     too, so the reason can say whether the parent is absent or was itself rejected (then fix the parent)."""
     found = []
@@ -215,46 +309,61 @@ def _foreign_key_problems(child: pd.DataFrame, table: Table, valid: dict[str, pd
         if fk.table not in valid:
             continue  # an absent parent table is a coverage gap, not a broken row
         columns, parent_columns = list(fk.columns), list(fk.ref_columns)
-        child_keys = pd.MultiIndex.from_frame(child[columns])
-        orphan = ~child_keys.isin(pd.MultiIndex.from_frame(valid[fk.table][parent_columns]))
+        orphan = ~_key_in(child, columns, valid[fk.table], parent_columns)
         orphan &= child[columns].notna().all(axis=1).to_numpy()
-        rejected = orphan & child_keys.isin(pd.MultiIndex.from_frame(parsed[fk.table][parent_columns]))
+        if not orphan.any():
+            continue
+        rejected = orphan & _key_in(child, columns, parsed[fk.table], parent_columns)
         rows = child.index.to_numpy()
         for mask, where in ((orphan & ~rejected, "not found in"), (rejected, "refers to a rejected row of")):
             if mask.any():
                 reason = f"{'/'.join(columns)} {where} {fk.table} (orphan foreign key)"
-                found.append(_problem_frame(table.name, rows[mask], ",".join(columns), reason))
+                found.append((rows[mask], ",".join(columns), reason))
     return found
 
 
-def _lookup(child: pd.DataFrame, key: str, parent: pd.DataFrame | None, parent_key: str, value: str) -> pd.Series:
+def _lookup(child: pd.DataFrame, key: str, parent: pd.DataFrame | None, parent_key: str, value: str) -> np.ndarray:
+    """The parent's `value` (int64 nanoseconds, NaT where there is no parent) of each child row, by the
+    first parent row with the child's key."""
+    nat = np.iinfo(np.int64).min
     if parent is None or parent.empty:
-        return pd.Series(pd.NaT, index=child.index, dtype=TIMESTAMP_DTYPE)
-    mapping = parent.drop_duplicates(parent_key).set_index(parent_key)[value]
-    return child[key].map(mapping).astype(TIMESTAMP_DTYPE)
+        return np.full(len(child), nat, dtype=np.int64)
+    keys = parent[parent_key]
+    first = ~keys.duplicated(keep="first").to_numpy()
+    where = pd.Index(keys[first]).get_indexer(child[key])
+    values = np.append(parent[value].array.as_unit("ns").asi8[first], nat)
+    return values[where]
 
 
-def _time_order_problems(name: str, typed: pd.DataFrame, valid: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+def _before(later: pd.Series, earlier: np.ndarray) -> np.ndarray:
+    """later < earlier, both known (NaT compares false)."""
+    nat = np.iinfo(np.int64).min
+    values = later.array.as_unit("ns").asi8
+    return (values != nat) & (earlier != nat) & (values < earlier)
+
+
+def _floor_day(values: np.ndarray) -> np.ndarray:
+    nat, day = np.iinfo(np.int64).min, 86_400 * 10**9
+    return np.where(values == nat, nat, values // day * day)
+
+
+def _time_order_problems(name: str, typed: pd.DataFrame, valid: dict[str, pd.DataFrame]) -> list[Found]:
     """Cross-table rules: nothing happens before the thing it belongs to exists."""
-    rules: list[tuple[str, pd.Series, pd.Series, str]] = []
+    rules: list[tuple[str, np.ndarray, str]] = []
     accounts = valid.get("accounts")
     if name == "posts":
         created = _lookup(typed, "account_id", accounts, "account_id", "created_at")
-        rules.append(("posted_at", typed["posted_at"], created, "post dated before its account was created"))
+        rules.append(("posted_at", _before(typed["posted_at"], created), "post dated before its account was created"))
     if name == "follower_history":
-        created = _lookup(typed, "account_id", accounts, "account_id", "created_at").dt.floor("D")
-        rules.append(("date", typed["date"], created, "snapshot dated before its account was created"))
+        created = _floor_day(_lookup(typed, "account_id", accounts, "account_id", "created_at"))
+        rules.append(("date", _before(typed["date"], created), "snapshot dated before its account was created"))
     if name == "comments":
         posted = _lookup(typed, "post_id", valid.get("posts"), "post_id", "posted_at")
-        rules.append(("created_at", typed["created_at"], posted, "comment dated before its post"))
+        rules.append(("created_at", _before(typed["created_at"], posted), "comment dated before its post"))
     if name == "campaigns":
-        rules.append(("end_date", typed["end_date"], typed["start_date"], "campaign ends before it starts"))
-    found = []
-    for column, later, earlier, reason in rules:
-        bad = (later < earlier).to_numpy(dtype=bool, na_value=False)
-        if bad.any():
-            found.append(_problem_frame(name, typed.index.to_numpy()[bad], column, reason))
-    return found
+        rules.append(("end_date", _before(typed["end_date"], typed["start_date"].array.as_unit("ns").asi8),
+                      "campaign ends before it starts"))
+    return [(typed.index.to_numpy()[bad], column, reason) for column, bad, reason in rules if bad.any()]
 
 
 def _reject_rows(raw: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
@@ -287,17 +396,19 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | Non
     for name in VALIDATION_ORDER:
         if name not in raw_tables:
             continue
-        typed, problems = coerce_table(raw_tables[name], name, now, date_format)
+        typed, found = _coerce(raw_tables[name], TABLES[name], now, date_format)
         parsed[name] = typed
-        problems = pd.concat([problems, *_known_duplicate_problems(name, problems, (duplicates or {}).get(name)),
-                              *_foreign_key_problems(typed, TABLES[name], valid, parsed),
-                              *_time_order_problems(name, typed, valid)], ignore_index=True)
-        bad_rows = problems["row"].unique()
-        valid[name] = typed.drop(index=bad_rows).reset_index(drop=True)
-        all_problems.append(problems)
-        all_rejects.append(_reject_rows(raw_tables[name], problems))
+        found += [*_known_duplicate_problems(name, found, (duplicates or {}).get(name)),
+                  *_foreign_key_problems(typed, TABLES[name], valid, parsed), *_time_order_problems(name, typed, valid)]
+        found = [f for f in found if len(f[0])]
+        bad_rows = np.unique(np.concatenate([rows for rows, _, _ in found])) if found else []
+        valid[name] = (typed.drop(index=bad_rows) if len(bad_rows) else typed).reset_index(drop=True)
+        if found:  # a frame per table only where there are problems: most tables of a request have none
+            all_problems.append(_problems_frame(name, found))
+            all_rejects.append(_reject_rows(raw_tables[name], all_problems[-1]))
         counts.append({"table": name, "rows_in": len(typed), "valid": len(valid[name]), "rejected": len(bad_rows)})
-    problems = pd.concat(all_problems, ignore_index=True) if all_problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    problems = (pd.concat(all_problems, ignore_index=True) if all_problems
+                else _problem_frame("", np.zeros(0, dtype=np.int64), "", ""))
     rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else _reject_rows(pd.DataFrame(), problems)
     return ValidationResult(valid, problems, rejects, pd.DataFrame(counts, columns=["table", "rows_in", "valid", "rejected"]))
 

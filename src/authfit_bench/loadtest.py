@@ -180,17 +180,35 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (the service's worker processes), from /proc."""
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            todo += [int(child) for child in task.read_text().split()]
+    return tree
+
+
 def cpu_s(pid: int) -> float:
-    """User + system CPU seconds the process has used (/proc/PID/stat fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds the process and its descendants have used (/proc/PID/stat fields 14, 15)."""
+    total = 0
+    for member in process_tree(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024.0
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    """Resident memory of the process and its descendants."""
+    total = 0.0
+    for member in process_tree(pid):
+        lines = [line for line in Path(f"/proc/{member}/status").read_text().splitlines() if line.startswith("VmRSS:")]
+        if not lines:
+            raise RuntimeError(f"no VmRSS for process {member}")
+        total += int(lines[0].split()[1]) / 1024.0
+    return total
 
 
 async def drive(base: str, requests: list[Request], clients: int, time_limit_s: float,
@@ -284,13 +302,14 @@ def summarise(results: list[tuple[str, str, float]], elapsed: float) -> dict[str
 
 
 def run(model: str, requests: int, clients: int, warmup: int, time_limit_s: float, influencer_every: int,
-        accounts_share: float = 0.5, seed: int = 0) -> dict[str, Any]:
+        accounts_share: float = 0.5, seed: int = 0, workers: int = 1) -> dict[str, Any]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     pool = request_pool(model, seed=seed)
     with tempfile.TemporaryDirectory(prefix="authfit-load-") as tmp:
         config = Path(tmp) / "serve.yaml"
-        config.write_text(f"api_key_env: AUTHFIT_LOADTEST_KEY\nmodel: {model}\nport: {port}\nhost: 127.0.0.1\n")
+        config.write_text(f"api_key_env: AUTHFIT_LOADTEST_KEY\nmodel: {model}\nport: {port}\nhost: 127.0.0.1\n"
+                          f"workers: {workers}\n")
         log_path = Path(tmp) / "server.log"
         env = dict(os.environ, AUTHFIT_LOADTEST_KEY=API_KEY)
         with log_path.open("wb") as log:  # the access log has a line per request: keep it off the terminal
@@ -314,7 +333,7 @@ def run(model: str, requests: int, clients: int, warmup: int, time_limit_s: floa
                 process.kill()
                 process.wait()
     figures = {
-        "requests_planned": requests, "clients": clients, "warmup_requests": len(warm),
+        "requests_planned": requests, "clients": clients, "server_workers": workers, "warmup_requests": len(warm),
         "warmup_errors": sum(1 for r in warm if r[1] != "ok"),
         **summarise(results, elapsed),
         "rss_mb_after_warmup": round(rss_warm, 1), "rss_mb_after_run": round(rss_after, 1),
@@ -337,6 +356,18 @@ def run(model: str, requests: int, clients: int, warmup: int, time_limit_s: floa
     return figures
 
 
+def versus_baseline(figures: dict[str, Any], baseline: dict[str, Any], source: str) -> dict[str, Any]:
+    """This run's requests/s and accounts p50 beside those of the same test on other code."""
+    def accounts_p50(run: dict[str, Any]) -> float | None:
+        return run.get("per_endpoint", {}).get(ACCOUNTS, {}).get("latency_ms", {}).get("p50")
+
+    return {"source": source, "requests_per_s": baseline.get("requests_per_s"),
+            "requests_per_s_ratio": round(figures["requests_per_s"] / baseline["requests_per_s"], 2)
+            if baseline.get("requests_per_s") else None,
+            "accounts_p50_ms": accounts_p50(baseline), "server_workers": baseline.get("server_workers", 1),
+            "server_cpu_ms_per_request": baseline.get("server_cpu_ms_per_request")}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="models/latest")
@@ -349,6 +380,10 @@ def main(argv: list[str] | None = None) -> dict:
                         help="one request in N scores a full influencer payload (0: none)")
     parser.add_argument("--accounts-share", type=float, default=0.5,
                         help="share of the other requests that score accounts (the rest: feature rows)")
+    parser.add_argument("--workers", type=int, default=2, help="service worker processes (configs/serve.yaml: 2)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a bench-load JSON of the same test on other code (e.g. main): its requests/s "
+                             "is reported beside this run's")
     parser.add_argument("--out", type=Path, default=Path("results/bench-load.json"))
     args = parser.parse_args(argv)
     if not args.model.startswith("models:/"):
@@ -359,7 +394,9 @@ def main(argv: list[str] | None = None) -> dict:
         except Exception as exc:  # noqa: BLE001 - any reason is reported the same way
             parser.error(f"no model set at {args.model} ({exc}); run `make demo` first, or pass --model")
     figures = run(args.model, args.requests, args.clients, args.warmup, args.time_limit, args.influencer_every,
-                  args.accounts_share)
+                  args.accounts_share, workers=args.workers)
+    if args.baseline is not None:
+        figures["baseline"] = versus_baseline(figures, json.loads(args.baseline.read_text()), str(args.baseline))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from authfit.features.build import FeatureSettings
 from authfit.io import read_raw_tables
 from authfit.validate import validate_tables
 
@@ -135,7 +136,26 @@ def timed_score_run(models: str, world: Path, out: Path, chunk_size: int) -> dic
         raise RuntimeError(f"authfit score failed: {done.stderr[-2000:]}")
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
     rows = len(pd.read_parquet(out))
-    return {"influencers": rows, "seconds": seconds, "influencers_per_s": rows / seconds, "peak_rss_mb": rss_kb / 1024}
+    stages = re.search(r"stage seconds: (.*)", done.stdout)
+    stage_seconds = {name: float(value) for name, value in re.findall(r"([^,]+?(?:\([^)]*\))?) ([0-9.]+)(?:, |$)",
+                                                                   stages.group(1))} if stages else {}
+    return {"influencers": rows, "seconds": seconds, "influencers_per_s": rows / seconds, "peak_rss_mb": rss_kb / 1024,
+            "stage_seconds": stage_seconds}
+
+
+def feature_transform_rate(models: str, world: Path, chunk_size: int) -> dict[str, float]:
+    """Influencers/s of the feature transform alone (`Scorer.features`) on the validated tables of `world`,
+    in chunks of `chunk_size` accounts as `authfit score` builds them."""
+    from authfit.scoring import Scorer
+
+    scorer = Scorer.load(models)
+    scorer.builder.set_params(settings=(scorer.builder.settings or FeatureSettings()).model_copy(
+        update={"chunk_size": chunk_size}))
+    tables = validate_tables(read_raw_tables(world)).tables
+    started = time.perf_counter()
+    rows = len(scorer.features(tables))
+    seconds = time.perf_counter() - started
+    return {"influencers": rows, "seconds": seconds, "influencers_per_s": rows / seconds}
 
 
 # ------------------------------------------------------------------ HTTP
@@ -321,12 +341,14 @@ def mlflow_figures(model_uri: str, tracking_uri: str, row: dict[str, float | Non
 # ------------------------------------------------------------------ stages of one request
 
 
-def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, dict[str, float]]:
+def request_stages(models: str, requests: int = 11, seed: int = 0, cpu: bool = False) -> dict[str, dict[str, float]]:
     """Milliseconds per stage of the service's two raw endpoints, in this process (no HTTP): one influencer
     (30 posts x 20 comments, 120 days of history, 100 audience profiles, as `authfit_bench.loadtest` builds
     it) through what `/v1/influencers/score` runs, and 1-5 account rows through `/v1/accounts/score`'s
     scoring. Each stage: the first call after `Scorer.load` and `warm` (as the service loads), and the
-    median of the next `requests - 1` (distinct bodies, so no cache is flattered)."""
+    median of the next `requests - 1` (distinct bodies, so no cache is flattered). With `cpu`, each stage is
+    this process's CPU time rather than wall time: less disturbed by other jobs on a shared machine."""
+    timer = time.process_time if cpu else time.perf_counter
     from authfit.scoring import Scorer
     from authfit.serve.api import warm
     from authfit.serve.schemas import (AccountsRequest, AccountsResponse, InfluencersRequest, InfluencersResponse,
@@ -345,13 +367,13 @@ def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, 
                       for i in range(requests)]
 
     def clock(stages: dict[str, float], name: str, since: float) -> float:
-        now = time.perf_counter()
+        now = timer()
         stages[name] = (now - since) * 1e3
         return now
 
     def raw(body: bytes) -> dict[str, float]:
         t: dict[str, float] = {}
-        s = time.perf_counter()
+        s = timer()
         request = InfluencersRequest.model_validate_json(body)
         s = clock(t, "parse JSON into the request model", s)
         tables = influencer_tables(request)
@@ -376,7 +398,7 @@ def request_stages(models: str, requests: int = 11, seed: int = 0) -> dict[str, 
 
     def accounts(body: bytes) -> dict[str, float]:
         t: dict[str, float] = {}
-        s = time.perf_counter()
+        s = timer()
         frame = accounts_frame(AccountsRequest.model_validate_json(body))
         s = clock(t, "parse JSON + frame", s)
         X = scorer.account.features(frame)
@@ -468,6 +490,7 @@ def run(out: Path, work: Path, config_dir: Path, influencers: int, rss_base: int
     four = simulated_world(work, config_dir, 4 * rss_base, RAW_SEED)
     details["raw_1x"] = timed_score_run(model_set["models"], one, work / "scores-1x.parquet", chunk_size)
     details["raw_4x"] = timed_score_run(model_set["models"], four, work / "scores-4x.parquet", chunk_size)
+    details["features_only_1x"] = feature_transform_rate(model_set["models"], one, chunk_size)
     full = four if 4 * rss_base == influencers else simulated_world(work, config_dir, influencers, RAW_SEED)
     details["raw_full"] = (details["raw_4x"] if full == four else
                            timed_score_run(model_set["models"], full, work / "scores-full.parquet", chunk_size))
@@ -484,6 +507,11 @@ def run(out: Path, work: Path, config_dir: Path, influencers: int, rss_base: int
         "scorer_vs_booster_throughput_ratio": details["precomputed"]["ratio"],
         "scorer_with_reasons_rows_per_s": details["precomputed"]["scorer_with_reasons_rows_per_s"],
         "raw_influencers_per_s": details["raw_full"]["influencers_per_s"],
+        # end-to-end batch (partition, validate, features, scores, output) over the feature transform alone, on
+        # the same 1x world in this run
+        "end_to_end_vs_features_ratio": (details["raw_1x"]["influencers_per_s"]
+                                         / details["features_only_1x"]["influencers_per_s"]),
+        "batch_stage_seconds_1x": details["raw_1x"]["stage_seconds"],
         "peak_rss_mb_1x": details["raw_1x"]["peak_rss_mb"],
         "peak_rss_mb_4x": details["raw_4x"]["peak_rss_mb"],
         # authfit score partitions its input into buckets of --chunk-size accounts (authfit.partition), so
@@ -519,6 +547,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stages", metavar="MODELS", default=None,
                         help="only print the stage timings of one raw influencer and one accounts request, "
                              "in process, with the model set at MODELS (e.g. models/latest)")
+    parser.add_argument("--cpu", action="store_true", help="with --stages: CPU time per stage, not wall time")
     parser.add_argument("--service-ratios", metavar="MODELS", default=None,
                         help="only print the issue-18 latency ratios of one `authfit serve` of MODELS")
     args = parser.parse_args(argv)
@@ -526,7 +555,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(service_latency_ratios(args.service_ratios, args.work, args.configs), indent=2))
         return
     if args.stages:
-        print_stages(request_stages(args.stages))
+        print_stages(request_stages(args.stages, cpu=args.cpu))
         return
     result = run(args.out, args.work, args.configs, args.influencers, args.rss_base, args.chunk_size, args.rows,
                  args.requests, args.raw_requests, args.repeats, args.time_limit)

@@ -102,3 +102,24 @@ def test_a_cancelled_request_is_skipped_without_stalling_the_queue():
     first.result(10)
     assert kept.result(10)["fake_probability"].tolist() == [0.2]
     assert ["gone0"] not in scorer.calls and scorer.calls[-1] == ["kept0"]
+
+
+def test_a_worker_that_dies_fails_its_requests_and_the_queue_keeps_working(monkeypatch):
+    """Anything escaping the worker thread (not an error of the rows, which goes to its request) must not
+    leave a request waiting forever or the batcher believing a worker still drains its queue."""
+    import authfit.serve.batching as batching
+
+    batcher = AccountBatcher(max_rows=100)
+    real = batching.score_batch
+
+    def broken(batch):
+        raise SystemExit("worker died")
+
+    monkeypatch.setattr(batching, "score_batch", broken)
+    dead = batcher.submit(GatedScorer(), _frame("d", ["a"]))
+    with pytest.raises(RuntimeError, match="worker died"):
+        dead.result(10)
+    monkeypatch.setattr(batching, "score_batch", real)
+    scorer = GatedScorer()
+    scorer.release.set()
+    assert batcher.submit(scorer, _frame("e", ["abc"])).result(10)["fake_probability"].tolist() == [0.3]

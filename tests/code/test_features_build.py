@@ -339,3 +339,29 @@ def test_builder_runs_on_real_kim2020_posts() -> None:
     assert len(rate) > 0.8 * len(out) and 0.001 < rate.median() < 0.2
     assert out["comments_per_post"].median() > 0
     assert not np.isinf(out.to_numpy()).any()
+
+
+def test_profile_scorer_gives_the_features_of_two_calls_from_one(world: dict) -> None:
+    """One profile-features call for influencers and audience together (chunked or not) gives exactly what
+    scoring the audience's profiles apart gives, and the audience scorer sees each follower's own row."""
+    from authfit.features.account_profile import account_profile_features
+
+    calls: list[int] = []
+
+    def from_features(features: pd.DataFrame) -> np.ndarray:
+        calls.append(len(features))
+        # what fake_scorer says, from the features: no picture -> 0.9; plus a term that needs the right row
+        return np.where(features["has_profile_pic"].to_numpy() == 0, 0.9, 0.1) + features["log_following"] / 1e3
+
+    def from_profiles(profiles: pd.DataFrame) -> np.ndarray:
+        return from_features(account_profile_features(profiles))
+
+    for chunk_size in (1000, 2):
+        apart = FeatureBuilder(small_settings(chunk_size=chunk_size), spam_scorer, from_profiles).fit(world)
+        together = FeatureBuilder(small_settings(chunk_size=chunk_size), spam_scorer, from_profiles,
+                                  account_profile_scorer=from_features).fit(world)
+        calls.clear()
+        result = together.transform(world)
+        assert sum(calls) == len(world["audience"])  # the sample is scored once, from the shared call
+        pd.testing.assert_frame_equal(apart.transform(world), result)
+        assert result["audience_fake_share"].notna().any()

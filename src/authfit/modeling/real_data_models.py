@@ -50,6 +50,10 @@ class AccountModel(BundledModel):
         build them once; building them is most of the cost of scoring a few profiles."""
         return self.bundle.predict(X) if len(X) else np.zeros(0)
 
+    def predict_profile_features(self, profile_features: pd.DataFrame) -> np.ndarray:
+        """Fake probabilities from `account_profile_features` built by the caller, e.g. with other rows."""
+        return self.predict_features(profile_features.reindex(columns=list(self.bundle.features)))
+
 
 @dataclass(frozen=True)
 class CommentModel(BundledModel):

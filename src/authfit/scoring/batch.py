@@ -3,8 +3,10 @@ on a Dask cluster, and write one output file plus a rejects file."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -112,15 +114,25 @@ def score_directory(data: Path, out: Path, model: str, campaign: str | None = No
     follows the chunk size, not the input size. Every stage resumes after a kill."""
     if engine not in ("local", "dask"):
         raise ValueError(f"engine must be local or dask, got {engine!r}")
+    clock = [time.perf_counter()]
+
+    def lap() -> float:
+        clock.append(time.perf_counter())
+        return clock[-1] - clock[-2]
+
     scorer = Scorer.load(model)
+    stages = {"load model": lap()}
     partition = partition_directory(data, partition_dir(out), chunk_size, date_format=date_format)
+    stages["partition"] = lap()
     latest = validate_buckets(partition)
+    stages["validate"] = lap()
     keys = np.array([f"{b:05d}" for b in range(partition.n_buckets)])
     summary = run_batch(keys, bucket_scorer(at_as_of(scorer, as_of, latest), partition, campaign), out, 1,
                         salt=f"{partition.fingerprint}-{scorer.model_version}-{campaign}-{as_of}",
                         mapper=dask_mapper(scheduler) if engine == "dask" else None, arrange=_arrange)
+    stages["score (features, predictions, output)"] = lap()
     shutil.rmtree(partition.work, ignore_errors=True)
-    return summary
+    return dataclasses.replace(summary, stage_seconds=stages)
 
 
 def print_ranked(path: Path, top: int) -> str:

@@ -63,11 +63,27 @@ class AccountBatcher:
             return batch
 
     def _drain(self) -> None:
-        while batch := self._next_batch():
-            # a request whose client went away was cancelled: skip it (and never set a cancelled future)
-            live = [job for job in batch if job.future.set_running_or_notify_cancel()]
-            if live:
-                score_batch(live)
+        batch: list[_Job] = []
+        try:
+            while batch := self._next_batch():
+                # a request whose client went away was cancelled: skip it (and never set a cancelled future)
+                live = [job for job in batch if job.future.set_running_or_notify_cancel()]
+                if live:
+                    score_batch(live)
+        except BaseException as exc:  # never strand a waiting request, nor the queue behind a dead worker
+            self._fail(batch, exc)
+            raise
+
+    def _fail(self, batch: list[_Job], exc: BaseException) -> None:
+        """Give `exc` to the batch in hand and to every queued request, and let the next submit start a
+        fresh worker thread."""
+        with self._lock:
+            stranded, self._draining = [*batch, *self._pending], False
+            self._pending.clear()
+        for job in stranded:
+            if not job.future.done():
+                if job.future.running() or job.future.set_running_or_notify_cancel():
+                    job.future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
 
 
 def score_batch(batch: list[_Job]) -> None:

@@ -76,6 +76,8 @@ class ServiceSettings(BaseModel):
     # /v1/accounts/score requests up to this many rows are scored together with concurrent ones (one
     # feature-building call per batch); bigger ones are scored alone. 0 turns batching off.
     account_batch_rows: int = Field(2_000, ge=0)
+    # processes serving requests, each with its own copy of the model; more than one uses more cores
+    workers: int = Field(1, ge=1)
 
 
 Profile = _request_model("Profile", "An account's profile, as the contract's profile columns.", PROFILE_COLUMNS)

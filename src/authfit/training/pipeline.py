@@ -135,12 +135,14 @@ def train_conversion(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], s
 def without_scorers(builder: FeatureBuilder) -> FeatureBuilder:
     """A copy of the fitted builder with the model scorers unplugged: those models travel in their own
     bundles and are plugged back in when a scorer loads the set."""
-    return copy.copy(builder).set_params(account_scorer=None, comment_scorer=None, error_rates=None)
+    return copy.copy(builder).set_params(account_scorer=None, comment_scorer=None, error_rates=None,
+                                         account_profile_scorer=None)
 
 
 def _scorers(account: AccountModel | None, comment: CommentModel | None) -> dict[str, object]:
     return {
         "account_scorer": account.predict_proba if account else None,
+        "account_profile_scorer": account.predict_profile_features if account else None,
         "error_rates": account.error_rates if account else None,
         "comment_scorer": comment.predict_proba if comment else None,
     }
