@@ -28,7 +28,7 @@ class AccountRecipe(BaseModel):
         "all", description="all profile features; portable: those most sources give; core: counts and the "
                            "profile-picture flag, which every source gives")
     weighting: Literal["rows", "source_class"] = Field(
-        "source_class", description="rows: every row 1; source_class: each (source, label) pair the same total "
+        "rows", description="rows: every row 1; source_class: each (source, label) pair the same total "
                             "weight")
     monotone_increasing: tuple[str, ...] = Field(
         (), description="features whose rise may only raise the score")
@@ -46,10 +46,10 @@ class RealDataSettings(BaseModel):
                                   "large source does not set the model alone")
     seed: int = 0
     share_method: Literal["acc", "pacc", "emq"] = Field(
-        "emq", description="audience fake share: EMQ, adjusted classify-and-count (acc) or its probabilistic "
+        "acc", description="audience fake share: EMQ, adjusted classify-and-count (acc) or its probabilistic "
                            "form (pacc)")
     share_spread: Literal["normal", "t"] = Field(
-        "normal", description="how the share's interval draws a new population's error rates (logit scale)")
+        "t", description="how the share's interval draws a new population's error rates (logit scale)")
     account: AccountRecipe = AccountRecipe()
 
 
