@@ -82,6 +82,6 @@ bench-load: $(STAMP)  ## HTTP load test: >= 20,000 requests at authfit serve -> 
 reliability-report: $(STAMP)  ## rerun the reliability tests (slow ones too) and regenerate docs/reliability.md
 	mkdir -p results && rm -f results/reliability-cases.jsonl
 	AUTHFIT_RELIABILITY_LOG=$(CURDIR)/results/reliability-cases.jsonl $(BIN)/python -m pytest -q \
-		tests/reliability tests/model/test_reliability_scorer.py tests/model/test_reliability_http.py \
-		tests/model/test_reliability_faults.py
+		tests/unit/test_bad_input_properties.py tests/unit/test_regressions.py tests/unit/test_report.py tests/integration/test_reliability_scorer.py tests/integration/test_reliability_http.py \
+		tests/integration/test_reliability_faults.py
 	$(BIN)/python -m authfit_bench.reliability_report --doc docs/reliability.md

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from authfit.config import load_settings
-from authfit.io import read_raw_tables, write_tables
+from authfit.contract.io import read_raw_tables, write_tables
 from authfit.simulate import SimulationSettings, write_world
 
 

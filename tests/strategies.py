@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from hypothesis import strategies as st
 
-from authfit.schema import TABLES
+from authfit.contract.schema import TABLES
 
 LOG_ENV = "AUTHFIT_RELIABILITY_LOG"  # when set, case counts are appended here as JSON lines
 

@@ -13,7 +13,7 @@ import typer
 
 if TYPE_CHECKING:
     from authfit.features.build import FeatureSettings
-    from authfit.training.settings import TrainSettings
+    from authfit.training.train_settings import TrainSettings
 
 app = typer.Typer(
     name="authfit",
@@ -68,8 +68,8 @@ def validate(
     date_format: Annotated[str | None, typer.Option(help=DATE_FORMAT_HELP)] = None,
 ) -> None:
     """Check every contract table in DATA; report each problem with its table, column and row."""
-    from authfit.io import output_format, read_raw_tables, write_atomic
-    from authfit.validate import summarise_problems, validate_tables
+    from authfit.contract.io import output_format, read_raw_tables, write_atomic
+    from authfit.contract.validate import summarise_problems, validate_tables
 
     output_format(rejects)
     reference = pd.Timestamp(now, tz="UTC") if now else None
@@ -123,7 +123,7 @@ def train(
     """Train the four models, write bundles under models/, log and register them in MLflow."""
     from authfit.config import load_settings
     from authfit.training.pipeline import train_all
-    from authfit.training.settings import TrainSettings
+    from authfit.training.train_settings import TrainSettings
 
     settings = with_engine(load_settings(config, TrainSettings), engine, scheduler)
     if settings.engine.kind == "dask":
@@ -161,7 +161,7 @@ def feature_settings(settings: TrainSettings, config: Path) -> FeatureSettings:
 
 def with_engine(settings: TrainSettings, engine: str | None, scheduler: str | None) -> TrainSettings:
     """The settings with the command line's engine and scheduler, validated like the config's."""
-    from authfit.modeling.settings import EngineSettings
+    from authfit.modeling.model_settings import EngineSettings
 
     if scheduler is not None and (engine or settings.engine.kind) != "dask":
         raise typer.BadParameter("--scheduler needs --engine dask (or engine.kind: dask in the config)")
@@ -187,8 +187,8 @@ def score(
     date_format: Annotated[str | None, typer.Option(help=DATE_FORMAT_HELP)] = None,
 ) -> None:
     """Score every influencer in DATA in resumable chunks; rejected rows go to OUT's rejects file."""
-    from authfit.io import output_format, require_directory
-    from authfit.scoring.batch import print_ranked, score_directory
+    from authfit.contract.io import output_format, require_directory
+    from authfit.scoring.batch_files import print_ranked, score_directory
 
     output_format(out)
     require_directory(data)
@@ -214,8 +214,8 @@ def accounts_score(
     model: Annotated[str, typer.Option(help="models/latest or a models directory")] = "models/latest",
 ) -> None:
     """Fake probability, verdict and top reasons for each account row; any optional column may be absent."""
-    from authfit.io import output_format
-    from authfit.scoring.batch import score_accounts_file
+    from authfit.contract.io import output_format
+    from authfit.scoring.batch_files import score_accounts_file
 
     output_format(out)
     written, rejected = score_accounts_file(in_, out, model)
@@ -233,7 +233,7 @@ def rejected_summary(rejects: pd.DataFrame) -> str:
 
 
 def rejected_path(out: Path) -> Path:
-    from authfit.batch import rejects_path
+    from authfit.scoring.chunks import rejects_path
 
     return rejects_path(out)
 
@@ -253,8 +253,8 @@ def shortlist(
 ) -> None:
     """Pick the influencers that maximise expected conversions within the budget (exact knapsack).
     Influencers flagged for fake engagement are left out unless --include-flagged."""
-    from authfit.io import output_format
-    from authfit.scoring.batch import run_shortlist
+    from authfit.contract.io import output_format
+    from authfit.scoring.batch_files import run_shortlist
 
     output_format(out)
     typer.echo(run_shortlist(scores, campaign, budget, max_per_niche, min_authenticity, out, include_flagged))

@@ -31,7 +31,7 @@ def benchmark(
     from authfit.cli import feature_settings
     from authfit.config import load_settings
     from authfit.simulate import SimulationSettings
-    from authfit.training.settings import TrainSettings
+    from authfit.training.train_settings import TrainSettings
     from authfit_bench.benchmarks.report import PARTS, BenchmarkPlan, PartInputs, describe_run, part_runner
     from authfit_bench.benchmarks.report import run_benchmark
     from authfit_bench.benchmarks.report import write_report as write_benchmark
@@ -57,8 +57,8 @@ def realism(
     """Compare a simulated world with the real data sets: activity statistics, and the fraud-relevant ones
     against their pass/fail bounds."""
     from authfit.datasets.paths import datasets_root
-    from authfit.io import read_raw_tables
-    from authfit.validate import validate_tables
+    from authfit.contract.io import read_raw_tables
+    from authfit.contract.validate import validate_tables
     from authfit_bench.realism import fraud_checks, fraud_markdown, fraud_samples, real_fraud_tables
     from authfit_bench.realism import realism_markdown, realism_report
 

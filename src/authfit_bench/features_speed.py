@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from authfit.features.build import FeatureBuilder, FeatureSettings
-from authfit.features.comments import CommentScorer
+from authfit.features.comment_patterns import CommentScorer
 
 _ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": ("account_id",),
@@ -199,9 +199,9 @@ def time_builder(
 
 def simulated_tables(n_influencers: int, seed: int) -> tuple[dict[str, pd.DataFrame], float]:
     """A validated simulated world and the seconds its generation and validation took."""
-    from authfit.simulate.settings import SimulationSettings
+    from authfit.simulate.world_settings import SimulationSettings
     from authfit.simulate.world import generate_world
-    from authfit.validate import validate_tables
+    from authfit.contract.validate import validate_tables
 
     start = time.perf_counter()
     world = generate_world(SimulationSettings(), n_influencers, seed)
@@ -225,7 +225,7 @@ def kim2020_tables(limit: int | None) -> dict[str, pd.DataFrame]:
 def stream_features(world: Path, builder_path: Path, chunk_size: int, work: Path) -> dict[str, float]:
     """The streamed path in this process: partition `world` into buckets, validate each, and transform each
     with the fitted builder as of the latest time in the whole input. Returns seconds and peak RSS."""
-    from authfit.partition import load_bucket, partition_directory, validate_buckets
+    from authfit.scoring.partition import load_bucket, partition_directory, validate_buckets
 
     with builder_path.open("rb") as stored:
         builder: FeatureBuilder = pickle.load(stored)
@@ -253,7 +253,7 @@ def stream_features(world: Path, builder_path: Path, chunk_size: int, work: Path
 def streamed_run(tables: dict[str, pd.DataFrame], builder_path: Path, chunk_size: int, root: Path
                  ) -> dict[str, float]:
     """Write `tables` as Parquet files and run `stream_features` over them in a fresh subprocess."""
-    from authfit.io import write_tables
+    from authfit.contract.io import write_tables
 
     world = root / "world"
     write_tables(tables, world)

@@ -117,7 +117,7 @@ def feature_rows(model: str, influencers: list[dict[str, Any]]) -> list[dict[str
     """The fake-engagement model's features of the synthetic influencers, as /v1/features/score rows."""
     from authfit.scoring import Scorer
     from authfit.serve.schemas import InfluencersRequest, influencer_tables
-    from authfit.validate import validate_tables
+    from authfit.contract.validate import validate_tables
 
     scorer = Scorer.load(model)
     merged = InfluencersRequest.model_validate({"influencers": [p["influencers"][0] for p in influencers]})

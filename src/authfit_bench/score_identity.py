@@ -43,7 +43,7 @@ def _bad_rows(tables: dict[str, pd.DataFrame], seed: int) -> dict[str, pd.DataFr
 
 def write(model: str, world: Path, out: Path, payloads: int, campaign: str | None) -> None:
     from authfit.scoring import Scorer
-    from authfit.scoring.batch import score_directory
+    from authfit.scoring.batch_files import score_directory
     from authfit.serve.schemas import AccountsRequest, InfluencersRequest, accounts_frame, influencer_tables, records
     from authfit_bench.loadtest import account_rows, influencer_payload
 

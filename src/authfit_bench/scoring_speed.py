@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from authfit.features.build import FeatureSettings
-from authfit.io import read_raw_tables
-from authfit.validate import validate_tables
+from authfit.contract.io import read_raw_tables
+from authfit.contract.validate import validate_tables
 
 TRAIN_INFLUENCERS, TRAIN_SEED = 300, 11
 CANDIDATE_SEED, RAW_SEED = 12, 21
@@ -64,7 +64,7 @@ def train_model_set(work: Path, config_dir: Path) -> dict[str, str]:
     from authfit.features.build import FeatureSettings
     from authfit.simulate import SimulationSettings, write_world
     from authfit.training.pipeline import train_all
-    from authfit.training.settings import FAKE_ENGAGEMENT_MODEL, TrainSettings, working_copy
+    from authfit.training.train_settings import FAKE_ENGAGEMENT_MODEL, TrainSettings, working_copy
 
     world = work / "train-world"
     write_world(load_settings(config_dir / "simulate.yaml", SimulationSettings), TRAIN_INFLUENCERS, TRAIN_SEED, world)
@@ -514,7 +514,7 @@ def run(out: Path, work: Path, config_dir: Path, influencers: int, rss_base: int
         "batch_stage_seconds_1x": details["raw_1x"]["stage_seconds"],
         "peak_rss_mb_1x": details["raw_1x"]["peak_rss_mb"],
         "peak_rss_mb_4x": details["raw_4x"]["peak_rss_mb"],
-        # authfit score partitions its input into buckets of --chunk-size accounts (authfit.partition), so
+        # authfit score partitions its input into buckets of --chunk-size accounts (authfit.scoring.partition), so
         # this ratio should stay near 1: memory follows the bucket, not the input
         "peak_rss_ratio_4x": details["raw_4x"]["peak_rss_mb"] / details["raw_1x"]["peak_rss_mb"],
         "service_p50_ms": service["p50_ms"], "service_p99_ms": service["p99_ms"], "service_rps": service["rps"],

@@ -1,5 +1,5 @@
 """Every shell command in the docs' code blocks (README.md and the Markdown beside data/, notebooks/,
-models/, configs/) is checked against the code it names, and tests/model/test_docs_commands_run.py runs the
+models/, configs/) is checked against the code it names, and tests/integration/test_docs_commands_run.py runs the
 authfit ones:
 `authfit ...` resolves to a real command whose options all exist (and its `--help` runs), `make X` is a
 documented Make target, `curl` hits a route in the service's OpenAPI document with a body the route

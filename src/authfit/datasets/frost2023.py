@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from authfit.datasets.paths import DatasetMissingError, dataset_dir
-from authfit.validate import coerce_table
+from authfit.contract.validate import coerce_table
 
 FROST2023 = "frost2023-socialblade-instagram"
 SERIES_FILE = "socialblade_series_DERIVED.csv"

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from authfit.datasets.paths import DatasetMissingError, dataset_dir
-from authfit.validate import coerce_table
+from authfit.contract.validate import coerce_table
 
 HYPEAUDITOR = "hypeauditor-top1000-instagram-2022"
 PLATFORM = "instagram"

@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from authfit.datasets.paths import DatasetMissingError, dataset_dir
-from authfit.validate import coerce_table
+from authfit.contract.validate import coerce_table
 
 KIM2020 = "kim2020-instagram-influencers"
 POST_ARCHIVE = "post_data.tar.gz"

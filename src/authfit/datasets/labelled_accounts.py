@@ -1,6 +1,6 @@
 """Adapters for the labelled fake / bot / real account data sets, read as they are into one account schema.
 
-Every loader returns the profile columns of `authfit.schema.PROFILE_COLUMNS` in their typed form (counts and
+Every loader returns the profile columns of `authfit.contract.schema.PROFILE_COLUMNS` in their typed form (counts and
 flags float64, NaN where the source does not have them), then:
 
 - `label`: 1 = fake, bot, spammer or automated; 0 = real;
@@ -54,8 +54,8 @@ import numpy as np
 import pandas as pd
 
 from authfit.datasets.paths import dataset_dir
-from authfit.schema import PROFILE_COLUMNS, Column
-from authfit.validate import parse_column
+from authfit.contract.schema import PROFILE_COLUMNS, Column
+from authfit.contract.validate import parse_column
 
 INSTAFAKE_FAKE = "instafake-fake"
 INSTAFAKE_AUTOMATED = "instafake-automated"

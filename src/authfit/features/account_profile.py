@@ -1,7 +1,7 @@
 """Account profile features: what one profile alone says about whether the account is fake.
 
 Used by the account-authenticity model, and to score audience samples and commenters, so it needs only the
-contract's profile columns (`authfit.schema.PROFILE_COLUMNS`), any of which may be absent or all null.
+contract's profile columns (`authfit.contract.schema.PROFILE_COLUMNS`), any of which may be absent or all null.
 
 Some labelled data sets ship derived numbers instead of the raw text (a username's length and digit count
 instead of the username, a bio's length instead of the bio). A frame may carry those numbers under the

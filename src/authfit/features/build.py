@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from authfit.features.account_profile import PASSTHROUGH_FEATURES, account_profile_features
 from authfit.features.asof import as_utc, max_timestamp, restrict_to_as_of
 from authfit.features.audience import AccountScorer, AudienceSettings, ErrorRates, audience_features
-from authfit.features.comments import CommentFeatureSettings, CommentScorer, comment_pattern_features
+from authfit.features.comment_patterns import CommentFeatureSettings, CommentScorer, comment_pattern_features
 from authfit.features.engagement import (
     EngagementBenchmark,
     EngagementSettings,
@@ -33,12 +33,12 @@ from authfit.features.engagement import (
     engagement_features,
 )
 from authfit.features.growth import GrowthSettings, growth_features
-from authfit.features.keys import positions_in
+from authfit.features.key_lookup import positions_in
 from authfit.features.local import local_influence
-from authfit.features.text import caption_tokens
+from authfit.features.text_normalise import caption_tokens
 from authfit.features.topics import ContentFeatureSettings, TopicModel, brand_fit, content_features
-from authfit.schema import PROFILE_COLUMNS
-from authfit.validate import empty_table
+from authfit.contract.schema import PROFILE_COLUMNS
+from authfit.contract.validate import empty_table
 
 # Bump when a feature's definition changes without its name or settings changing.
 FEATURE_SET_VERSION = "1"

@@ -21,7 +21,7 @@ INFLUENCER_MODULES: tuple[str, ...] = (
     "growth",
     "engagement",
     "audience",
-    "comments",
+    "comment_patterns",
     "topics",
 )
 CAMPAIGN_REGISTRIES: tuple[tuple[str, str], ...] = (
@@ -91,7 +91,7 @@ def current_features_md() -> str:
 _CONFIG_HEADER = """\
 # Feature settings: parsed once into authfit.features.build.FeatureSettings
 # (load_settings(Path("configs/features.yaml"), FeatureSettings)). Every key mirrors a model field and its
-# default; tests/code/test_features_build.py checks that they stay equal. Regenerate with
+# default; tests/unit/test_features_build.py checks that they stay equal. Regenerate with
 # `python -m authfit.features.docs --config configs/features.yaml` after changing a default.
 # as_of: features use data at or before this UTC time; null = the latest time in the data.
 # chunk_size / n_jobs: accounts transformed together / chunks in parallel threads (speed and memory only).

@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.utils.validation import check_is_fitted
 
 from authfit.features.registry import FeatureSpec
-from authfit.features.text import Tokens, caption_tokens, dedupe_pairs, is_hashtag
+from authfit.features.text_normalise import Tokens, caption_tokens, dedupe_pairs, is_hashtag
 
 FAMILY = "content"
 BRAND_FAMILY = "brand_fit"

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from authfit.io import write_text_atomic
+from authfit.contract.io import write_text_atomic
 from authfit.modeling.calibration import Calibrator
 from authfit.modeling.lgbm import predict_count
 from authfit.modeling.model_card import card_sections

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from authfit.modeling.lgbm import BoosterTrainer, LocalTrainer, Valid
-from authfit.modeling.settings import EngineSettings
+from authfit.modeling.model_settings import EngineSettings
 
 if TYPE_CHECKING:
     import dask.dataframe as dd

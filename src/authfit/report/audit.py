@@ -195,7 +195,7 @@ def collect(scores: pd.DataFrame, tables: dict[str, pd.DataFrame], builder: Feat
     as_of = builder.resolve_as_of(tables)
     known = restrict_to_as_of(tables, as_of)
     settings = builder._settings
-    from authfit.scoring.batch import tables_for
+    from authfit.scoring.batch_files import tables_for
 
     reference = reference_accounts(scores)
     together = list(dict.fromkeys([*chosen, *reference]))  # one transform for both

@@ -5,7 +5,7 @@ whatever the number of rows, so a service answering many requests of a few rows 
 its time on that overhead. Under load, small requests that arrive while a batch is being scored wait
 for it and are then scored together in one call; a lone request is scored at once, with no waiting
 window. Every account feature, prediction and reason depends on its own row only, so a batched row
-scores exactly as it would alone (tests/model/test_account_scoring_service.py checks it).
+scores exactly as it would alone (tests/integration/test_account_scoring_service.py checks it).
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
-from authfit.schema import ACCOUNT_CONTEXT_COLUMNS, PROFILE_COLUMNS, TABLES, Column, Kind
-from authfit.validate import MIN_TIMESTAMP
+from authfit.contract.schema import ACCOUNT_CONTEXT_COLUMNS, PROFILE_COLUMNS, TABLES, Column, Kind
+from authfit.contract.validate import MIN_TIMESTAMP
 from authfit.scoring.scorer import CAMPAIGN_OUTPUT_COLUMNS, INFLUENCER_OUTPUT_COLUMNS, OUTPUT_FIELDS, REJECT_COLUMNS
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]

@@ -1,6 +1,6 @@
 """The synthetic influencer world: contract tables with known ground truth (see data/SIMULATION.md)."""
 
-from authfit.simulate.settings import SimulationSettings
+from authfit.simulate.world_settings import SimulationSettings
 from authfit.simulate.world import CONTRACT_TABLES, TRUTH_TABLES, generate_world
 from authfit.simulate.writer import WorldSummary, write_world
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from authfit.simulate.influencers import Influencers
-from authfit.simulate.settings import SimulationSettings
+from authfit.simulate.world_settings import SimulationSettings
 
 
 @dataclass

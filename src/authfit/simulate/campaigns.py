@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from authfit.schema import DEFAULT_CURRENCY
+from authfit.contract.schema import DEFAULT_CURRENCY
 from authfit.simulate.captions import brand_names, briefs
 from authfit.simulate.influencers import Population
-from authfit.simulate.keys import counter_ids
-from authfit.simulate.settings import SimulationSettings
-from authfit.simulate.text import as_series, pick
+from authfit.simulate.hashed_ids import counter_ids
+from authfit.simulate.world_settings import SimulationSettings
+from authfit.simulate.text_assembly import as_series, pick
 
 
 @dataclass(frozen=True)

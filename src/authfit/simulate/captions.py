@@ -7,9 +7,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from authfit.simulate import vocabulary as vocab
-from authfit.simulate.comments import draw_topics, niche_word
-from authfit.simulate.settings import SimulationSettings
-from authfit.simulate.text import concat, emoji_tail, join_groups, pick, squeeze_spaces, where
+from authfit.simulate.comment_rows import draw_topics, niche_word
+from authfit.simulate.world_settings import SimulationSettings
+from authfit.simulate.text_assembly import concat, emoji_tail, join_groups, pick, squeeze_spaces, where
 
 
 def _flat_pool(pools: dict[str, tuple[str, ...]],

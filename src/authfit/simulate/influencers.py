@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from authfit.simulate.settings import MechanismSettings, SimulationSettings
+from authfit.simulate.world_settings import MechanismSettings, SimulationSettings
 
 LOOKALIKE_KINDS: tuple[str, ...] = (
     "none", "giveaway_jump", "following_churn", "like_ratio", "spam_comments", "close_friends",

@@ -15,9 +15,9 @@ import pyarrow.compute as pc
 from scipy.special import ndtri
 
 from authfit.simulate import vocabulary as vocab
-from authfit.simulate.keys import hash_index, hash_uniform, splitmix64, user_ids
-from authfit.simulate.settings import ProfileSettings, SimulationSettings
-from authfit.simulate.text import as_series, concat, pick, where
+from authfit.simulate.hashed_ids import hash_index, hash_uniform, splitmix64, user_ids
+from authfit.simulate.world_settings import ProfileSettings, SimulationSettings
+from authfit.simulate.text_assembly import as_series, concat, pick, where
 
 
 @dataclass(frozen=True)

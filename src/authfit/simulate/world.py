@@ -14,18 +14,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from authfit.schema import TABLES
+from authfit.contract.schema import TABLES
 from authfit.simulate import vocabulary as vocab
 from authfit.simulate.activity import Jumps, Posts, draw_history, draw_posts, window_days
 from authfit.simulate.campaigns import CampaignPlan, PairTraits, draw_campaigns, draw_outcomes
 from authfit.simulate.captions import captions, influencer_bios, influencer_handles
-from authfit.simulate.comments import Comments, draw_comments
+from authfit.simulate.comment_rows import Comments, draw_comments
 from authfit.simulate.influencers import (
     LOOKALIKE_KINDS, Influencers, Population, draw_influencers, draw_population,
 )
-from authfit.simulate.keys import counter_ids, user_ids
-from authfit.simulate.settings import SimulationSettings
-from authfit.simulate.text import as_series, concat, pick
+from authfit.simulate.hashed_ids import counter_ids, user_ids
+from authfit.simulate.world_settings import SimulationSettings
+from authfit.simulate.text_assembly import as_series, concat, pick
 from authfit.simulate.users import UserSpace, user_profiles
 
 CONTRACT_TABLES: tuple[str, ...] = (

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from authfit.simulate.settings import SimulationSettings
+from authfit.simulate.world_settings import SimulationSettings
 from authfit.simulate.world import CONTRACT_TABLES, TRUTH_TABLES, iter_blocks, plan_world
 
 FORMATS = ("parquet", "csv")

@@ -16,7 +16,7 @@ from authfit.modeling.evaluation import evaluate_binary_oof
 from authfit.modeling.metrics import plot_calibration, plot_pr, plot_roc
 from authfit.modeling.real_data_models import CommentModel
 from authfit.training.pretrained import fall_back_to_pretrained
-from authfit.training.settings import COMMENT_MODEL, TrainSettings
+from authfit.training.train_settings import COMMENT_MODEL, TrainSettings
 from authfit.training.sources import load_sources
 from authfit.training.summary import TrainingSummary
 

@@ -33,7 +33,7 @@ from authfit.modeling.metrics import (
     plot_pr,
     plot_roc,
 )
-from authfit.modeling.settings import ModelingSettings
+from authfit.modeling.model_settings import ModelingSettings
 
 
 @dataclass(frozen=True)

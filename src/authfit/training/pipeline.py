@@ -30,12 +30,12 @@ from authfit.modeling.tracking import ModelSet, config_as_dict, log_training_run
 from authfit.progress import Stages
 from authfit.training.fit import FittedModel, fit_binary, fit_count, write_bundle
 from authfit.modeling.real_data_models import AccountModel, CommentModel
-from authfit.schema import DEFAULT_CURRENCY
+from authfit.contract.schema import DEFAULT_CURRENCY
 from authfit.training.comment_model import train_comment_model
 from authfit.training.real_models import train_account_model
-from authfit.training.settings import CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL, TrainSettings
+from authfit.training.train_settings import CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL, TrainSettings
 from authfit.training.summary import TrainingSummary
-from authfit.validate import load_contract_tables
+from authfit.contract.validate import load_contract_tables
 
 log = logging.getLogger(__name__)
 EXPOSURE_COLUMN = "exposure_followers"

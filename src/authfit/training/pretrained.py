@@ -16,7 +16,7 @@ from pathlib import Path
 
 from authfit.datasets.licences import LICENCES, SourceLicence
 from authfit.modeling.bundle import BundleError, load_bundle, resolve_model_path
-from authfit.training.settings import ACCOUNT_MODEL, COMMENT_MODEL, TrainSettings
+from authfit.training.train_settings import ACCOUNT_MODEL, COMMENT_MODEL, TrainSettings
 from authfit.training.summary import TrainingSummary
 
 

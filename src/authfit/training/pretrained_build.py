@@ -16,7 +16,7 @@ from authfit.modeling.bundle import load_bundle, new_version
 from authfit.training.comment_model import train_comment_model
 from authfit.training.pretrained import PRETRAINED_SOURCES, pretrained_settings
 from authfit.training.real_models import train_account_model
-from authfit.training.settings import ACCOUNT_MODEL, COMMENT_MODEL, TrainSettings
+from authfit.training.train_settings import ACCOUNT_MODEL, COMMENT_MODEL, TrainSettings
 from authfit.training.summary import TrainingSummary
 
 

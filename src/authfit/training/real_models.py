@@ -22,11 +22,11 @@ from authfit.modeling.quantification import (
     measure_rates,
     worst_source_threshold,
 )
-from authfit.modeling.settings import ModelingSettings
+from authfit.modeling.model_settings import ModelingSettings
 from authfit.modeling.real_data_models import AccountModel
 from authfit.training.fit import FittedModel, fit_binary, write_bundle
 from authfit.training.pretrained import fall_back_to_pretrained
-from authfit.training.settings import ACCOUNT_MODEL, AccountRecipe, TrainSettings
+from authfit.training.train_settings import ACCOUNT_MODEL, AccountRecipe, TrainSettings
 from authfit.training.sources import load_sources
 from authfit.training.summary import TrainingSummary
 

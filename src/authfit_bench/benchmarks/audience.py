@@ -46,7 +46,7 @@ from authfit.modeling.quantification import (
     measure_rates,
     worst_source_threshold,
 )
-from authfit.modeling.settings import ModelingSettings
+from authfit.modeling.model_settings import ModelingSettings
 from authfit.training.real_models import (
     AccountFit,
     cap_per_source,
@@ -54,7 +54,7 @@ from authfit.training.real_models import (
     fitted_scorer,
     out_of_source,
 )
-from authfit.training.settings import AccountRecipe, TrainSettings
+from authfit.training.train_settings import AccountRecipe, TrainSettings
 
 TASK = "audience share"
 VERDICT_TASK = "account verdict, held out"

@@ -29,7 +29,7 @@ from authfit.modeling.bundle import new_version
 from authfit.modeling.real_data_models import AccountModel
 from authfit.simulate import SimulationSettings, generate_world
 from authfit.training.real_models import train_account_model
-from authfit.training.settings import TrainSettings
+from authfit.training.train_settings import TrainSettings
 from authfit.training.summary import TrainingSummary
 
 DATASET = "simulated"

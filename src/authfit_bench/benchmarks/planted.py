@@ -59,7 +59,7 @@ from authfit.datasets.kim2020 import KIM2020, read_kim2020_posts
 from authfit.datasets.labelled_comments import load_labelled_comments
 from authfit.datasets.paths import dataset_dir
 from authfit.modeling.comment_spam import CommentSpamModel
-from authfit.features.comments import FEATURE_NAMES, CommentFeatureSettings, comment_pattern_features
+from authfit.features.comment_patterns import FEATURE_NAMES, CommentFeatureSettings, comment_pattern_features
 from authfit.features.growth import FEATURES as GROWTH_FEATURES
 from authfit.features.growth import GrowthSettings, growth_features
 from authfit.training.comment_model import comment_groups

@@ -39,9 +39,9 @@ from authfit_bench.benchmarks.simulated import HEADLINE as SIMULATED_HEADLINE
 from authfit_bench.benchmarks.simulated import TRAINING_DATASET as SIMULATED_TRAINING
 from authfit.datasets.paths import DatasetMissingError, datasets_root
 from authfit.features.build import FeatureSettings
-from authfit.io import write_text_atomic
+from authfit.contract.io import write_text_atomic
 from authfit.simulate import SimulationSettings
-from authfit.training.settings import TrainSettings
+from authfit.training.train_settings import TrainSettings
 
 log = logging.getLogger(__name__)
 PARTS: tuple[str, ...] = ("accounts", "transfer", "comments", "simulated", "planted", "audience",

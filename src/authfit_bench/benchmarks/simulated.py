@@ -32,7 +32,7 @@ from authfit.features.build import FeatureSettings
 from authfit.scoring.scorer import Scorer
 from authfit.simulate import CONTRACT_TABLES, SimulationSettings, generate_world, write_world
 from authfit.training.pipeline import train_all
-from authfit.training.settings import TrainSettings, working_copy
+from authfit.training.train_settings import TrainSettings, working_copy
 
 HEADLINE = "simulated world (out of distribution, minimum over worlds)"
 CONTROL_DATASET = "simulated world (training distribution, new seed)"

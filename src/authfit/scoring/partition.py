@@ -1,0 +1,352 @@
+"""Split a data directory into buckets of accounts on disk, reading every table in record batches, so that
+validating and scoring one bucket at a time takes the memory of one bucket, not of the whole input.
+
+Each row goes to the bucket of its account (a stable hash of the account id as the validator parses it);
+comments go to the bucket of their post's account, taken from the first post row with that post id, the
+row the validator keeps. Validating each bucket on its own then gives every row the verdict, reason and
+row number that validating the whole input gives:
+
+- keys tied to one account (accounts, follower history, audience, outcomes, labels, offers) stay in one
+  bucket, so their duplicates, orphans and time-order checks are found within it;
+- post and comment ids are not tied to an account: their duplicates are found across buckets by a narrow
+  second partition by key (the key and the row number only) and handed to the validator;
+- campaigns are shared: they are small, given whole to every bucket, and their rejects are reported once.
+
+The work directory is resumable: a manifest marks a finished partition and a marker each validated bucket,
+and every file is written under a temporary name first, so a killed run never leaves a partial file that
+looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from authfit.features.asof import max_timestamp
+from authfit.contract.io import TableNotFoundError, check_separator, reading, table_path, write_atomic, write_text_atomic
+from authfit.contract.schema import TABLES, VALIDATION_ORDER
+from authfit.contract.validate import parse_column, validate_tables
+
+log = logging.getLogger(__name__)
+
+ROW = "__authfit_row"  # the row's 1-based number in its input file, carried through the buckets
+ROUTE: dict[str, str] = {  # the column naming each table's account
+    "accounts": "account_id", "follower_history": "account_id", "posts": "account_id",
+    "audience": "influencer_id", "outcomes": "account_id", "labels": "account_id", "offers": "account_id",
+}
+SHARED: tuple[str, ...] = ("campaigns",)
+GLOBAL_KEYS: dict[str, str] = {"posts": "post_id", "comments": "comment_id"}
+BATCH_ROWS = 100_000
+PARQUET_READ_BUFFER = 1 << 20
+# Work files are read once, soon, on the same disk: writing them plain is several times faster than
+# compressing and dictionary-encoding them.
+WORK_FILE_OPTIONS: dict[str, object] = {"compression": "none", "use_dictionary": False}
+
+
+@dataclass(frozen=True)
+class Partition:
+    work: Path
+    n_buckets: int
+    tables: tuple[str, ...]
+    now: pd.Timestamp
+    fingerprint: str
+    date_format: str | None = None  # how non-ISO dates are read (validate_tables)
+
+    def bucket_dir(self, bucket: int) -> Path:
+        return self.work / f"bucket-{bucket:05d}"
+
+    def duplicates(self, name: str) -> np.ndarray:
+        return np.load(self.work / f"duplicates-{name}.npy")
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One bucket's valid typed tables and its rejected rows (numbered as in the input files)."""
+
+    tables: dict[str, pd.DataFrame]
+    rejects: pd.DataFrame
+
+
+# ------------------------------------------------------------------ reading in batches
+
+
+def input_fingerprint(data: Path, chunk_size: int, date_format: str | None = None) -> str:
+    """Changes when a table file, the bucket size or the date format does."""
+    files = [(path.name, path.stat().st_size, path.stat().st_mtime_ns)
+             for name in TABLES if (path := table_path(data, name)) is not None]
+    settings = [files, chunk_size] if date_format is None else [files, chunk_size, date_format]
+    return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:16]
+
+
+def _read_csv_chunks(path: Path, rows: int, **options: object) -> Iterator[pd.DataFrame]:
+    # the options of io.read_raw_table, so that every cell reads exactly as in the whole-table path
+    with reading(path):
+        yield from pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8",
+                               chunksize=rows, **options)
+
+
+def count_rows(path: Path) -> int:
+    if path.name.lower().endswith(".parquet"):
+        return pq.ParquetFile(path).metadata.num_rows
+    return sum(len(chunk) for chunk in _read_csv_chunks(path, BATCH_ROWS, usecols=[0]))
+
+
+def file_schema(path: Path) -> pa.Schema:
+    """The Arrow schema the batches of `path` come in."""
+    if path.name.lower().endswith(".parquet"):
+        return pq.read_schema(path)
+    with reading(path):
+        header = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8", nrows=0)
+    check_separator(path, header.columns)
+    return pa.Schema.from_pandas(header, preserve_index=False).remove_metadata()
+
+
+def iter_batches(path: Path, schema: pa.Schema, rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
+    """The file in batches of rows, each read as `io.read_raw_table` reads it: Parquet as stored, CSV as text."""
+    if path.name.lower().endswith(".parquet"):
+        # A buffered stream reads a row group's column chunks page by page; unbuffered, each whole chunk is
+        # loaded first, so memory followed the row group (up to 1M rows) rather than the batch.
+        for batch in pq.ParquetFile(path, buffer_size=PARQUET_READ_BUFFER).iter_batches(batch_size=rows):
+            yield pa.Table.from_batches([batch]).replace_schema_metadata(schema.metadata)
+        return
+    for chunk in _read_csv_chunks(path, rows):
+        yield pa.Table.from_pandas(chunk, preserve_index=False).cast(schema)
+
+
+# ------------------------------------------------------------------ routing
+
+
+def parsed_ids(batch: pa.Table, table: str, column: str) -> pd.Series:
+    """An id column as the validator parses it (stripped text, null when blank or absent)."""
+    if column not in batch.column_names:
+        return pd.Series([None] * batch.num_rows, dtype="str")
+    return parse_column(batch.column(column).to_pandas(), TABLES[table].column(column))
+
+
+def id_hashes(ids: pd.Series) -> np.ndarray:
+    """A stable 64-bit hash per id (the same in every process and run); null hashes as the empty id.
+    Ids repeat (an account's posts, a post's comments): hashing the distinct ones once is much faster."""
+    return pd.util.hash_pandas_object(ids.fillna(""), index=False, categorize=True).to_numpy()
+
+
+def _bucket(hashes: np.ndarray, n_buckets: int) -> np.ndarray:
+    return (hashes % np.uint64(n_buckets)).astype(np.int64)
+
+
+def buckets_of(ids: pd.Series, n_buckets: int) -> np.ndarray:
+    return _bucket(id_hashes(ids), n_buckets)
+
+
+@dataclass(frozen=True)
+class PostRoutes:
+    """Post id hash -> bucket of the first post row with that id (sorted hashes, for a binary search).
+    16 bytes per post rather than the ids themselves; two distinct post ids sharing a 64-bit hash (odds
+    about n^2 / 2^65, 1e-8 for a million posts) would send one's comments to the other's bucket."""
+
+    hashes: np.ndarray
+    buckets: np.ndarray
+
+    @classmethod
+    def build(cls, parts: list[tuple[np.ndarray, np.ndarray]]) -> PostRoutes:
+        hashes = np.concatenate([h for h, _ in parts]) if parts else np.empty(0, np.uint64)
+        buckets = np.concatenate([b for _, b in parts]) if parts else np.empty(0, np.int64)
+        unique, first = np.unique(hashes, return_index=True)  # first occurrence in input order
+        return cls(unique, buckets[first])
+
+    def route(self, post_ids: pd.Series, n_buckets: int) -> np.ndarray:
+        """Comments of a known post go to its bucket; the others are orphans, rejected in any bucket."""
+        hashes = id_hashes(post_ids)
+        fallback = _bucket(hashes, n_buckets)
+        if not len(self.hashes):
+            return fallback
+        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        known = (self.hashes[at] == hashes) & post_ids.notna().to_numpy()
+        return np.where(known, self.buckets[at], fallback)
+
+
+class BucketWriters:
+    """One Parquet file per bucket, appended batch by batch."""
+
+    def __init__(self, stack: ExitStack, paths: list[Path], schema: pa.Schema):
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.writers = [stack.enter_context(pq.ParquetWriter(path, schema, **WORK_FILE_OPTIONS)) for path in paths]
+
+    def write(self, batch: pa.Table, buckets: np.ndarray) -> None:
+        order = np.argsort(buckets, kind="stable")  # stable: rows stay in input order within a bucket
+        bounds = np.searchsorted(buckets[order], np.arange(len(self.writers) + 1))
+        for bucket, writer in enumerate(self.writers):
+            if bounds[bucket + 1] > bounds[bucket]:
+                writer.write_table(batch.take(order[bounds[bucket]:bounds[bucket + 1]]))
+
+
+# ------------------------------------------------------------------ partitioning
+
+
+def _partition_table(data: Path, work: Path, name: str, n_buckets: int, routes: PostRoutes | None,
+                     batch_rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stream one table into its buckets (and its key into key buckets when its key is global). Returns,
+    for posts, the (post id hash, bucket) of each row, from which comments are routed."""
+    path = table_path(data, name)
+    schema = file_schema(path)
+    targets = ([work / "shared" / f"{name}.parquet"] if name in SHARED else
+               [work / f"bucket-{b:05d}" / f"{name}.parquet" for b in range(n_buckets)])
+    key_schema = pa.schema([("key", pa.large_string()), ("row", pa.int64())])
+    post_routes: list[tuple[np.ndarray, np.ndarray]] = []
+    start = 0
+    with ExitStack() as stack:
+        writers = BucketWriters(stack, targets, schema.append(pa.field(ROW, pa.int64())))
+        keys = (BucketWriters(stack, [work / "keys" / name / f"{b:05d}.parquet" for b in range(n_buckets)],
+                              key_schema) if name in GLOBAL_KEYS else None)
+        for batch in iter_batches(path, schema, batch_rows):
+            rows = np.arange(start + 1, start + batch.num_rows + 1, dtype=np.int64)
+            start += batch.num_rows
+            batch = batch.append_column(ROW, pa.array(rows))
+            if name in SHARED:
+                buckets = np.zeros(batch.num_rows, dtype=np.int64)
+            elif name == "comments" and routes is not None:
+                buckets = routes.route(parsed_ids(batch, name, "post_id"), n_buckets)
+            else:
+                buckets = buckets_of(parsed_ids(batch, name, ROUTE.get(name, "post_id")), n_buckets)
+            writers.write(batch, buckets)
+            if name == "posts":
+                post_ids = parsed_ids(batch, name, "post_id")
+                present = post_ids.notna().to_numpy()
+                post_routes.append((id_hashes(post_ids[present]), buckets[present]))
+            if keys is not None:
+                key = parsed_ids(batch, name, GLOBAL_KEYS[name])
+                present = key.notna().to_numpy()
+                keys.write(pa.table({"key": pa.array(key[present].to_numpy(dtype=object), pa.large_string()),
+                                     "row": pa.array(rows[present])}, schema=key_schema),
+                           buckets_of(key[present], n_buckets))
+    log.info("partitioned %s: %d rows into %d buckets", name, start, len(targets))
+    return post_routes
+
+
+def duplicate_rows(key_files: list[Path]) -> np.ndarray:
+    """Rows whose key an earlier row holds, over all key buckets: each key lives in one key bucket, in row
+    order, so a bucket at a time suffices."""
+    found = []
+    for path in key_files:
+        keys = pd.read_parquet(path)
+        found.append(keys.loc[keys["key"].duplicated(keep="first"), "row"].to_numpy(dtype=np.int64))
+    return np.sort(np.concatenate(found)) if found else np.empty(0, np.int64)
+
+
+def partition_directory(data: Path, work: Path, chunk_size: int, now: pd.Timestamp | None = None,
+                        batch_rows: int = BATCH_ROWS, date_format: str | None = None) -> Partition:
+    """Partition `data` into buckets of about `chunk_size` accounts under `work`, or reuse a finished
+    partition of the same input there. Nothing but one batch per table is held in memory."""
+    if not data.is_dir():
+        raise TableNotFoundError(f"data directory {data} does not exist")
+    accounts = table_path(data, "accounts")
+    if accounts is None:
+        raise ValueError(f"{data} has no accounts table to score")
+    fingerprint = input_fingerprint(data, chunk_size, date_format)
+    manifest = work / "manifest.json"
+    if manifest.exists():
+        found = json.loads(manifest.read_text())
+        if found["fingerprint"] == fingerprint:
+            return Partition(work, found["n_buckets"], tuple(found["tables"]), pd.Timestamp(found["now"]),
+                             fingerprint, date_format)
+    shutil.rmtree(work, ignore_errors=True)  # an unfinished or stale partition is redone from the start
+    work.mkdir(parents=True)
+    n_buckets = max(1, -(-count_rows(accounts) // chunk_size))
+    names = tuple(name for name in VALIDATION_ORDER if table_path(data, name) is not None)
+    routes: PostRoutes | None = None
+    for name in names:
+        post_routes = _partition_table(data, work, name, n_buckets, routes, batch_rows)
+        if name == "posts":
+            routes = PostRoutes.build(post_routes)
+        if name in GLOBAL_KEYS:
+            key_dir = work / "keys" / name
+            np.save(work / f"duplicates-{name}.npy", duplicate_rows(sorted(key_dir.glob("*.parquet"))))
+            shutil.rmtree(key_dir)
+    now = now or pd.Timestamp.now(tz="UTC")
+    write_text_atomic(manifest, json.dumps({"fingerprint": fingerprint, "n_buckets": n_buckets,
+                                            "tables": list(names), "now": now.isoformat()}))
+    return Partition(work, n_buckets, names, now, fingerprint, date_format)
+
+
+# ------------------------------------------------------------------ validating buckets
+
+
+def read_bucket(partition: Partition, bucket: int) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+    """A bucket's raw tables (shared ones whole) and, per table, the input row number of each row."""
+    raw: dict[str, pd.DataFrame] = {}
+    rows: dict[str, np.ndarray] = {}
+    for name in partition.tables:
+        folder = partition.work / "shared" if name in SHARED else partition.bucket_dir(bucket)
+        frame = pd.read_parquet(folder / f"{name}.parquet")
+        rows[name] = frame[ROW].to_numpy(dtype=np.int64)
+        raw[name] = frame.drop(columns=ROW)
+    return raw, rows
+
+
+def validate_bucket(partition: Partition, bucket: int) -> Bucket:
+    """Validate one bucket; rejects carry the row numbers of the input files. Shared tables' rejects are
+    reported by bucket 0 only."""
+    raw, rows = read_bucket(partition, bucket)
+    known = {name: np.flatnonzero(np.isin(rows[name], partition.duplicates(name))) + 1
+             for name in GLOBAL_KEYS if name in raw}
+    checked = validate_tables(raw, now=partition.now, duplicates=known, date_format=partition.date_format)
+    rejects = checked.rejects
+    if bucket:
+        rejects = rejects.loc[~rejects["table"].isin(SHARED)]
+    local = rejects["row"].to_numpy(dtype=np.int64)
+    numbers = np.zeros(len(rejects), dtype=np.int64)
+    for name, at in rejects.groupby("table", sort=False).indices.items():
+        numbers[at] = rows[name][local[at] - 1]
+    text = {c: "str" for c in rejects.columns if c != "row"}  # also when empty, so that buckets concatenate
+    return Bucket(checked.tables, rejects.assign(row=numbers).astype(text).reset_index(drop=True))
+
+
+def _valid_dir(partition: Partition, bucket: int) -> Path:
+    return partition.bucket_dir(bucket) / "valid"
+
+
+def validate_buckets(partition: Partition) -> pd.Timestamp | None:
+    """Validate every bucket not yet validated, keep its valid typed tables and rejects on disk, and return
+    the latest activity time over all valid rows (what features are as of, as for the whole input)."""
+    latest: list[pd.Timestamp] = []
+    for bucket in range(partition.n_buckets):
+        marker = partition.bucket_dir(bucket) / "validated.json"
+        if not marker.exists():
+            checked = validate_bucket(partition, bucket)
+            for name, frame in checked.tables.items():
+                write_atomic(frame, _valid_dir(partition, bucket) / f"{name}.parquet", compression=None)
+            write_atomic(checked.rejects, partition.bucket_dir(bucket) / "rejects.parquet", compression=None)
+            when = max_timestamp(checked.tables)
+            write_text_atomic(marker, json.dumps({"as_of": when.isoformat() if when is not None else None}))
+            for name in partition.tables:  # the raw rows are no longer needed
+                (partition.bucket_dir(bucket) / f"{name}.parquet").unlink(missing_ok=True)
+            log.info("validated bucket %d/%d", bucket + 1, partition.n_buckets)
+        when = json.loads(marker.read_text())["as_of"]
+        if when is not None:
+            latest.append(pd.Timestamp(when))
+    return max(latest) if latest else None
+
+
+def load_bucket(partition: Partition, bucket: int) -> Bucket:
+    """A validated bucket, as `validate_buckets` left it."""
+    folder = _valid_dir(partition, bucket)
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in partition.tables}
+    return Bucket(tables, pd.read_parquet(partition.bucket_dir(bucket) / "rejects.parquet"))
+
+
+def in_input_order(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejects ordered as whole-input validation lists them: by table (parents first), then row."""
+    rank = rejects["table"].map({name: i for i, name in enumerate(VALIDATION_ORDER)})
+    order = np.lexsort((rejects["row"].to_numpy(dtype=np.int64), rank.to_numpy(dtype=np.int64)))
+    return rejects.iloc[order].reset_index(drop=True)
