@@ -127,4 +127,4 @@ def test_share_sentences_say_the_interval_and_its_meaning_and_skip_missing_estim
     assert text.index.equals(index)
     assert text["a"] == ("An estimated 25% of followers are fake; with 90% confidence the true share is between 12% "
                          "and 48%. " + SHARE_MEANING)
-    assert text["b"] is None and text["c"].startswith("An estimated 0% of followers are fake")
+    assert pd.isna(text["b"]) and text["c"].startswith("An estimated 0% of followers are fake")

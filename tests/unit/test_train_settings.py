@@ -34,12 +34,12 @@ def test_a_model_can_have_its_own_threshold_rule_and_a_bad_one_is_refused():
 
 
 def test_shipped_fake_engagement_exclusions_keep_every_fraud_signal():
-    from authfit.features import audience, comments, engagement, growth
+    from authfit.features import audience, comment_patterns, engagement, growth
     from authfit.modeling.lgbm import model_columns
 
     shipped = load_settings(Path("configs/train.yaml"), TrainSettings).modeling
     params = shipped.params_for("fake-engagement")
-    signals = [f.name for family in (audience, comments, engagement, growth) for f in family.FEATURES]
+    signals = [f.name for family in (audience, comment_patterns, engagement, growth) for f in family.FEATURES]
     assert model_columns(params, signals) == signals  # no pattern reaches a growth, engagement, comment or
     assert set(params.monotone_increasing) <= set(signals)  # audience feature, constrained ones included
     profile = ["username_length", "bio_length", "topic_3", "topic_entropy", "posts_per_week", "log_following"]

@@ -81,13 +81,13 @@ def _percent(values: pd.Series) -> pd.Series:
 
 def share_sentences(share: pd.Series, lo: pd.Series, hi: pd.Series, confidence: float = 0.95) -> pd.Series:
     """Per influencer, the estimated fake-follower share with its interval and what the interval means, in
-    plain words (object dtype; None where there is no estimate)."""
+    plain words (pandas' string dtype, as a scores file reads back; missing where there is no estimate)."""
     share, lo, hi = (pd.to_numeric(pd.Series(v), errors="coerce") for v in (share, lo, hi))
     text = ("An estimated " + _percent(share) + " of followers are fake; with " + f"{confidence:.0%}"
             + " confidence the true share is between " + _percent(lo) + " and " + _percent(hi) + ". "
             + SHARE_MEANING)
     known = share.notna() & lo.notna() & hi.notna()
-    return text.astype(object).where(known.to_numpy(), None)
+    return text.astype("str").where(known.to_numpy())
 
 
 def wilson_interval(
