@@ -1,2 +1,3 @@
 """The data contract: the tables and their columns (`schema`), validation with rejects (`validate`),
-reading and writing the table files (`io`), and the contract as Markdown (`markdown`)."""
+reading and writing the table files (`io`), looking up keys among a column's values (`keys`), and the
+contract as Markdown (`markdown`)."""

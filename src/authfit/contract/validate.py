@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from authfit.features.key_lookup import positions_in
+from authfit.contract.keys import positions_in
 from authfit.contract.schema import TABLES, VALIDATION_ORDER, Column, Kind, Table
 
 # Social platforms did not exist before this; older timestamps are typos or epoch-zero defaults.

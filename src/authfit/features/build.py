@@ -33,7 +33,7 @@ from authfit.features.engagement import (
     engagement_features,
 )
 from authfit.features.growth import GrowthSettings, growth_features
-from authfit.features.key_lookup import positions_in
+from authfit.contract.keys import positions_in
 from authfit.features.local import local_influence
 from authfit.features.text_normalise import caption_tokens
 from authfit.features.topics import ContentFeatureSettings, TopicModel, brand_fit, content_features

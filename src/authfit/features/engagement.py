@@ -10,7 +10,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
 from authfit.features.asof import as_utc
-from authfit.features.key_lookup import positions_in
+from authfit.contract.keys import positions_in
 from authfit.features.registry import FeatureSpec
 
 FAMILY = "engagement"

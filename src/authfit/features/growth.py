@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from pydantic import BaseModel, ConfigDict, Field
 
 from authfit.features.asof import as_utc
-from authfit.features.key_lookup import positions_in
+from authfit.contract.keys import positions_in
 from authfit.features.registry import FeatureSpec
 
 FAMILY = "growth"

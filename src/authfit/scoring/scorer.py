@@ -18,7 +18,7 @@ import pandas as pd
 from authfit.features.audience import share_sentences
 from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.features.engagement import tier_of
-from authfit.features.key_lookup import positions_in
+from authfit.contract.keys import positions_in
 from authfit.modeling.bundle import Bundle, BundleError, load_bundle, predict_threads, resolve_model_set
 from authfit.modeling.model_set import ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL
 from authfit.modeling.real_data_models import AccountModel, CommentModel
