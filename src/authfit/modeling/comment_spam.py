@@ -38,8 +38,8 @@ from authfit.modeling.split_groups import PathScoreCache, predict_raw_grouped, s
 
 # The booster's input columns: the shape features, then the linear model's margin.
 STACKED_INPUTS: tuple[str, ...] = (*SHAPE_FEATURES, "linear_margin")
-# Shrunk shape columns let liblinear converge ~8x faster at the same accuracy; the stored weights are
-# rescaled so they apply to the raw features.
+# Shrunk shape columns let liblinear converge in far fewer iterations at the same accuracy; the stored
+# weights are rescaled so they apply to the raw features.
 _SHAPE_SCALE = 0.25
 # Distinct texts scored by one booster call (the inputs take ~180 bytes a text): larger windows group
 # more rows onto shared tree paths (see authfit.modeling.split_groups).
