@@ -33,7 +33,6 @@ from authfit.modeling.promotion import MemberEvidence, PromotionResult, SameRows
 from authfit.modeling.real_data_models import AccountModel, CommentModel
 
 
-
 def champion_builder(champion: Mapping[str, Bundle]) -> FeatureBuilder:
     """The champion set's fitted feature builder with its own account and comment models plugged in."""
     account = AccountModel(champion[ACCOUNT_MODEL]) if ACCOUNT_MODEL in champion else None
