@@ -42,3 +42,5 @@ def test_training_without_data_sets_uses_pretrained_models_and_scores_fake_follo
     assert text.notna().equals(share.notna())
     assert text.dropna().str.fullmatch(r"An estimated \d+% of followers are fake; with 95% confidence the true "
                                        r"share is between \d+% and \d+%\. The range allows .*").all()
+    # the pretrained account model knows one labelled source: its sentence must not claim out-of-source errors
+    assert text.dropna().str.contains("not for audiences unlike that source").all()

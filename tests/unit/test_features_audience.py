@@ -128,3 +128,11 @@ def test_share_sentences_say_the_interval_and_its_meaning_and_skip_missing_estim
     assert text["a"] == ("An estimated 25% of followers are fake; with 90% confidence the true share is between 12% "
                          "and 48%. " + SHARE_MEANING)
     assert pd.isna(text["b"]) and text["c"].startswith("An estimated 0% of followers are fake")
+
+
+def test_a_share_from_one_labelled_source_says_its_range_does_not_cover_other_populations() -> None:
+    from authfit.features.audience import SHARE_MEANING, SHARE_MEANING_ONE_SOURCE, share_sentences
+
+    one = pd.Series([0.2])
+    text = share_sentences(one, one - 0.05, one + 0.05, out_of_source=False).iloc[0]
+    assert text.endswith(SHARE_MEANING_ONE_SOURCE) and SHARE_MEANING not in text

@@ -73,19 +73,27 @@ SHARE_MEANING = (
     "The range allows for the size of the follower sample and for the account model erring on this audience as "
     "it did on labelled sources it had never seen, so a wide range means the data cannot say more, not that the "
     "audience is unusual.")
+# With one labelled source the error rates are measured within it, so the range cannot allow for an audience
+# unlike that source, and saying otherwise would oversell a narrow interval.
+SHARE_MEANING_ONE_SOURCE = (
+    "The range allows for the size of the follower sample and for the account model's errors on the one "
+    "labelled source it was trained on, not for audiences unlike that source: on other populations the true "
+    "share can lie outside it.")
 
 
 def _percent(values: pd.Series) -> pd.Series:
     return (100 * values).round().astype("Int64").astype("string") + "%"
 
 
-def share_sentences(share: pd.Series, lo: pd.Series, hi: pd.Series, confidence: float = 0.95) -> pd.Series:
-    """Per influencer, the estimated fake-follower share with its interval and what the interval means, in
+def share_sentences(share: pd.Series, lo: pd.Series, hi: pd.Series, confidence: float = 0.95,
+                    out_of_source: bool = True) -> pd.Series:
+    """Per influencer, the estimated fake-follower share with its interval and what the interval means (whose
+    errors it allows for: `out_of_source` when the error rates were measured on sources held out), in
     plain words (pandas' string dtype, as a scores file reads back; missing where there is no estimate)."""
     share, lo, hi = (pd.to_numeric(pd.Series(v), errors="coerce") for v in (share, lo, hi))
     text = ("An estimated " + _percent(share) + " of followers are fake; with " + f"{confidence:.0%}"
             + " confidence the true share is between " + _percent(lo) + " and " + _percent(hi) + ". "
-            + SHARE_MEANING)
+            + (SHARE_MEANING if out_of_source else SHARE_MEANING_ONE_SOURCE))
     known = share.notna() & lo.notna() & hi.notna()
     return text.astype("str").where(known.to_numpy())
 

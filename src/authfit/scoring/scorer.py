@@ -257,9 +257,11 @@ class Scorer:
         out["niche"] = niche.reindex(X.index).to_numpy()
         out["status"] = np.where(known, SCORED, INSUFFICIENT)
         out["as_of"] = as_of.isoformat()
+        rates = self.builder.error_rates
         out["fake_follower_share_text"] = share_sentences(
             out["fake_follower_share"], out["fake_follower_share_lo"], out["fake_follower_share_hi"],
-            (self.builder.settings or FeatureSettings()).audience.confidence)
+            (self.builder.settings or FeatureSettings()).audience.confidence,
+            out_of_source=rates is not None and len(rates.sources) > 1)
         return out.reset_index(drop=True)[INFLUENCER_OUTPUT_COLUMNS]
 
     # ------------------------------------------------------------------ campaigns
