@@ -66,3 +66,14 @@ class CommentModel(BundledModel):
         if len(texts) == 0:
             return np.zeros(0)
         return np.asarray(model.predict_proba_texts(texts), dtype=float)
+
+
+def plugged_scorers(account: AccountModel | None, comment: CommentModel | None) -> dict[str, object]:
+    """The FeatureBuilder parameters through which these models score audiences and comments; with both
+    None they unplug them (a builder stored in a bundle travels without them)."""
+    return {
+        "account_scorer": account.predict_proba if account else None,
+        "account_profile_scorer": account.predict_profile_features if account else None,
+        "error_rates": account.error_rates if account else None,
+        "comment_scorer": comment.predict_proba if comment else None,
+    }

@@ -21,7 +21,7 @@ from authfit.features.engagement import tier_of
 from authfit.contract.keys import positions_in
 from authfit.modeling.bundle import Bundle, BundleError, load_bundle, predict_threads, resolve_model_set
 from authfit.modeling.model_set import ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL
-from authfit.modeling.real_data_models import AccountModel, CommentModel
+from authfit.modeling.real_data_models import AccountModel, CommentModel, plugged_scorers
 from authfit.scoring.reasons import top_reasons
 from authfit.contract.schema import DEFAULT_CURRENCY
 from authfit.contract.validate import validate_tables
@@ -145,11 +145,7 @@ class Scorer:
         if stored is None:
             raise BundleError(f"{bundle.path} holds no fitted feature builder")
         builder = copy.copy(stored)  # the bundle's object stays untouched; scorers are plugged into a copy
-        return builder.set_params(
-            account_scorer=self.account.predict_proba if self.account else None,
-            account_profile_scorer=self.account.predict_profile_features if self.account else None,
-            error_rates=self.account.error_rates if self.account else None,
-            comment_scorer=self.comment.predict_proba if self.comment else None)
+        return builder.set_params(**plugged_scorers(self.account, self.comment))
 
     @classmethod
     def load(cls, location: str | Path, tracking_uri: str | None = None) -> Scorer:

@@ -29,7 +29,7 @@ from authfit.modeling.lgbm import BoosterTrainer
 from authfit.modeling.tracking import ModelSet, config_as_dict, log_training_run
 from authfit.progress import Stages
 from authfit.training.fit import FittedModel, fit_binary, fit_count, write_bundle
-from authfit.modeling.real_data_models import AccountModel, CommentModel
+from authfit.modeling.real_data_models import plugged_scorers
 from authfit.contract.schema import DEFAULT_CURRENCY
 from authfit.training.comment_model import train_comment_model
 from authfit.training.real_models import train_account_model
@@ -135,17 +135,7 @@ def train_conversion(builder: FeatureBuilder, tables: dict[str, pd.DataFrame], s
 def without_scorers(builder: FeatureBuilder) -> FeatureBuilder:
     """A copy of the fitted builder with the model scorers unplugged: those models travel in their own
     bundles and are plugged back in when a scorer loads the set."""
-    return copy.copy(builder).set_params(account_scorer=None, comment_scorer=None, error_rates=None,
-                                         account_profile_scorer=None)
-
-
-def _scorers(account: AccountModel | None, comment: CommentModel | None) -> dict[str, object]:
-    return {
-        "account_scorer": account.predict_proba if account else None,
-        "account_profile_scorer": account.predict_profile_features if account else None,
-        "error_rates": account.error_rates if account else None,
-        "comment_scorer": comment.predict_proba if comment else None,
-    }
+    return copy.copy(builder).set_params(**plugged_scorers(None, None))
 
 
 def train_all(settings: TrainSettings, feature_settings: FeatureSettings) -> TrainingSummary:
@@ -163,7 +153,7 @@ def train_all(settings: TrainSettings, feature_settings: FeatureSettings) -> Tra
         progress.advance()
         comment = train_comment_model(settings, summary.version, summary)
         progress.advance()
-        builder = FeatureBuilder(feature_settings, **_scorers(account, comment)).fit(tables)
+        builder = FeatureBuilder(feature_settings, **plugged_scorers(account, comment)).fit(tables)
         progress.advance()
         with open_trainer(settings.engine) as trainer:
             train_influencer_models(builder, tables, settings, summary, trainer)

@@ -30,7 +30,7 @@ from authfit.modeling.model_set import (
     MODEL_NAMES,
 )
 from authfit.modeling.promotion import MemberEvidence, PromotionResult, SameRows, decide_set_promotion
-from authfit.modeling.real_data_models import AccountModel, CommentModel
+from authfit.modeling.real_data_models import AccountModel, CommentModel, plugged_scorers
 
 
 def champion_builder(champion: Mapping[str, Bundle]) -> FeatureBuilder:
@@ -38,9 +38,7 @@ def champion_builder(champion: Mapping[str, Bundle]) -> FeatureBuilder:
     account = AccountModel(champion[ACCOUNT_MODEL]) if ACCOUNT_MODEL in champion else None
     comment = CommentModel(champion[COMMENT_MODEL]) if COMMENT_MODEL in champion else None
     builder = copy.copy(champion[FAKE_ENGAGEMENT_MODEL].transformers["features"])
-    return builder.set_params(account_scorer=account.predict_proba if account else None,
-                              error_rates=account.error_rates if account else None,
-                              comment_scorer=comment.predict_proba if comment else None)
+    return builder.set_params(**plugged_scorers(account, comment))
 
 
 def champion_scores(champion: Mapping[str, Bundle], tables: dict[str, pd.DataFrame],
