@@ -141,3 +141,56 @@ def test_worst_over_seeds_keeps_the_worst_value_in_each_direction() -> None:
     assert merged["flagged_share"]["value"] == pytest.approx(0.04)  # lower is better: worst = highest
     assert merged["min_roc_auc"]["spread"] == pytest.approx(np.std([0.96, 0.94], ddof=1))
     assert merged["min_roc_auc"]["protocol"].startswith("split 0 [worst of seeds [0, 1]")
+
+
+def test_comment_signals_read_timing_shape_and_repeats_in_lower_case() -> None:
+    posts, comments = _post_table(1, 6)
+    comments["text"] = ["Nice pic", "nice pic", "😍😍", "what a view", "follow @shop #ad", "wow"]
+    burst = comments.iloc[[0]].assign(comment_id="late", created_at=comments["created_at"].iloc[0]
+                                      + pd.Timedelta(seconds=60), text="WOW")
+    comments = pd.concat([comments, burst], ignore_index=True).assign(planted=False)
+    signals = pl.comment_signals(posts, comments, lambda texts: np.full(len(texts), 0.1))
+    assert signals["repeats_on_post"].tolist() == [1, 1, 0, 0, 0, 1, 1]  # case does not make texts differ
+    assert signals["emoji_only"].tolist() == [0, 0, 1, 0, 0, 0, 0]
+    assert signals["generic"].tolist() == [1, 1, 0, 0, 0, 1, 1]  # "view" carries content
+    assert signals.loc[4, ["mention", "hashtag"]].tolist() == [1, 1]
+    assert signals["neighbours_10min"].tolist() == [1, 0, 0, 0, 0, 0, 1]  # comments an hour apart, one late
+    assert signals["log_delay"].iloc[1] == pytest.approx(np.log1p(3_600.0))
+    assert signals["version"].eq("p0").all() and signals["spam_prob"].eq(0.1).all()
+
+
+def test_distinct_text_scorer_scores_each_text_once_in_place() -> None:
+    seen: list[int] = []
+
+    def scorer(texts: pd.Series) -> np.ndarray:
+        seen.append(len(texts))
+        return texts.str.len().to_numpy(dtype=float)
+
+    scores = pl.distinct_text_scorer(scorer)(pd.Series(["ab", "c", "ab", "dddd"]))
+    assert scores.tolist() == [2.0, 1.0, 2.0, 4.0] and seen == [3]
+
+
+def test_detector_count_recovers_planted_shares_it_can_see() -> None:
+    posts, comments = _post_table(60, 30)
+    posts["account_id"] = [f"acc{i // 2}" for i in range(60)]
+    rng = np.random.default_rng(0)
+    scorer = pl.distinct_text_scorer(lambda texts: np.full(len(texts), 0.1))
+    ids = posts["post_id"]
+    choice, signals = pl._planted_versions(posts, comments, ids[:40], (0.0, 0.1, 0.3), 3, rng, scorer)
+    shown, shown_signals = pl._planted_versions(posts, comments, ids[40:], (0.0, 0.1, 0.3), 1, rng, scorer)
+    estimates = pl.ShareEstimators(choice, signals, seed=0).predict(shown, shown_signals)
+    assert list(estimates) == ["spam_share, adjusted", "comment features, regression",
+                               "comment detector, adjusted count", "comment features + detector, regression"]
+    counted = estimates["comment detector, adjusted count"]
+    assert counted.index.equals(shown.index)
+    # real comments here are long, hours apart and all distinct: every kind of bot stands out
+    assert ((counted - shown["true_share"]).abs() <= pl.WITHIN).mean() >= 0.9
+
+
+def test_recovery_rows_subtract_the_untouched_version_of_the_same_post() -> None:
+    shown = pd.DataFrame({"post_id": ["a", "b"], "true_share": [0.2, 0.0]}, index=["a#0", "b#0"])
+    estimate = pd.Series([0.33, 0.12], index=shown.index)
+    untouched = pd.Series([0.10, 0.10], index=["a", "b"])
+    rows = {r["metric"]: r["value"] for r in pl.recovery_rows("x", estimate, untouched, shown, "p")}
+    # a: 0.33 - 0.10 = 0.23 is within 0.05 of 0.2 (the absolute 0.33 is not); b: 0.02 is within of 0
+    assert rows == {"mean_estimate": pytest.approx(0.10), f"recovery_within_{pl.WITHIN}": 1.0}

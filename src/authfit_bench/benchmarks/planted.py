@@ -21,21 +21,36 @@ feature family, and a follower series alone leaves all its other inputs missing.
 
 **Comments** (kim2020, real comments with real timing). Posts with at least `CommentPlan.min_comments`
 comments get bot comments planted at a known share of the post's comments (0 for untouched posts), in place
-of as many of its real ones (a crawl returns one page of comments, bots included): one
-kind per post (generic praise, emoji-only, one duplicated text, promotional, or a mix), arriving either in
-a burst after posting or at the post's own real comment delays. Each post is treated as one account of
-`comment_pattern_features`, with the product's comment-spam model (trained here the product's way, on the
-configured labelled sources) as its scorer. The bot share per post is estimated two ways:
+of as many of its real ones (a crawl returns one page of comments, bots included; 61% of the posts hold
+exactly 24, so +-0.05 is about one comment): one kind per post (generic praise, emoji-only, one duplicated
+text, promotional, or a mix), arriving either in a burst after posting or at the post's own real comment
+delays. Each post is treated as one account of `comment_pattern_features`, with the product's comment-spam
+model (trained here the product's way, on the configured labelled sources) as its scorer. The bot share per
+post is estimated four ways (`ShareEstimators`):
 
 - `spam_share, adjusted`: the feature `spam_share` (comments at or above the feature's spam threshold),
   corrected with the model's flag rates on real and on planted comments of the choice posts
   (Rogan-Gladen: (raw - f) / (t - f), clipped to [0, 1]);
 - `comment features, regression`: a small LightGBM regression (absolute-error loss) from every comment
-  feature of a post to its planted share, fitted on planted copies of the choice posts only.
+  feature of a post to its planted share, fitted on planted copies of the choice posts only;
+- `comment detector, adjusted count`: a per-comment LightGBM (`comment_signals`: the spam probability, the
+  delay after posting and its neighbours, the text's shape in lower case, repeats on the post) fitted on
+  the choice posts' comments, planted vs real, cross-fitted on two halves of the choice accounts; a post's
+  share of comments it flags, corrected (Rogan-Gladen) with its held-out flag rates there;
+- `comment features + detector, regression`: the regression above with the detector's per-post
+  aggregates (held-out probabilities on the choice posts) added to its inputs.
 
-Both use nothing of the report posts but their comments. The headline is the share of report posts whose
+None uses anything of the report posts but their comments. The headline is the share of report posts whose
 estimate is within +-0.05 of the planted share, over all report posts and per kind (the minimum is what
-counts). Posts are split into halves by account, so no influencer is on both sides.
+counts), and by page size. The detector learns the generator's own bot texts; the "unseen in the fit" rows
+refit every fitted estimator without one bot kind (nor the mixed posts) and score the posts of that kind.
+Real comments hold spam and bots already (of 40 real comments the spam model flags, read by hand, about 10
+are promotional or follow-for-follow spam; of 40 the detector flags, one is spam and the rest short praise
+and emoji like the planted ones), so an untouched post's true bot share is not 0: beside the
+absolute rows, `the untouched real posts` gives each estimator's mean estimate on the report posts' real
+comments, and `recovery over the same post's untouched version` scores estimate(planted) -
+estimate(untouched) against the planted share. Posts are split into halves by account, so no influencer is
+on both sides.
 
 The whole part runs once per seed in `PlantedBenchmark.seeds` (another split into halves, other plantings)
 and each row gives the worst value over them, with their standard deviation as the spread.
@@ -77,7 +92,7 @@ GROWTH_CANDIDATES: dict[str, float] = {
 FLAG_QUANTILE = 0.975
 BOT_KINDS: tuple[str, ...] = ("generic", "emoji", "duplicated", "promotional", "mixed")
 TIMINGS: tuple[str, ...] = ("burst", "own delays")
-LOWER_IS_BETTER = frozenset({"flagged_share", "mean_abs_error"})
+LOWER_IS_BETTER = frozenset({"flagged_share", "mean_abs_error", "mean_estimate"})
 
 
 class GrowthPlan(BaseModel):
@@ -394,7 +409,7 @@ def plant_comments(posts: pd.DataFrame, comments: pd.DataFrame, plan: pd.DataFra
         "post_id": plan["copy_id"].to_numpy()[owner],
         "commenter_id": "planted_bot_" + pd.Series(rng.integers(0, 20_000, len(owner)).astype(str),
                                                    dtype="str"),
-        "created_at": pd.Series(posted) + pd.to_timedelta(delays, unit="s"),
+        "created_at": pd.Series(pd.to_datetime(posted, utc=True)) + pd.to_timedelta(delays, unit="s"),
         "text": _bot_texts(plan["kind"].to_numpy()[owner], owner, rng),
         "planted": True})
     real = real.assign(post_id=real["copy_id"], planted=False).drop(columns="copy_id")
@@ -425,12 +440,66 @@ def post_comment_features(posts: pd.DataFrame, comments: pd.DataFrame,
     return comment_pattern_features(posts, comments.drop(columns="planted"), scorer, CommentFeatureSettings())
 
 
-def flag_rates(comments: pd.DataFrame, scorer: Callable[[pd.Series], np.ndarray], threshold: float
-               ) -> tuple[float, float]:
-    """(share of real comments flagged, share of planted comments flagged) at the feature's threshold."""
-    flagged = scorer(comments["text"]) >= threshold
-    planted = comments["planted"].to_numpy()
-    return float(flagged[~planted].mean()), float(flagged[planted].mean())
+def distinct_text_scorer(scorer: Callable[[pd.Series], np.ndarray]) -> Callable[[pd.Series], np.ndarray]:
+    """`scorer` run once per distinct text: the planted versions of a post share its real comments."""
+    def score(texts: pd.Series) -> np.ndarray:
+        codes, distinct = pd.factorize(texts.astype("str"))
+        return np.asarray(scorer(pd.Series(distinct)), dtype=float)[codes]
+    return score
+
+
+SIGNALS: tuple[str, ...] = ("spam_prob", "log_delay", "delay_rank", "post_median_log_delay",
+                            "neighbours_10min", "n_chars", "n_words", "n_alnum", "emoji_only", "generic",
+                            "mention", "hashtag", "repeats_on_post")
+DETECTOR_FLAG = 0.5
+DETECTOR_CUTS: tuple[float, ...] = (0.2, 0.5, 0.9)
+AGGREGATES: tuple[str, ...] = ("detector_mean", *(f"detector_share_{cut}" for cut in DETECTOR_CUTS))
+
+
+def comment_signals(posts: pd.DataFrame, comments: pd.DataFrame, scorer: Callable[[pd.Series], np.ndarray]
+                    ) -> pd.DataFrame:
+    """What the per-comment bot detector reads, one row per comment (its version in `version`, `planted`
+    beside): the product's spam probability; the delay after posting (log, its rank on the post, the
+    post's median, comments within 10 minutes of it); the text's shape, read in lower case (the bot texts
+    are lower case and most real ones are not, which would tell them apart for the wrong reason); and how
+    often the same text recurs on the post."""
+    comments = comments.reset_index(drop=True)
+    posted = comments["post_id"].map(posts.set_index("post_id")["posted_at"])
+    delay = (comments["created_at"] - posted).dt.total_seconds().clip(lower=0.0).to_numpy()
+    version = pd.factorize(comments["post_id"])[0]
+    key = version * 1e10 + delay
+    order = np.argsort(key, kind="stable")
+    near = np.empty(len(key))
+    near[order] = (np.searchsorted(key[order], key[order] + 600.0, "right")
+                   - np.searchsorted(key[order], key[order] - 600.0, "left") - 1)
+    text = comments["text"].astype("str").str.lower()
+    words = text.str.findall(r"[^\W\d_]+").explode()
+    n_words = words.notna().groupby(level=0).sum().to_numpy()
+    lexicon = set(CommentFeatureSettings().generic_words) | set(CommentFeatureSettings().stopwords)
+    n_alnum = text.str.count(r"[^\W_]").to_numpy()
+    log_delay = pd.Series(np.log1p(delay))
+    signals = pd.DataFrame({
+        "spam_prob": scorer(comments["text"]), "log_delay": log_delay,
+        "delay_rank": log_delay.groupby(version).rank(pct=True),
+        "post_median_log_delay": log_delay.groupby(version).transform("median"), "neighbours_10min": near,
+        "n_chars": text.str.len(), "n_words": n_words, "n_alnum": n_alnum, "emoji_only": n_alnum == 0,
+        "generic": (n_words > 0) & words.isin(lexicon).groupby(level=0).all().to_numpy(),
+        "mention": text.str.contains("@", regex=False), "hashtag": text.str.contains("#", regex=False),
+        "repeats_on_post": text.groupby([version, text.to_numpy()]).transform("size") - 1,
+    }).astype(float)
+    return signals.assign(version=comments["post_id"].to_numpy(), planted=comments["planted"].to_numpy())
+
+
+def _comment_detector(seed: int) -> lgb.LGBMClassifier:
+    return lgb.LGBMClassifier(n_estimators=300, learning_rate=0.05, num_leaves=31, min_child_samples=50,
+                              subsample=0.8, subsample_freq=1, random_state=seed, n_jobs=1, verbose=-1)
+
+
+def detector_aggregates(signals: pd.DataFrame, probability: np.ndarray) -> pd.DataFrame:
+    """Per version: the detector's mean probability and the shares of its comments at each DETECTOR_CUTS."""
+    frame = pd.DataFrame(np.column_stack([probability, *(probability >= cut for cut in DETECTOR_CUTS)]),
+                         columns=list(AGGREGATES))
+    return frame.groupby(signals["version"].to_numpy()).mean()
 
 
 def rogan_gladen(raw: pd.Series, false_rate: float, true_rate: float) -> pd.Series:
@@ -440,82 +509,164 @@ def rogan_gladen(raw: pd.Series, false_rate: float, true_rate: float) -> pd.Seri
     return ((raw - false_rate) / (true_rate - false_rate)).clip(0.0, 1.0)
 
 
-def share_regression(features: pd.DataFrame, shares: pd.Series, seed: int) -> lgb.LGBMRegressor:
+def _flag_rates(flagged: np.ndarray, planted: np.ndarray) -> tuple[float, float]:
+    """(share of real comments flagged, share of planted comments flagged)."""
+    return float(flagged[~planted].mean()), float(flagged[planted].mean())
+
+
+def share_regression(features: pd.DataFrame, shares: pd.Series, seed: int,
+                     columns: Sequence[str] = FEATURE_NAMES) -> lgb.LGBMRegressor:
     """Absolute-error loss: the headline is a tolerance band around the planted share, and the median of
     the shares a post's features allow hits it more often than their mean (on the choice half, 0.58 vs
     0.49 of posts within it, out of fold)."""
     model = lgb.LGBMRegressor(objective="l1", n_estimators=300, learning_rate=0.03, num_leaves=15,
                               min_child_samples=20, subsample=0.8, subsample_freq=1, random_state=seed, n_jobs=1,
                               verbose=-1)
-    return model.fit(features[list(FEATURE_NAMES)], shares)
+    return model.fit(features[list(columns)], shares)
 
 
-def _planted_versions(posts: pd.DataFrame, comments: pd.DataFrame, post_ids: pd.Series, plan: CommentPlan,
-                      copies: int, rng: np.random.Generator, scorer: Callable[[pd.Series], np.ndarray]
-                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(plan with features joined on copy_id, planted comments) for `copies` versions of the given posts."""
-    versions = comment_plan(post_ids, plan.shares, copies, rng)
+STACKED: tuple[str, ...] = (*FEATURE_NAMES, *AGGREGATES)
+
+
+def _regressed(model: lgb.LGBMRegressor, frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    return pd.Series(model.predict(frame[list(columns)]), index=frame.index).clip(0.0, 1.0)
+
+
+class ShareEstimators:
+    """The four bot-share estimators, fitted on planted versions of the choice posts (see the module
+    docstring); `predict` applies them to other versions."""
+
+    def __init__(self, choice: pd.DataFrame, signals: pd.DataFrame, seed: int) -> None:
+        planted = signals["planted"].to_numpy(dtype=bool)
+        threshold = CommentFeatureSettings().spam_threshold
+        self.spam_rates = _flag_rates(signals["spam_prob"].to_numpy() >= threshold, planted)
+        fold = signals["version"].map(halves(choice["source_account"], seed + 1)).to_numpy(dtype=bool)
+        x = signals[list(SIGNALS)]
+        self.detectors = [_comment_detector(seed).fit(x[fold != side], planted[fold != side])
+                          for side in (False, True)]
+        held_out = np.empty(len(x))
+        for side, detector in zip((False, True), self.detectors, strict=True):
+            held_out[fold == side] = detector.predict_proba(x[fold == side])[:, 1]
+        self.detector_rates = _flag_rates(held_out >= DETECTOR_FLAG, planted)
+        stacked = choice.join(detector_aggregates(signals, held_out))
+        self.regression = share_regression(choice, choice["true_share"], seed)
+        self.stacked = share_regression(stacked, choice["true_share"], seed, STACKED)
+
+    def predict(self, versions: pd.DataFrame, signals: pd.DataFrame) -> dict[str, pd.Series]:
+        x = signals[list(SIGNALS)]
+        probability = np.mean([d.predict_proba(x)[:, 1] for d in self.detectors], axis=0)
+        aggregates = versions.join(detector_aggregates(signals, probability))
+        return {
+            "spam_share, adjusted": rogan_gladen(versions["spam_share"], *self.spam_rates),
+            "comment features, regression": _regressed(self.regression, versions, FEATURE_NAMES),
+            "comment detector, adjusted count": rogan_gladen(
+                aggregates[f"detector_share_{DETECTOR_FLAG}"], *self.detector_rates),
+            "comment features + detector, regression": _regressed(self.stacked, aggregates, STACKED),
+        }
+
+
+def _planted_versions(posts: pd.DataFrame, comments: pd.DataFrame, post_ids: pd.Series,
+                      shares: Sequence[float], copies: int, rng: np.random.Generator,
+                      scorer: Callable[[pd.Series], np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(plan with features joined on copy_id, comment signals) for `copies` versions of the given posts."""
+    versions = comment_plan(post_ids, shares, copies, rng)
     planted_posts, planted_comments = plant_comments(posts, comments, versions, rng)
     features = post_comment_features(planted_posts, planted_comments, scorer)
     truth = planted_comments.groupby("post_id")["planted"].mean().rename("true_share")
-    return versions.set_index("copy_id").join(features).join(truth), planted_comments
+    source = versions["post_id"].map(posts.drop_duplicates("post_id").set_index("post_id")["account_id"])
+    table = versions.assign(source_account=source).set_index("copy_id").join(features).join(truth)
+    return table, comment_signals(planted_posts, planted_comments, scorer)
+
+
+def _within(estimate: pd.Series, truth: pd.Series) -> pd.Series:
+    return (estimate - truth).abs() <= WITHIN + 1e-9
+
+
+def estimate_rows(name: str, estimate: pd.Series, shown: pd.DataFrame, protocol: str
+                  ) -> list[dict[str, object]]:
+    """One estimator on the report versions: the share within +-WITHIN over all posts, untouched posts, per
+    bot kind (and the worst kind), by page size, and the mean absolute error."""
+    task, truth = f"bot share per post, {name}", shown["true_share"]
+    within = _within(estimate, truth)
+    metric = f"share_within_{WITHIN}"
+    per_kind = within[shown["share"] > 0.0].groupby(shown["kind"]).mean()
+    one_page = shown["n_comments_observed"] <= 24
+    return ([row(COMMENT_DATASET, task, metric, float(within.mean()), protocol),
+             row(COMMENT_DATASET, task, "mean_abs_error", float((estimate - truth).abs().mean()), protocol),
+             row(COMMENT_DATASET, f"{task}, untouched posts", metric,
+                 float(within[shown["share"] == 0.0].mean()), protocol)]
+            + [row(COMMENT_DATASET, f"{task}, {kind} bots", metric, float(value), protocol)
+               for kind, value in per_kind.items()]
+            + [row(COMMENT_DATASET, f"{task}, worst bot kind", f"min_{metric}", float(per_kind.min()),
+                   protocol),
+               row(COMMENT_DATASET, f"{task}, posts of at most 24 comments", metric,
+                   float(within[one_page].mean()), protocol),
+               row(COMMENT_DATASET, f"{task}, posts of more than 24 comments", metric,
+                   float(within[~one_page].mean()), protocol)])
+
+
+def recovery_rows(name: str, estimate: pd.Series, untouched: pd.Series, shown: pd.DataFrame, protocol: str
+                  ) -> list[dict[str, object]]:
+    """Beside the absolute rows: the estimate on a post's real, untouched comments (real comments hold
+    spam too, so it need not be 0), and estimate(planted) - estimate(untouched) against the planted share."""
+    task = f"bot share per post, {name}"
+    background = untouched.reindex(shown["post_id"]).set_axis(shown.index)
+    recovered = _within(estimate - background, shown["true_share"])
+    return [row(COMMENT_DATASET, f"{task}, the untouched real posts", "mean_estimate",
+                float(untouched.mean()), protocol),
+            row(COMMENT_DATASET, f"{task}, recovery over the same post's untouched version",
+                f"recovery_within_{WITHIN}", float(recovered.mean()), protocol)]
 
 
 def comment_rows(posts: pd.DataFrame, comments: pd.DataFrame, scorer: Callable[[pd.Series], np.ndarray],
                  plan: CommentPlan, seed: int) -> list[dict[str, object]]:
     """Share of report posts whose estimated bot share is within +-WITHIN of the planted share (all posts,
-    untouched posts, per kind), and the mean absolute error, for both estimators."""
+    untouched posts, per kind, by page size), the mean absolute error and the recovery over the untouched
+    version, for each estimator; then the fitted estimators with one bot kind left out of the fit."""
+    scorer = distinct_text_scorer(scorer)
     posts, comments = comment_population(posts, comments, plan.min_comments)
     report = halves(posts["account_id"], seed)
     rng = np.random.default_rng(seed)
-    choice, choice_comments = _planted_versions(posts, comments, posts.loc[~report, "post_id"], plan,
-                                                plan.choice_copies, rng, scorer)
-    shown, _ = _planted_versions(posts, comments, posts.loc[report, "post_id"], plan, 1, rng, scorer)
-    threshold = CommentFeatureSettings().spam_threshold
-    false_rate, true_rate = flag_rates(choice_comments, scorer, threshold)
-    estimates = {
-        "spam_share, adjusted": rogan_gladen(shown["spam_share"], false_rate, true_rate),
-        "comment features, regression": pd.Series(share_regression(choice, choice["true_share"], seed)
-                                                  .predict(shown[list(FEATURE_NAMES)]), index=shown.index)
-        .clip(0.0, 1.0),
-    }
+    choice_ids, report_ids = posts.loc[~report, "post_id"], posts.loc[report, "post_id"]
+    choice, choice_signals = _planted_versions(posts, comments, choice_ids, plan.shares, plan.choice_copies,
+                                               rng, scorer)
+    shown, shown_signals = _planted_versions(posts, comments, report_ids, plan.shares, 1, rng, scorer)
+    real, real_signals = _planted_versions(posts, comments, report_ids, (0.0,), 1, rng, scorer)
+    estimators = ShareEstimators(choice, choice_signals, seed)
+    estimates = estimators.predict(shown, shown_signals)
+    background = {name: value.set_axis(real["post_id"].to_numpy())
+                  for name, value in estimators.predict(real, real_signals).items()}
     protocol = (f"{len(shown)} report-half posts of {posts.loc[report, 'account_id'].nunique()} accounts, "
                 f"each >= {plan.min_comments} real comments, one planted version each (shares "
-                f"{list(plan.shares)}); "
-                f"everything fitted on {plan.choice_copies} versions of {int((~report).sum())} choice-half "
-                f"posts; model flags {false_rate:.3f} of real and {true_rate:.3f} of planted comments there")
-    rows = []
-    for name, estimate in estimates.items():
-        error = (estimate - shown["true_share"]).abs()
-        within = error <= WITHIN + 1e-9
-        rows.append(row(COMMENT_DATASET, f"bot share per post, {name}", f"share_within_{WITHIN}",
-                        float(within.mean()), protocol))
-        rows.append(row(COMMENT_DATASET, f"bot share per post, {name}", "mean_abs_error", float(error.mean()),
-                        protocol))
-        rows.append(row(COMMENT_DATASET, f"bot share per post, {name}, untouched posts",
-                        f"share_within_{WITHIN}", float(within[shown["share"] == 0.0].mean()), protocol))
-        per_kind = within[shown["share"] > 0.0].groupby(shown["kind"]).mean()
-        rows += [row(COMMENT_DATASET, f"bot share per post, {name}, {kind} bots", f"share_within_{WITHIN}",
-                     float(value), protocol) for kind, value in per_kind.items()]
-        rows.append(row(COMMENT_DATASET, f"bot share per post, {name}, worst bot kind",
-                        f"min_share_within_{WITHIN}", float(per_kind.min()), protocol))
-    return rows + unseen_kind_rows(choice, shown, seed, protocol)
+                f"{list(plan.shares)}); everything fitted on {plan.choice_copies} versions of "
+                f"{int((~report).sum())} choice-half posts; there, the spam model flags "
+                f"{estimators.spam_rates[0]:.3f} of real and {estimators.spam_rates[1]:.3f} of planted "
+                "comments, "
+                f"the comment detector (held out) {estimators.detector_rates[0]:.3f} and "
+                f"{estimators.detector_rates[1]:.3f}")
+    rows = [r for name, estimate in estimates.items()
+            for r in estimate_rows(name, estimate, shown, protocol)
+            + recovery_rows(name, estimate, background[name], shown, protocol)]
+    return rows + unseen_kind_rows(choice, choice_signals, shown, shown_signals, seed, protocol)
 
 
-def unseen_kind_rows(choice: pd.DataFrame, shown: pd.DataFrame, seed: int, protocol: str
-                     ) -> list[dict[str, object]]:
-    """The regression fitted without one bot kind (nor the mixed posts, which hold it), on the report
-    posts planted with that kind: does it find bots it was not shown?"""
+def unseen_kind_rows(choice: pd.DataFrame, signals: pd.DataFrame, shown: pd.DataFrame,
+                     shown_signals: pd.DataFrame, seed: int, protocol: str) -> list[dict[str, object]]:
+    """The fitted estimators without one bot kind (nor the mixed posts, which hold it) anywhere in their fit,
+    on the report posts planted with that kind: do they find bots they were not shown?"""
     rows = []
     for kind in BOT_KINDS[:4]:
-        fit = choice.loc[~choice["kind"].isin([kind, "mixed"])]
+        kept = ~choice["kind"].isin([kind, "mixed"])
         test = shown.loc[(shown["kind"] == kind) & (shown["share"] > 0.0)]
-        estimate = np.clip(share_regression(fit, fit["true_share"], seed).predict(test[list(FEATURE_NAMES)]),
-                           0.0, 1.0)
-        within = np.abs(estimate - test["true_share"].to_numpy()) <= WITHIN + 1e-9
-        rows.append(row(COMMENT_DATASET, f"bot share per post, comment features, regression, {kind} bots "
-                        "unseen in the fit", f"unseen_kind_share_within_{WITHIN}", float(within.mean()),
-                        protocol))
+        kept_signals = signals.loc[signals["version"].map(kept).to_numpy()]
+        estimators = ShareEstimators(choice.loc[kept], kept_signals, seed)
+        test_signals = shown_signals.loc[shown_signals["version"].isin(test.index)]
+        for name, estimate in estimators.predict(test, test_signals).items():
+            if name == "spam_share, adjusted":
+                continue
+            rows.append(row(COMMENT_DATASET, f"bot share per post, {name}, {kind} bots unseen in the fit",
+                            f"unseen_kind_share_within_{WITHIN}",
+                            float(_within(estimate, test["true_share"]).mean()), protocol))
     return rows
 
 
