@@ -194,3 +194,20 @@ def test_recovery_rows_subtract_the_untouched_version_of_the_same_post() -> None
     rows = {r["metric"]: r["value"] for r in pl.recovery_rows("x", estimate, untouched, shown, "p")}
     # a: 0.33 - 0.10 = 0.23 is within 0.05 of 0.2 (the absolute 0.33 is not); b: 0.02 is within of 0
     assert rows == {"mean_estimate": pytest.approx(0.10), f"recovery_within_{pl.WITHIN}": 1.0}
+
+
+def test_comment_verdict_names_the_best_estimator_and_its_gap_to_the_target() -> None:
+    def comment_row(task: str, metric: str, value: float) -> dict[str, object]:
+        return row(pl.COMMENT_DATASET, f"bot share per post, {task}", metric, value, "q")
+
+    within = f"share_within_{pl.WITHIN}"
+    part = [comment_row("a", within, 0.60), comment_row("a", "mean_abs_error", 0.07),
+            comment_row("b", within, 0.85), comment_row("b", "mean_abs_error", 0.03),
+            comment_row("b, emoji bots", within, 0.70), comment_row("b, generic bots", within, 0.90),
+            comment_row("b, emoji bots unseen in the fit", f"unseen_kind_{within}", 0.20),
+            comment_row("b, recovery over the same post's untouched version", f"recovery_within_{pl.WITHIN}",
+                        0.88)]
+    text = pl.comment_verdict(part)
+    assert text.startswith("Best estimator: `b`, 0.850 of the report posts")
+    assert "(target 0.90: missed by 0.050); worst bot kind: emoji (0.700)" in text
+    assert "untouched version: 0.880" in text and "unseen in its fit: 0.200 to 0.200" in text
