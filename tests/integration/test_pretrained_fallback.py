@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from authfit.cli import app
 from authfit.config import load_settings
+from authfit.features.audience import SHARE_MEANING
 from authfit.features.build import FeatureSettings
 from authfit.simulate import SimulationSettings, write_world
 from authfit.training.pipeline import train_all
@@ -42,5 +43,6 @@ def test_training_without_data_sets_uses_pretrained_models_and_scores_fake_follo
     assert text.notna().equals(share.notna())
     assert text.dropna().str.fullmatch(r"An estimated \d+% of followers are fake; with 95% confidence the true "
                                        r"share is between \d+% and \d+%\. The range allows .*").all()
-    # the pretrained account model knows one labelled source: its sentence must not claim out-of-source errors
-    assert text.dropna().str.contains("not for audiences unlike that source").all()
+    # the pretrained account model is trained on one source but its error rates come from five (issue 14):
+    # the sentence says the range allows for errors on accounts it was not trained on
+    assert text.dropna().str.endswith(SHARE_MEANING).all()

@@ -70,9 +70,9 @@ FEATURES: tuple[FeatureSpec, ...] = (
 
 
 SHARE_MEANING = (
-    "The range allows for the size of the follower sample and for the account model erring on this audience as "
-    "it did on labelled sources it had never seen, so a wide range means the data cannot say more, not that the "
-    "audience is unusual.")
+    "The range allows for the size of the follower sample and for the account model erring on this audience "
+    "as it did, source by source, on labelled accounts it was not trained on, so a wide range means the data "
+    "cannot say more, not that the audience is unusual.")
 # With one labelled source the error rates are measured within it, so the range cannot allow for an audience
 # unlike that source, and saying otherwise would oversell a narrow interval.
 SHARE_MEANING_ONE_SOURCE = (

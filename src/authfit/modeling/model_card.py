@@ -36,7 +36,8 @@ LIMITATIONS = {
         "Trained on labelled follower sets from a few studies (mostly 2015-2019); fake-account tactics change, "
         "and the out-of-source results below are the honest measure of how well it transfers.",
         "It sees profile counts and names only, not activity; dormant real accounts look like fakes.",
-        "Its error rates, used to correct the audience share, are measured on the training sources.",
+        "Its error rates, used to correct the audience share, are measured on the labelled sources named "
+        "below; an audience unlike all of them can lie outside the share's interval.",
     ],
     "comment-authenticity": [
         "Trained on YouTube and Instagram comments in English mostly; other languages score less reliably.",
@@ -111,6 +112,24 @@ def verdict_lines(meta: BundleMetadata) -> list[str]:
     return [*lines, ""]
 
 
+def share_rate_lines(meta: BundleMetadata) -> list[str]:
+    """The sources the audience share's error rates come from, with their rates, where a bundle has them."""
+    rates = meta.extra.get("error_rates")
+    if not rates:
+        return []
+    rule = meta.extra.get("error_rates_rule") or (
+        "each source scored by models trained on the other sources (leave-one-source-out)"
+        if len(rates["sources"]) > 1 else "out of fold within the one training source, so the interval does "
+        "not carry how other populations differ")
+    lines = ["## Error rates of the fake-follower share", "",
+             f"Measured at {rates['threshold']:.2f} ({rates['method']}): {rule}. The share's interval draws "
+             f"a new audience's rates around these sources' ({rates['spread']} spread), so it allows for an "
+             "audience unlike the training data as far as these sources differ from each other.", "",
+             "| source | tpr | fpr |", "|---|---|---|"]
+    lines += [f"| {s} | {t:.3f} | {f:.3f} |" for s, t, f in zip(rates["sources"], rates["tpr"], rates["fpr"])]
+    return [*lines, ""]
+
+
 def card_sections(meta: BundleMetadata) -> list[str]:
     """The Markdown lines of the sections: use, data, limitations, out-of-source results, verdict."""
     use = INTENDED_USE.get(meta.name, "See the authfit README for what this model scores.")
@@ -118,4 +137,5 @@ def card_sections(meta: BundleMetadata) -> list[str]:
     return ["## Intended use", "", use, "",
             "## Training data", "", *training_data_lines(meta),
             "## Limitations", "", *(f"- {item}" for item in limits), "",
-            "## Out-of-source results", "", *out_of_source_lines(meta), *verdict_lines(meta)]
+            "## Out-of-source results", "", *out_of_source_lines(meta), *verdict_lines(meta),
+            *share_rate_lines(meta)]

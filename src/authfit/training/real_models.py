@@ -143,9 +143,25 @@ def _transfer_summary(fitted: FittedModel, y: np.ndarray, sources: pd.Series) ->
     return out
 
 
-def train_account_model(settings: TrainSettings, version: str, summary: TrainingSummary) -> AccountModel | None:
+def with_test_sources(rates: ErrorRates, data: pd.DataFrame, p_held: np.ndarray, tests: pd.DataFrame,
+                      p_tests: np.ndarray) -> ErrorRates:
+    """The share's error rates of the training sources (`p_held`, as `share_estimator` measured them) and of
+    the test-only sources `tests` (`p_tests`: scored by the final model, which never saw them), at the
+    threshold chosen on the training sources; the training sources are named first."""
+    y = np.r_[data["label"].to_numpy(dtype=float), tests["label"].to_numpy(dtype=float)]
+    sources = np.r_[data["source"].to_numpy(dtype=str), tests["source"].to_numpy(dtype=str)]
+    both = measure_rates(y, np.r_[p_held, p_tests], sources, rates.threshold, rates.method, rates.spread,
+                         SampleShape())
+    return both.model_copy(update={"train_prior": rates.train_prior})  # emq: the prior it was calibrated at
+
+
+def train_account_model(settings: TrainSettings, version: str, summary: TrainingSummary,
+                        test_sources: tuple[str, ...] = ()) -> AccountModel | None:
     """Fit on every configured real source at once, grouped by account; choose the verdict threshold and
-    measure the audience share's error rates on leave-one-source-out predictions; write the bundle."""
+    measure the audience share's error rates on leave-one-source-out predictions; write the bundle.
+    `test_sources` (the pretrained build: sources whose licence forbids training on them) are scored by the
+    final model and only add their error rates and out-of-source metrics; nothing is fitted or chosen on
+    them."""
     data = load_sources(settings.real_data.account_sources, load_labelled_accounts, summary.notes)
     if data.empty:
         return fall_back_to_pretrained(settings, ACCOUNT_MODEL, version, summary, AccountModel)
@@ -158,6 +174,7 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
         p_held = out_of_source(data, lambda part: fitted_scorer(fit_account(part, settings.modeling, recipe)))
     else:  # one source (the licensed pretrained set): nothing to hold out, so out of fold, and said so
         p_held = fitted.oof
+    if not several and not test_sources:
         summary.notes.append(f"{ACCOUNT_MODEL}: one labelled source, so its threshold and error rates are "
                              "measured out of fold within it; the fake-follower share's interval cannot "
                              "carry how other populations differ")
@@ -166,8 +183,17 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
     metrics |= _transfer_summary(fitted, y, data["source"])
     if several:
         metrics |= out_of_source_metrics(data, p_held, rates.threshold)
-    fitted = replace(fitted, threshold=rates.threshold, metrics=metrics)
     rule = "leave-one-source-out" if several else "out of fold within the one source"
+    tests = load_sources(list(test_sources), load_labelled_accounts, summary.notes) if test_sources else None
+    if tests is not None and not tests.empty:
+        p_tests = fitted_scorer(fitted)(tests)
+        rates = with_test_sources(rates, data, p_held, tests, p_tests)
+        metrics |= out_of_source_metrics(tests, p_tests, rates.threshold)
+        fitted.extra["error_rates_rule"] = (
+            f"{', '.join(data['source'].unique())} {rule}; {', '.join(tests['source'].unique())} scored by "
+            "this model, which was never trained on them (test only, at the threshold chosen on the training "
+            "sources)")
+    fitted = replace(fitted, threshold=rates.threshold, metrics=metrics)
     fitted.extra.update({"error_rates": rates.model_dump(mode="json"),
                          "sources": data["source"].value_counts().to_dict(),
                          "recipe": recipe.model_dump(mode="json"),
