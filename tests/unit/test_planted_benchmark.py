@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from authfit_bench.benchmarks import planted as pl
+from authfit_bench.benchmarks.planted_page import planted_markdown
 from authfit_bench.benchmarks.accounts import row
 
 UTC = "UTC"
@@ -106,7 +107,7 @@ def test_planted_markdown_shows_targets_from_the_rows() -> None:
                 "p"),
             row(pl.COMMENT_DATASET, "bot share per post, x", "share_within_0.05", 0.91, "q"),
             row("srf2017", "other part", "roc_auc", 0.9, "r")]
-    text = pl.planted_markdown(rows)
+    text = planted_markdown(rows)
     assert "| growth features, LightGBM, steps >= 10% | min_roc_auc | 0.947 |  | ≥ 0.95 MISSED |" in text
     assert "| flagged_share | 0.030 |  | ≤ 0.05 met |" in text
     assert "| share_within_0.05 | 0.910 |  | ≥ 0.90 met |" in text
