@@ -114,6 +114,21 @@ def test_run_benchmark_saves_parts_resumes_them_and_reruns_on_new_settings(tmp_p
     assert calls.count(("accounts", 4)) == 2
 
 
+def test_calls_for_different_parts_into_one_folder_add_up(tmp_path) -> None:
+    def runner(part: str, plan: report.BenchmarkPlan) -> list[dict[str, object]]:
+        return [row(part, "t", "m", float(plan.folds), "p")]
+
+    accounts = report.BenchmarkPlan(folds=3, repeats=1, parts=("accounts",))
+    report.run_benchmark(accounts.model_copy(update={"parts": ("comments",)}), tmp_path, runner)
+    rows, status = report.run_benchmark(accounts, tmp_path, runner)
+    assert [(r["dataset"], r["value"]) for r in rows] == [("accounts", 3.0), ("comments", 3.0)]
+    assert status["accounts"].startswith("ran") and "earlier call" in status["comments"]
+    rows, _ = report.run_benchmark(accounts.model_copy(update={"folds": 5}), tmp_path, runner)
+    assert [(r["dataset"], r["value"]) for r in rows] == [("accounts", 5.0), ("comments", 3.0)]  # latest run
+    report.write_report(rows, tmp_path)
+    assert len(json.loads((tmp_path / "benchmark.json").read_text(encoding="utf-8"))) == 2
+
+
 def test_plan_refuses_unknown_parts() -> None:
     with pytest.raises(ValidationError, match="unknown benchmark part"):
         report.BenchmarkPlan(parts=("accounts", "everything"))
