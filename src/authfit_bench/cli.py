@@ -13,7 +13,8 @@ PARTS_HELP = "accounts, transfer, comments, simulated, audience, audience-simula
 
 
 def benchmark(
-    out: Annotated[Path, typer.Option(help="Directory for benchmark.json, benchmark.md, transfer_matrix.png.")] = Path(
+    out: Annotated[Path, typer.Option(help="Directory for benchmark.json, benchmark.md, transfer_matrix.png; they "
+                                           "join every part saved under DIR/parts/, the latest run of each.")] = Path(
         "results"),
     repeats: Annotated[int | None, typer.Option(min=1, help="CV repeats (default 5; 1 with --quick).")] = None,
     folds: Annotated[int | None, typer.Option(min=2, help="CV folds (default 10; 3 with --quick).")] = None,

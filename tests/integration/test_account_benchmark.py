@@ -92,7 +92,7 @@ def test_shared_columns_and_source_weights() -> None:
     a = pd.DataFrame({"x": [1.0], "y": [np.nan], "z": [2.0]})
     b = pd.DataFrame({"z": [1.0], "x": [3.0], "y": [4.0]})
     assert bench.shared_columns(a, b) == ["x", "z"]
-    w = bench._balanced_source_weights(np.array(["s", "s", "s", "t"]), np.array([0, 0, 1, 1]))
+    w = bench.balanced_source_weights(np.array(["s", "s", "s", "t"]), np.array([0, 0, 1, 1]))
     assert w.tolist() == [0.5, 0.5, 1.0, 1.0]
 
 

@@ -141,9 +141,10 @@ def test_simulate_runs_outside_the_repository(tmp_path, monkeypatch):
 
 
 def _logging_run(verbose: bool) -> subprocess.CompletedProcess:
+    flags = ["-v"] if verbose else []
     code = ("import logging, warnings\n"
-            "from authfit.cli import _configure_logging\n"
-            f"_configure_logging({verbose})\n"
+            "from authfit.cli import app\n"  # the root callback sets logging up before --help exits
+            f"app({flags + ['validate', '--help']!r}, standalone_mode=False)\n"
             "import matplotlib.font_manager as fm\n"
             "logging.getLogger('matplotlib.font_manager').debug('findfont: scoring DejaVu')\n"
             "logging.getLogger('authfit.x').info('hello from authfit')\n"

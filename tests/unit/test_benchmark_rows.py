@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -114,6 +115,21 @@ def test_run_benchmark_saves_parts_resumes_them_and_reruns_on_new_settings(tmp_p
     assert calls.count(("accounts", 4)) == 2
 
 
+def test_calls_for_different_parts_into_one_folder_add_up(tmp_path) -> None:
+    def runner(part: str, plan: report.BenchmarkPlan) -> list[dict[str, object]]:
+        return [row(part, "t", "m", float(plan.folds), "p")]
+
+    accounts = report.BenchmarkPlan(folds=3, repeats=1, parts=("accounts",))
+    report.run_benchmark(accounts.model_copy(update={"parts": ("comments",)}), tmp_path, runner)
+    rows, status = report.run_benchmark(accounts, tmp_path, runner)
+    assert [(r["dataset"], r["value"]) for r in rows] == [("accounts", 3.0), ("comments", 3.0)]
+    assert status["accounts"].startswith("ran") and "earlier call" in status["comments"]
+    rows, _ = report.run_benchmark(accounts.model_copy(update={"folds": 5}), tmp_path, runner)
+    assert [(r["dataset"], r["value"]) for r in rows] == [("accounts", 5.0), ("comments", 3.0)]  # latest run
+    report.write_report(rows, tmp_path)
+    assert len(json.loads((tmp_path / "benchmark.json").read_text(encoding="utf-8"))) == 2
+
+
 def test_plan_refuses_unknown_parts() -> None:
     with pytest.raises(ValidationError, match="unknown benchmark part"):
         report.BenchmarkPlan(parts=("accounts", "everything"))
@@ -178,15 +194,27 @@ def test_a_part_key_covers_the_code_its_numbers_come_from() -> None:
     assert fingerprint["code"] != report.source_digest("authfit_bench.benchmarks.comments")
 
 
-def test_imports_inside_functions_and_relative_ones_are_followed(tmp_path) -> None:
-    source = tmp_path / "probe.py"
-    source.write_text("import numpy\n\ndef f():\n    from .accounts import row\n    from ..realism import x\n"
-                      "    from authfit.features import account_profile\n    import authfit.no_such_module\n",
-                      encoding="utf-8")
-    found = report._imported_authfit_modules(source, "authfit_bench.benchmarks.probe")
-    assert {"authfit_bench.benchmarks.accounts", "authfit_bench.realism", "authfit.features.account_profile",
-            "authfit.features"} <= found
-    assert "authfit.no_such_module" not in found and "numpy" not in found
+def _probe_package(root, monkeypatch, files: dict[str, str]) -> None:
+    """A package `probe` under `root`, importable and counted as one of the project's own."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    for name in [m for m in sys.modules if m.split(".")[0] == "probe"]:  # one made by an earlier test
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.syspath_prepend(str(root))  # also invalidates the import caches
+    monkeypatch.setattr(report, "OWN_PACKAGES", (*report.OWN_PACKAGES, "probe"))
+    report.source_digest.cache_clear()
+
+
+def test_imports_inside_functions_and_relative_ones_are_followed(tmp_path, monkeypatch) -> None:
+    _probe_package(tmp_path, monkeypatch, {
+        "probe/__init__.py": "", "probe/sub/__init__.py": "", "probe/top.py": "y = 1\n",
+        "probe/sub/other.py": "x = 1\n", "probe/sub/unused.py": "z = 1\n",
+        "probe/sub/mod.py": "import numpy\n\ndef f():\n    from .other import x\n    from ..top import y\n"
+                            "    from authfit.features import account_profile\n    import probe.no_such_module\n"})
+    found = set(report.module_closure("probe.sub.mod"))
+    assert {"probe.sub.other", "probe.top", "authfit.features.account_profile", "authfit.features"} <= found
+    assert not {"probe.no_such_module", "probe.sub.unused", "numpy"} & found
 
 
 def test_a_saved_part_is_rerun_when_its_code_or_its_inputs_change(tmp_path, monkeypatch) -> None:
@@ -207,11 +235,14 @@ def test_a_saved_part_is_rerun_when_its_code_or_its_inputs_change(tmp_path, monk
     assert len(calls) == 3 and rows[0]["value"] == 3.0
 
 
-def test_source_digest_sees_a_change_of_text_or_of_module_name() -> None:
-    base = report._digest([("authfit.a", b"x = 1\n")])
-    assert base == report._digest([("authfit.a", b"x = 1\n")])
-    assert base != report._digest([("authfit.a", b"x = 2\n")])
-    assert base != report._digest([("authfit.b", b"x = 1\n")])
+def test_source_digest_sees_a_change_of_text_or_of_module_name(tmp_path, monkeypatch) -> None:
+    _probe_package(tmp_path, monkeypatch, {"probe/__init__.py": "", "probe/a.py": "x = 1\n",
+                                           "probe/b.py": "x = 1\n"})
+    base = report.source_digest("probe.a")
+    assert base != report.source_digest("probe.b")  # the same text under another name
+    (tmp_path / "probe" / "a.py").write_text("x = 2\n", encoding="utf-8")
+    report.source_digest.cache_clear()
+    assert base != report.source_digest("probe.a")
 
 
 def test_part_inputs_key_the_simulated_part_by_its_configs_and_real_parts_by_the_data(tmp_path) -> None:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from authfit_bench.benchmarks import planted as pl
+from authfit_bench.benchmarks.planted_page import comment_verdict, planted_markdown
 from authfit_bench.benchmarks.accounts import row
 
 UTC = "UTC"
@@ -106,7 +107,7 @@ def test_planted_markdown_shows_targets_from_the_rows() -> None:
                 "p"),
             row(pl.COMMENT_DATASET, "bot share per post, x", "share_within_0.05", 0.91, "q"),
             row("srf2017", "other part", "roc_auc", 0.9, "r")]
-    text = pl.planted_markdown(rows)
+    text = planted_markdown(rows)
     assert "| growth features, LightGBM, steps >= 10% | min_roc_auc | 0.947 |  | ≥ 0.95 MISSED |" in text
     assert "| flagged_share | 0.030 |  | ≤ 0.05 met |" in text
     assert "| share_within_0.05 | 0.910 |  | ≥ 0.90 met |" in text
@@ -207,7 +208,7 @@ def test_comment_verdict_names_the_best_estimator_and_its_gap_to_the_target() ->
             comment_row("b, emoji bots unseen in the fit", f"unseen_kind_{within}", 0.20),
             comment_row("b, recovery over the same post's untouched version", f"recovery_within_{pl.WITHIN}",
                         0.88)]
-    text = pl.comment_verdict(part)
+    text = comment_verdict(part)
     assert text.startswith("Best estimator: `b`, 0.850 of the report posts")
     assert "(target 0.90: missed by 0.050); worst bot kind: emoji (0.700)" in text
     assert "untouched version: 0.880" in text and "unseen in its fit: 0.200 to 0.200" in text

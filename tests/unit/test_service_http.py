@@ -101,22 +101,26 @@ def test_oversized_and_malformed_bodies_are_refused_before_scoring(client_and_ho
     assert holder.current().seen == []
 
 
-def test_model_swap_changes_version_atomically(client_and_holder):
-    client, holder = client_and_holder
-    versions = iter(["v2"])
-    holder._loader = lambda: EchoScorer(next(versions))
+def _holder_loading(*loads) -> ScorerHolder:
+    """A holder whose loader returns (or raises) the given loads' results in turn: the first at start."""
+    queue = iter(loads)
+    return ScorerHolder(lambda: next(queue)())
+
+
+def test_model_swap_changes_version_atomically():
+    holder = _holder_loading(lambda: EchoScorer("v1"), lambda: EchoScorer("v2"))
+    client = TestClient(create_app(holder, ServiceSettings(), api_key="s3cret"))
+    assert _post(client, "/v1/influencers/score", _payload()).json()["model_version"] == "v1"
     holder.reload()
     body = _post(client, "/v1/influencers/score", _payload()).json()
     assert body["model_version"] == "v2" and body["influencers"][0]["model_version"] == "v2"
 
 
-def test_failed_reload_keeps_the_old_model(client_and_holder):
-    _, holder = client_and_holder
-
+def test_failed_reload_keeps_the_old_model():
     def broken():
         raise RuntimeError("bundle tampered")
 
-    holder._loader = broken
+    holder = _holder_loading(lambda: EchoScorer("v1"), broken)
     with pytest.raises(RuntimeError):
         holder.reload()
     assert holder.current().model_version == "v1"

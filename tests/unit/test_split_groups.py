@@ -117,7 +117,9 @@ def test_cached_paths_give_the_same_scores_across_calls_even_when_hashes_collide
     for batch in batches:
         np.testing.assert_array_equal(predict_raw_grouped(booster, batch, points, cache=cache),
                                       booster.predict(batch, raw_score=True))
-    assert len(cache._state[0]) == 60  # full, and nothing added beyond
+    seen = np.concatenate(batches)
+    first, _ = path_groups(seen, points)
+    assert cache.lookup(path_keys(seen[first], points))[0].sum() == 60  # full, and nothing added beyond
     assert cache.lookup(path_keys(batches[0], points))[0].mean() > 0.5  # the repeated batch was served
     monkeypatch.setattr(PathScoreCache, "_hash", staticmethod(lambda keys: np.zeros(len(keys), np.uint64)))
     colliding = PathScoreCache()
@@ -126,31 +128,33 @@ def test_cached_paths_give_the_same_scores_across_calls_even_when_hashes_collide
                                       booster.predict(batch, raw_score=True))
 
 
-def test_the_spam_model_pickles_without_its_path_memo_and_rebuilds_it() -> None:
-    """The memo is per process: not pickled, made again on unpickling (so that workers forked from the
-    unpickling process inherit the booster's split points rather than each dumping it), cache empty."""
+def test_the_spam_model_pickles_without_its_path_cache() -> None:
+    """The cache of scored paths is per process: scoring does not grow the pickle, and a copy made after
+    scoring scores the same texts alike."""
     texts = pd.Series(["free btc dm me", "love it", "so cute", "check my page"] * 6, dtype="str")
     model = CommentSpamModel(kind="stacked", n_features=2**10, folds=2, lgbm_rounds=5, n_jobs=1).fit(
         texts, np.array([1.0, 0.0, 0.0, 1.0] * 6))
+    fresh = pickle.dumps(model)
     before = model.decision_texts(texts)
-    assert model._paths()[1]._state is not None
-    assert "_path_memo" not in model.__getstate__() and "_path_memo" in model.__dict__
-    copy = pickle.loads(pickle.dumps(model))
-    booster, points, cache = copy.__dict__["_path_memo"]
-    assert booster is copy.booster_ and cache._state is None
-    for new_points, old_points in zip(points, model._paths()[0], strict=True):
-        np.testing.assert_array_equal(new_points, old_points)
-    np.testing.assert_array_equal(copy.decision_texts(texts), before)
+    scored = pickle.dumps(model)
+    assert len(scored) == len(fresh)
+    np.testing.assert_array_equal(pickle.loads(scored).decision_texts(texts), before)
 
 
-def test_split_points_are_the_exact_thresholds_of_the_model_text() -> None:
-    """Grouping is exact only with the thresholds LightGBM compares against, to the last bit: those of
-    dump_model must equal the model text's (written to round-trip) for this LightGBM version."""
+def test_grouped_prediction_is_exact_at_and_beside_every_threshold() -> None:
+    """Grouping is exact only if split_points gives the thresholds LightGBM compares against to the last
+    bit: held-out rows on, one step below and one step above each threshold, on features of very different
+    scales, score as the whole booster's predict."""
     rng = np.random.default_rng(8)
-    X = rng.normal(size=(800, 4)) * np.array([1e-3, 1.0, 1e6, 1.0])
+    scale = np.array([1e-3, 1.0, 1e6, 1.0])
+    X = rng.normal(size=(800, 4)) * scale
     booster = _booster(X, (X[:, 0] * 1e3 + X[:, 1] + X[:, 2] / 1e6 > 0.3).astype(float))
-    written: set[float] = set()
-    for line in booster.model_to_string().splitlines():
-        if line.startswith("threshold="):
-            written |= {float(value) for value in line.split("=", 1)[1].split()}
-    assert set(np.concatenate(split_points(booster)).tolist()) == written
+    points = split_points(booster)
+    held_out = rng.normal(size=(3000, 4)) * scale
+    for column, thresholds in enumerate(points):
+        near = np.concatenate([np.nextafter(thresholds, -np.inf), thresholds, np.nextafter(thresholds, np.inf)])
+        rows = rng.integers(0, len(held_out), size=(4, len(near)))
+        for r in rows:
+            held_out[r, column] = rng.permutation(near)
+    np.testing.assert_allclose(predict_raw_grouped(booster, held_out, points),
+                               booster.predict(held_out, raw_score=True), rtol=0, atol=1e-12)

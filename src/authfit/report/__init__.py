@@ -1,4 +1,4 @@
-"""Reports people look at: the HTML audit of influencers (`authfit report`) and the CLI reference."""
+"""Reports people look at: the HTML audit of influencers (`authfit report`) and its charts."""
 
 from __future__ import annotations
 

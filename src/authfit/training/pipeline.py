@@ -24,7 +24,7 @@ import pandas as pd
 from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.modeling.bundle import data_fingerprint, new_version, write_latest
 from authfit.modeling.dask_lgbm import open_trainer
-from authfit.modeling.heldout import heldout_sample
+from authfit.modeling.heldout import HeldOut, heldout_sample
 from authfit.modeling.lgbm import BoosterTrainer
 from authfit.modeling.tracking import ModelSet, config_as_dict, log_training_run
 from authfit.progress import Stages
@@ -185,30 +185,27 @@ def train_influencer_models(builder: FeatureBuilder, tables: dict[str, pd.DataFr
     features = builder.transform(tables)
     portable = without_scorers(builder)
     fingerprint = data_fingerprint({k: v for k, v in tables.items()})
+
+    def record(name: str, fitted: FittedModel, y: np.ndarray, examples: pd.DataFrame, heldout: HeldOut) -> None:
+        summary.fit_seconds[name] = fitted.fit_seconds
+        summary.bundles[name] = write_bundle(fitted, y, settings.models_dir, summary.version, fingerprint,
+                                             builder.feature_set_version_, transformers={"features": portable})
+        summary.metrics[name] = fitted.metrics
+        summary.examples[name] = examples
+        summary.heldout[name] = heldout
+
     fake, y_fake, X_fake = train_fake_engagement(features, tables, settings, trainer)
-    summary.fit_seconds[FAKE_ENGAGEMENT_MODEL] = fake.fit_seconds
-    summary.bundles[FAKE_ENGAGEMENT_MODEL] = write_bundle(
-        fake, y_fake, settings.models_dir, summary.version, fingerprint, builder.feature_set_version_,
-        transformers={"features": portable})
-    summary.metrics[FAKE_ENGAGEMENT_MODEL] = fake.metrics
-    summary.examples[FAKE_ENGAGEMENT_MODEL] = features.head(5)
-    summary.heldout[FAKE_ENGAGEMENT_MODEL] = heldout_sample("binary", X_fake.index, y_fake, fake.oof,
-                                                            seed=settings.modeling.cv.seed)
+    record(FAKE_ENGAGEMENT_MODEL, fake, y_fake, features.head(5),
+           heldout_sample("binary", X_fake.index, y_fake, fake.oof, seed=settings.modeling.cv.seed))
     if "outcomes" in tables and "campaigns" in tables:
         try:
             conversion, y_conv, X_conv = train_conversion(builder, tables, settings, trainer)
         except ModelSkipped as skipped:
             summary.notes.append(str(skipped))
             return
-        summary.fit_seconds[CONVERSION_MODEL] = conversion.fit_seconds
-        summary.bundles[CONVERSION_MODEL] = write_bundle(
-            conversion, y_conv, settings.models_dir, summary.version, fingerprint, builder.feature_set_version_,
-            transformers={"features": portable})
-        summary.metrics[CONVERSION_MODEL] = conversion.metrics
-        summary.examples[CONVERSION_MODEL] = X_conv.head(5)
-        summary.heldout[CONVERSION_MODEL] = heldout_sample(
-            "count", X_conv.index, y_conv, conversion.oof, X_conv.index.get_level_values("campaign_id").to_numpy(),
-            seed=settings.modeling.cv.seed)
+        campaigns = X_conv.index.get_level_values("campaign_id").to_numpy()
+        record(CONVERSION_MODEL, conversion, y_conv, X_conv.head(5), heldout_sample(
+            "count", X_conv.index, y_conv, conversion.oof, campaigns, seed=settings.modeling.cv.seed))
     else:
         summary.notes.append("no campaigns/outcomes tables: campaign conversion model not trained")
 

@@ -484,8 +484,9 @@ def shared_columns(*matrices: pd.DataFrame) -> list[str]:
     return [c for c in matrices[0].columns if all(c in k for k in known)]
 
 
-def _balanced_source_weights(sources: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Every (source, class) cell gets the same total weight, so no source or class dominates."""
+def balanced_source_weights(sources: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Every (source, class) cell gets the same total weight, 1, so no source or class dominates (the product's
+    `source_class_weights` times the number of cells over the number of rows)."""
     cells = pd.Series(list(zip(sources, y)))
     return (1.0 / cells.map(cells.value_counts())).to_numpy(dtype="float64")
 
@@ -500,7 +501,7 @@ def _transfer_scores(train: list[tuple[str, pd.DataFrame, np.ndarray]], x_test: 
     x_train = pd.concat([x[columns] for _, x, _ in train], ignore_index=True)
     y_train = np.concatenate([y for _, _, y in train])
     names = np.concatenate([np.full(len(y), name) for name, _, y in train])
-    weights = _balanced_source_weights(names, y_train)  # these already balance classes: no class_weight
+    weights = balanced_source_weights(names, y_train)  # these already balance classes: no class_weight
     return _fit_predict(x_train, y_train, x_test[columns], seed, TRANSFER_PARAMS, weights)
 
 

@@ -357,9 +357,9 @@ def load_part(path: Path, fingerprint: dict[str, object]) -> dict[str, object] |
 
 def run_benchmark(plan: BenchmarkPlan, out: Path, runner: PartRunner, resume: bool = True,
                   context: PartContext | None = None) -> tuple[list[dict[str, object]], dict[str, str]]:
-    """Run (or reuse) every part of the plan; return all rows and a status line per part. A saved part is
+    """Run (or reuse) every part of the plan; return the rows of every part saved under `out/parts/` (the
+    latest run of each, so calls for different parts add up) and a status line per part. A saved part is
     reused only if its key, `plan.fingerprint(part)` plus `context(part)`, is the same."""
-    rows: list[dict[str, object]] = []
     status: dict[str, str] = {}
     for part in plan.parts:
         path = out / "parts" / f"{part}.json"
@@ -379,8 +379,22 @@ def run_benchmark(plan: BenchmarkPlan, out: Path, runner: PartRunner, resume: bo
         else:
             status[part] = f"reused from {path} (ran in {saved['seconds']:.0f} s)"
         log.info("benchmark part %s: %s", part, status[part])
-        rows += saved["rows"]
-    return rows, status
+    return saved_part_rows(out, status), status
+
+
+def saved_part_rows(out: Path, status: dict[str, str]) -> list[dict[str, object]]:
+    """The rows of every part file under `out/parts/`, parts in `PARTS` order; a part that `status` (this
+    call's) does not say ran or was reused gets a line saying its rows are from an earlier call."""
+    files = sorted((out / "parts").glob("*.json"),
+                   key=lambda p: (PARTS.index(p.stem) if p.stem in PARTS else len(PARTS), p.stem))
+    rows: list[dict[str, object]] = []
+    for path in files:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if not status.get(path.stem, "skipped").startswith(("ran", "reused")):
+            earlier = f"rows from an earlier call ({path}, ran in {saved['seconds']:.0f} s)"
+            status[path.stem] = f"{status[path.stem]}; {earlier}" if path.stem in status else earlier
+        rows += [clean_row(r) for r in saved["rows"]]
+    return rows
 
 
 def write_report(rows: list[dict[str, object]], out: Path, header: str = "") -> dict[str, Path]:
