@@ -131,7 +131,9 @@ class SimulatedBenchmark(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    train_influencers: int = Field(1500, ge=50)
+    # twice the `make demo` world (1500): chosen on the validation worlds, where it raised the worst world's
+    # ROC-AUC 0.762 -> 0.782 and its worst mechanism's 0.653 -> 0.687 at the same priors
+    train_influencers: int = Field(3000, ge=50)
     test_influencers: int = Field(1000, ge=50)
     train_seed: int = 7
     worlds: Literal["evaluation", "validation"] = Field(
