@@ -30,6 +30,12 @@ PRETRAINED_SOURCES: dict[str, tuple[SourceLicence, ...]] = {
     ACCOUNT_MODEL: (LICENCES["srf2017"],),
     COMMENT_MODEL: (LICENCES["uci-youtube-spam"], LICENCES["scamspot-ig-comments"]),
 }
+# Test sources whose error rates the shipped share leaves out: cresci2015 is Twitter, while the share is read
+# from Instagram follower samples. With its rates (15% of its fakes caught, against 61-95% on the Instagram
+# sets) every demo interval ran from 0% to 100%. Chosen on the selection world (seed 11: worst MAE 0.046
+# against 0.077, both covering all shares); docs/pretrained-share.md reports the demo worlds. Its verdict
+# figures stay in the model card.
+SHARE_RATES_LEFT_OUT: tuple[str, ...] = ("cresci2015",)
 
 
 def pretrained_bundle(pretrained_dir: Path, name: str) -> Path | None:

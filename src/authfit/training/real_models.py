@@ -156,12 +156,13 @@ def with_test_sources(rates: ErrorRates, data: pd.DataFrame, p_held: np.ndarray,
 
 
 def train_account_model(settings: TrainSettings, version: str, summary: TrainingSummary,
-                        test_sources: tuple[str, ...] = ()) -> AccountModel | None:
+                        test_sources: tuple[str, ...] = (), rates_left_out: tuple[str, ...] = ()
+                        ) -> AccountModel | None:
     """Fit on every configured real source at once, grouped by account; choose the verdict threshold and
     measure the audience share's error rates on leave-one-source-out predictions; write the bundle.
     `test_sources` (the pretrained build: sources whose licence forbids training on them) are scored by the
     final model and only add their error rates and out-of-source metrics; nothing is fitted or chosen on
-    them."""
+    them. `rates_left_out`: test sources that add their metrics but not their error rates."""
     data = load_sources(settings.real_data.account_sources, load_labelled_accounts, summary.notes)
     if data.empty:
         return fall_back_to_pretrained(settings, ACCOUNT_MODEL, version, summary, AccountModel)
@@ -188,11 +189,13 @@ def train_account_model(settings: TrainSettings, version: str, summary: Training
     if tests is not None and not tests.empty:
         p_tests = fitted_scorer(fitted)(tests)
         rates = with_test_sources(rates, data, p_held, tests, p_tests)
+        rates = rates.only([s for s in rates.sources if s not in rates_left_out])
         metrics |= out_of_source_metrics(tests, p_tests, rates.threshold)
+        rated = [s for s in tests["source"].unique() if s not in rates_left_out]
         fitted.extra["error_rates_rule"] = (
-            f"{', '.join(data['source'].unique())} {rule}; {', '.join(tests['source'].unique())} scored by "
-            "this model, which was never trained on them (test only, at the threshold chosen on the training "
-            "sources)")
+            f"{', '.join(data['source'].unique())} {rule}; {', '.join(rated)} scored by this model, which was "
+            "never trained on them (test only, at the threshold chosen on the training sources)"
+            + (f"; {', '.join(rates_left_out)} tested but left out of the rates" if rates_left_out else ""))
     fitted = replace(fitted, threshold=rates.threshold, metrics=metrics)
     fitted.extra.update({"error_rates": rates.model_dump(mode="json"),
                          "sources": data["source"].value_counts().to_dict(),
