@@ -104,7 +104,9 @@ def _numeric(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
         return np.full(len(frame), np.nan)
     column = frame[name]
-    if column.dtype.kind in "biuf":  # already numbers (or booleans): to_numeric would keep them as they are
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":  # numbers or booleans, as they are
+        return column.to_numpy().astype("float64")
+    if column.dtype.kind in "biuf":  # nullable ones
         return column.to_numpy(dtype="float64", na_value=np.nan)
     if column.dtype == object:  # JSON numbers, booleans and nulls: Arrow reads them without to_numeric's cost
         try:
