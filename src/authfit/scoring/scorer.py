@@ -138,7 +138,6 @@ class Scorer:
         self.conversion = bundles.get(CONVERSION_MODEL)
         self.builder = self._builder(self.fake)
         self.model_version = self.fake.metadata.version
-        self._feature_index = pd.Index(self.fake.features)
 
     def _builder(self, bundle: Bundle) -> FeatureBuilder:
         stored = bundle.transformers.get("features")
@@ -185,18 +184,8 @@ class Scorer:
         return self.builder.transform(tables)
 
     def predict_features(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated fake-engagement probabilities from precomputed features.
-
-        When X holds exactly the model's columns in order (the service builds it so), the booster gets the
-        float array directly: LightGBM's pandas checks and the column lookup cost more than predicting one
-        row. Anything else goes through `Bundle.predict`, which checks and reorders the columns."""
-        booster = self.fake.boosters["model"]
-        if (self.fake.metadata.task != "binary" or booster.pandas_categorical or len(X) == 0
-                or not X.columns.equals(self._feature_index)):
-            return self.fake.predict(X)
-        raw = booster.predict(X.to_numpy(dtype=np.float64), num_threads=predict_threads(len(X)))
-        calibrator = self.fake.calibrator
-        return raw if calibrator is None else calibrator.transform(raw)
+        """Calibrated fake-engagement probabilities from precomputed features."""
+        return calibrated_prediction(self.fake, X)
 
     def score_features(self, X: pd.DataFrame, reasons: bool = False, as_of: pd.Timestamp | None = None
                        ) -> pd.DataFrame:
@@ -323,7 +312,7 @@ class Scorer:
         if self.account is None:
             raise ScoringError("this model set has no account authenticity model")
         X = self.account.features(accounts)  # once: predictions and reasons share it
-        p = np.clip(self.account.predict_features(X), 0.0, 1.0)
+        p = np.clip(calibrated_prediction(self.account.bundle, X), 0.0, 1.0)
         flagged = p >= self.account.threshold
         # X is already in the bundle's column order; the float array skips LightGBM's pandas checks
         booster = self.account.bundle.boosters["model"]
@@ -335,6 +324,19 @@ class Scorer:
         return accounts.reset_index(drop=True).assign(
             fake_probability=p, is_fake=flagged, reasons=reasons.to_numpy(),
             model_version=self.account.bundle.metadata.version)
+
+
+def calibrated_prediction(bundle: Bundle, X: pd.DataFrame) -> np.ndarray:
+    """`bundle.predict(X)` of a binary model. When X holds exactly the model's columns in order (the scorer
+    builds them so), the booster gets the float array directly: LightGBM's pandas checks and the column
+    lookup cost more than predicting a few rows. Anything else goes through `Bundle.predict`, which checks
+    and reorders the columns."""
+    booster = bundle.boosters["model"]
+    if (bundle.metadata.task != "binary" or booster.pandas_categorical or len(X) == 0
+            or tuple(X.columns) != tuple(bundle.features)):
+        return bundle.predict(X)
+    raw = booster.predict(X.to_numpy(dtype=np.float64), num_threads=predict_threads(len(X)))
+    return raw if bundle.calibrator is None else bundle.calibrator.transform(raw)
 
 
 def _has_activity(tables: dict[str, pd.DataFrame], ids: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
