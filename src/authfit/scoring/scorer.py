@@ -201,8 +201,9 @@ class Scorer:
 
     def explain(self, X: pd.DataFrame, probability: np.ndarray, as_of: pd.Timestamp, k: int = 3) -> pd.Series:
         frame = self.fake.feature_frame(X)
-        contributions = self.fake.boosters["model"].predict(frame, pred_contrib=True,
-                                                            num_threads=predict_threads(len(frame)))
+        booster = self.fake.boosters["model"]
+        data = frame if booster.pandas_categorical else frame.to_numpy(dtype=np.float64)  # as in score_accounts
+        contributions = booster.predict(data, pred_contrib=True, num_threads=predict_threads(len(frame)))
         threshold = self.fake.metadata.threshold or 0.5
         return top_reasons(contributions, frame.assign(_as_of=as_of)[[*frame.columns, "_as_of"]],
                            probability >= threshold, k=k, definitions=_definitions())
@@ -327,15 +328,14 @@ class Scorer:
 
 
 def calibrated_prediction(bundle: Bundle, X: pd.DataFrame) -> np.ndarray:
-    """`bundle.predict(X)` of a binary model. When X holds exactly the model's columns in order (the scorer
-    builds them so), the booster gets the float array directly: LightGBM's pandas checks and the column
-    lookup cost more than predicting a few rows. Anything else goes through `Bundle.predict`, which checks
-    and reorders the columns."""
+    """`bundle.predict(X)` of a binary model without categorical features, with the model's columns of X
+    given to the booster as one float array: LightGBM's pandas checks cost more than predicting a few
+    rows. Anything else goes through `Bundle.predict`."""
     booster = bundle.boosters["model"]
-    if (bundle.metadata.task != "binary" or booster.pandas_categorical or len(X) == 0
-            or tuple(X.columns) != tuple(bundle.features)):
+    if bundle.metadata.task != "binary" or booster.pandas_categorical or len(X) == 0:
         return bundle.predict(X)
-    raw = booster.predict(X.to_numpy(dtype=np.float64), num_threads=predict_threads(len(X)))
+    frame = X if tuple(X.columns) == tuple(bundle.features) else bundle.feature_frame(X)
+    raw = booster.predict(frame.to_numpy(dtype=np.float64), num_threads=predict_threads(len(X)))
     return raw if bundle.calibrator is None else bundle.calibrator.transform(raw)
 
 
