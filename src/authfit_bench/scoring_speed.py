@@ -168,7 +168,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(command: list[str], url: str, timeout_s: float, env: dict[str, str] | None = None) -> Iterator[None]:
+def running(command: list[str], url: str, timeout_s: float, env: dict[str, str] | None = None) -> Iterator[int]:
     """Start a server process, wait until `url` answers 200, and stop it (its own process group) afterwards.
     Its log goes to a temporary file: a pipe nobody reads fills after about a thousand access-log lines,
     and the server then blocks on its next log line (requests time out after ~1,000 calls)."""
@@ -192,7 +192,7 @@ def running(command: list[str], url: str, timeout_s: float, env: dict[str, str] 
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{url} did not answer within {timeout_s} s")
             time.sleep(0.3)
-        yield
+        yield process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -479,7 +479,7 @@ def service_latency_ratios(models: str, work: Path, config_dir: Path, requests: 
     import httpx
 
     from authfit.scoring import Scorer
-    from authfit_bench.loadtest import account_rows
+    from authfit_bench.loadtest import account_rows, cpu_s
 
     scorer = Scorer.load(models)
     candidates = validate_tables(read_raw_tables(simulated_world(work, config_dir, 400, CANDIDATE_SEED))).tables
@@ -493,21 +493,28 @@ def service_latency_ratios(models: str, work: Path, config_dir: Path, requests: 
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "authfit", "serve", "--model", models, "--port", str(port), "--host", "127.0.0.1"]
     p50: dict[int, float] = {}
-    with running(command, f"{base}/v1/health", timeout_s=120):
+    cpu: dict[str, float] = {}  # the server's CPU ms per call: steadier than latency on a busy machine
+    with running(command, f"{base}/v1/health", timeout_s=120) as pid:
         with httpx.Client(timeout=60.0) as client:
             started = time.perf_counter()
             client.post(f"{base}/v1/influencers/score", json=raw).raise_for_status()
             first_ms = (time.perf_counter() - started) * 1e3
             for n, bodies in accounts.items():
                 latencies = []
+                spent = cpu_s(pid)
                 for i in range(requests // 2 + 5):
                     started = time.perf_counter()
                     client.post(f"{base}/v1/accounts/score", content=bodies[i % len(bodies)],
                                 headers=headers).raise_for_status()
                     latencies.append((time.perf_counter() - started) * 1e3)
+                cpu[f"accounts_{n}"] = (cpu_s(pid) - spent) * 1e3 / len(latencies)
                 p50[n] = float(np.percentile(latencies[5:], 50))
+        spent = cpu_s(pid)
         features = measure_endpoint(f"{base}/v1/features/score", {"rows": [row]}, requests, time_limit_s)
+        cpu["features"] = (cpu_s(pid) - spent) * 1e3 / (2 * requests + 10)  # sequential, then concurrent
+        spent = cpu_s(pid)
         influencer = measure_endpoint(f"{base}/v1/influencers/score", raw, raw_requests, time_limit_s, concurrency=2)
+        cpu["raw"] = (cpu_s(pid) - spent) * 1e3 / (2 * raw_requests + 10)
     precomputed = features["p50_ms"]
     return {"service_p50_ms": precomputed, "service_raw_p50_ms": influencer["p50_ms"],
             "service_raw_p99_ms": influencer["p99_ms"], "service_raw_first_ms": first_ms,
@@ -517,6 +524,10 @@ def service_latency_ratios(models: str, work: Path, config_dir: Path, requests: 
             "raw_first_over_raw_p50": first_ms / influencer["p50_ms"],
             "accounts_1_row_p50_over_precomputed_p50": p50[1] / precomputed,
             "accounts_5_rows_p50_over_precomputed_p50": p50[5] / precomputed,
+            **{f"server_cpu_ms_per_call_{name}": ms for name, ms in cpu.items()},
+            "server_cpu_accounts_1_over_precomputed": cpu["accounts_1"] / cpu["features"],
+            "server_cpu_accounts_5_over_precomputed": cpu["accounts_5"] / cpu["features"],
+            "server_cpu_raw_over_precomputed": cpu["raw"] / cpu["features"],
             "load_avg_at_end": os.getloadavg()[0]}
 
 
