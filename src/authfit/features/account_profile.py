@@ -103,36 +103,14 @@ def account_profile_features(profiles: pd.DataFrame) -> pd.DataFrame:
 def _numeric(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
         return np.full(len(frame), np.nan)
-    column = frame[name]
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":  # numbers or booleans, as they are
-        return column.to_numpy().astype("float64")
-    if column.dtype.kind in "biuf":  # nullable ones
-        return column.to_numpy(dtype="float64", na_value=np.nan)
-    if column.dtype == object:  # JSON numbers, booleans and nulls: Arrow reads them without to_numeric's cost
-        try:
-            values = pa.array(column.to_numpy(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            values = None
-        if values is not None and _is_number_type(values.type):
-            return values.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-
-
-def _is_number_type(kind: pa.DataType) -> bool:
-    return pa.types.is_boolean(kind) or pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
+    return pd.to_numeric(frame[name], errors="coerce").astype("float64").to_numpy()
 
 
 def _text(frame: pd.DataFrame, name: str) -> pa.Array:
     """The column as Arrow text, as `astype("str")` makes it (null where missing)."""
     if name not in frame:
         return pa.nulls(len(frame), pa.large_string())
-    column = frame[name]
-    if column.dtype == object:
-        try:  # strings and nulls straight to Arrow: astype("str") costs more than the features of a few rows
-            return pa.array(column.to_numpy(), type=pa.large_string(), from_pandas=True)
-        except (pa.ArrowTypeError, pa.ArrowInvalid):  # other objects are formatted as text first
-            pass
-    return _as_array(pa.array(column.astype("str").array))
+    return _as_array(pa.array(frame[name].astype("str").array))
 
 
 def _as_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
