@@ -9,7 +9,6 @@ bodies are never logged.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import gc
 import hmac
@@ -245,24 +244,16 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
             campaign=records(result.campaign) if result.campaign is not None else None,
             rejects=records(result.rejects)))
 
-    def accounts_answer(scorer: Any, scored: pd.DataFrame) -> Response:
-        return _json(AccountsResponse(model_version=scorer.model_version, accounts=records(scored)))
-
-    def score_accounts_in_thread(scorer: Any, body: AccountsRequest) -> Response:
-        frame = accounts_frame(body)
-        return accounts_answer(scorer, batcher.submit(scorer, frame).result() if len(frame) <= batcher.max_rows
-                               else scorer.score_accounts(frame))
-
-    # async: a small request builds its frame and answer on the event loop and waits there (holding no GIL)
-    # while the batcher scores it with its neighbours, with no thread-pool hop. Bigger ones keep their frame
-    # building and response off the event loop, in the thread pool.
+    # sync, so frame building and response validation of big batches stay off the event loop; requests of
+    # up to account_batch_rows rows wait (holding no GIL) while the batcher scores them with their neighbours
     @app.post("/v1/accounts/score", response_model=AccountsResponse, dependencies=[guard], responses=refusals)
-    async def score_accounts(body: AccountsRequest) -> Response:
+    def score_accounts(body: AccountsRequest) -> Response:
         _row_limit(len(body.accounts), settings.max_rows, "accounts")
         scorer = holder.current()
-        if len(body.accounts) > min(_INLINE_ROWS, batcher.max_rows):
-            return await run_in_threadpool(score_accounts_in_thread, scorer, body)
-        return accounts_answer(scorer, await asyncio.wrap_future(batcher.submit(scorer, accounts_frame(body))))
+        frame = accounts_frame(body)
+        scored: pd.DataFrame = (batcher.submit(scorer, frame).result() if len(frame) <= batcher.max_rows
+                                else scorer.score_accounts(frame))
+        return _json(AccountsResponse(model_version=scorer.model_version, accounts=records(scored)))
 
     check_key = _api_key_check(api_key)
 
