@@ -56,11 +56,28 @@ def ratio_table(runs: list[tuple[str, dict[str, Any]]]) -> list[str]:
     return lines
 
 
+def load_table(runs: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """The load test's runs (`authfit_bench.loadtest` JSON): throughput, server CPU and p50 per endpoint."""
+    endpoints = ("/v1/accounts/score", "/v1/features/score", "/v1/influencers/score")
+    lines = ["| run | workers | requests | requests/s | server CPU ms per request | "
+             + " | ".join(f"{e.split('/')[2]} p50 ms" for e in endpoints) + " | errors | RSS growth % |",
+             "|---|---:|---:|---:|---:|" + "---:|" * len(endpoints) + "---:|---:|"]
+    for name, d in runs:
+        p50 = [f"{d['per_endpoint'].get(e, {}).get('latency_ms', {}).get('p50', float('nan')):.0f}" for e in endpoints]
+        lines.append(f"| {name} | {d['server_workers']} | {d['requests_sent']} | {d['requests_per_s']:.1f} | "
+                     f"{d['server_cpu_ms_per_request']:.1f} | " + " | ".join(p50)
+                     + f" | {d['errors']} | {d['rss_growth_pct']:.1f} |")
+    return lines
+
+
 def render(files: list[Path]) -> str:
     profiles: list[tuple[str, dict[str, Any], str]] = []
     runs: list[tuple[str, dict[str, Any]]] = []
+    loads: list[tuple[str, dict[str, Any]]] = []
     for path in files:
         data = json.loads(path.read_text())
+        if "requests_per_s" in data:
+            loads.append((path.stem, data))
         if "request_stages" in data:
             profiles.append((path.stem, data["request_stages"], data.get("clock", "cpu")))
         if "service_ratios" in data:
@@ -84,6 +101,9 @@ def render(files: list[Path]) -> str:
         lines += ["## Through HTTP", "",
                   "`--service-ratios`: one `authfit serve` per run, sequential calls; targets in brackets.", "",
                   *ratio_table(runs), ""]
+    if loads:
+        lines += ["## Under load", "", "`python -m authfit_bench.loadtest` (8 clients; the mix of `make bench-load`), "
+                  "one run per row:", "", *load_table(loads), ""]
     return "\n".join(lines)
 
 

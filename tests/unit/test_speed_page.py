@@ -34,3 +34,13 @@ def test_check_fails_on_a_stale_page_and_passes_once_written(tmp_path):
     assert main(["--json", str(data), "--doc", str(doc), "--check"]) == 1
     assert main(["--json", str(data), "--doc", str(doc)]) == 0
     assert main(["--json", str(data), "--doc", str(doc), "--check"]) == 0
+
+
+def test_load_test_runs_get_a_row_each(tmp_path):
+    run = _write(tmp_path / "load-new.json", {
+        "server_workers": 2, "requests_sent": 3000, "requests_per_s": 107.7, "server_cpu_ms_per_request": 8.54,
+        "errors": 0, "rss_growth_pct": 0.19,
+        "per_endpoint": {"/v1/accounts/score": {"latency_ms": {"p50": 79.9}},
+                         "/v1/features/score": {"latency_ms": {"p50": 48.2}}}})
+    row = next(line for line in render([run]).splitlines() if line.startswith("| load-new |"))
+    assert row == "| load-new | 2 | 3000 | 107.7 | 8.5 | 80 | 48 | nan | 0 | 0.2 |"
