@@ -168,17 +168,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(command: list[str], url: str, timeout_s: float, env: dict[str, str] | None = None) -> Iterator[None]:
-    """Start a server process, wait until `url` answers 200, and stop it (its own process group) afterwards."""
+def running(command: list[str], url: str, timeout_s: float, env: dict[str, str] | None = None) -> Iterator[int]:
+    """Start a server process, wait until `url` answers 200, and stop it (its own process group) afterwards.
+    Its log goes to a temporary file: a pipe nobody reads fills after about a thousand access-log lines,
+    and the server then blocks on its next log line (requests time out after ~1,000 calls)."""
+    import tempfile
+
     import httpx
 
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
         deadline = time.monotonic() + timeout_s
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"{command[:4]} exited: {process.stderr.read().decode()[-2000:]}")
+                log.seek(0)
+                raise RuntimeError(f"{command[:4]} exited: {log.read().decode(errors='replace')[-2000:]}")
             try:
                 if httpx.get(url, timeout=1.0).status_code == 200:
                     break
@@ -187,13 +192,14 @@ def running(command: list[str], url: str, timeout_s: float, env: dict[str, str] 
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{url} did not answer within {timeout_s} s")
             time.sleep(0.3)
-        yield
+        yield process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+        log.close()
 
 
 async def _load(url: str, payload: dict, requests: int, concurrency: int, time_limit_s: float
@@ -341,6 +347,43 @@ def mlflow_figures(model_uri: str, tracking_uri: str, row: dict[str, float | Non
 # ------------------------------------------------------------------ stages of one request
 
 
+# Functions timed inside the two big stages of a raw request, wrapped where the caller looks them up.
+INNER_STAGES = {
+    "authfit.contract.validate": ("_coerce", "_foreign_key_problems", "_duplicate_key_problems",
+                                  "_time_order_problems", "_reject_rows"),
+    "authfit.features.build": ("_profile_features", "growth_features", "engagement_features",
+                               "audience_features", "comment_pattern_features", "content_features",
+                               "caption_tokens", "chunk_positions", "take_chunk", "restrict_to_as_of"),
+}
+
+
+@contextmanager
+def timed_functions(timer: Any, spent: dict[str, float]) -> Iterator[None]:
+    """Add the milliseconds of every call of each INNER_STAGES function to `spent[name]`, while inside."""
+    import importlib
+
+    saved = []
+    for module_name, names in INNER_STAGES.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            original = getattr(module, name)
+
+            def wrapper(*args: Any, __f: Any = original, __name: str = name, **kwargs: Any) -> Any:
+                started = timer()
+                try:
+                    return __f(*args, **kwargs)
+                finally:
+                    spent[__name] = spent.get(__name, 0.0) + (timer() - started) * 1e3
+
+            saved.append((module, name, original))
+            setattr(module, name, wrapper)
+    try:
+        yield
+    finally:
+        for module, name, original in saved:
+            setattr(module, name, original)
+
+
 def request_stages(models: str, requests: int = 11, seed: int = 0, cpu: bool = False) -> dict[str, dict[str, float]]:
     """Milliseconds per stage of the service's two raw endpoints, in this process (no HTTP): one influencer
     (30 posts x 20 comments, 120 days of history, 100 audience profiles, as `authfit_bench.loadtest` builds
@@ -379,10 +422,16 @@ def request_stages(models: str, requests: int = 11, seed: int = 0, cpu: bool = F
         tables = influencer_tables(request)
         s = clock(t, "request -> contract tables", s)
         fixed = scorer.at(pd.Timestamp.now(tz="UTC"))
-        checked = validate_tables(tables)
-        s = clock(t, "validate_tables", s)
-        X = fixed.features(checked.tables)
-        s = clock(t, "features (FeatureBuilder.transform)", s)
+        inner: dict[str, float] = {}
+        with timed_functions(timer, inner):
+            s = timer()
+            checked = validate_tables(tables)
+            s = clock(t, "validate_tables", s)
+            X = fixed.features(checked.tables)
+            s = clock(t, "features (FeatureBuilder.transform)", s)
+        for module_name, names in INNER_STAGES.items():  # inside the two stages above
+            stage = "validate_tables" if module_name.endswith("validate") else "features"
+            t.update({f"  {stage}: {name}": inner.get(name, 0.0) for name in names})
         fixed.predict_features(X)
         s = clock(t, "predict (booster + calibrator)", s)
         fixed.explain(X, fixed.predict_features(X), pd.Timestamp.now(tz="UTC"))
@@ -393,7 +442,7 @@ def request_stages(models: str, requests: int = 11, seed: int = 0, cpu: bool = F
                             rejects=records(checked.rejects)).model_dump_json()
         clock(t, "response model + JSON", s)
         t["request total (parse + tables + validate + score_influencers + response)"] = sum(
-            v for k, v in t.items() if not k.startswith(("features", "predict", "reasons")))
+            v for k, v in t.items() if not k.startswith(("features", "predict", "reasons", " ")))
         return t
 
     def accounts(body: bytes) -> dict[str, float]:
@@ -424,42 +473,68 @@ def request_stages(models: str, requests: int = 11, seed: int = 0, cpu: bool = F
 def service_latency_ratios(models: str, work: Path, config_dir: Path, requests: int = 300,
                            raw_requests: int = 40, time_limit_s: float = 90.0) -> dict[str, float]:
     """The issue-18 ratios from one `authfit serve` process: the first raw-influencer request after start
-    (the bench's 30 posts x 20 comments payload), then sequential 3-row `/v1/accounts/score` calls, then
-    the precomputed-features and raw-influencer endpoints as `service_figures` measures them."""
+    (the bench's 30 posts x 20 comments payload), then sequential `/v1/accounts/score` calls of 1 and of 5
+    rows (distinct bodies), then the precomputed-features and raw-influencer endpoints as `service_figures`
+    measures them."""
     import httpx
 
     from authfit.scoring import Scorer
-    from authfit_bench.loadtest import account_rows
+    from authfit_bench.loadtest import account_rows, cpu_s
 
     scorer = Scorer.load(models)
     candidates = validate_tables(read_raw_tables(simulated_world(work, config_dir, 400, CANDIDATE_SEED))).tables
     row = features_row(scorer.features(candidates), scorer.fake.features)
     raw = raw_payload(candidates)
-    accounts = json.dumps({"accounts": account_rows(np.random.default_rng(1), "acc", 3)}).encode()
+    rng = np.random.default_rng(1)
+    accounts = {n: [json.dumps({"accounts": account_rows(rng, f"acc{n}-{i}", n)}).encode() for i in range(50)]
+                for n in (1, 5)}
     headers = {"content-type": "application/json"}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "authfit", "serve", "--model", models, "--port", str(port), "--host", "127.0.0.1"]
-    with running(command, f"{base}/v1/health", timeout_s=120):
+    p50: dict[int, float] = {}
+    cpu: dict[str, float] = {}  # the server's CPU ms per call: steadier than latency on a busy machine
+    with running(command, f"{base}/v1/health", timeout_s=120) as pid:
         with httpx.Client(timeout=60.0) as client:
             started = time.perf_counter()
             client.post(f"{base}/v1/influencers/score", json=raw).raise_for_status()
             first_ms = (time.perf_counter() - started) * 1e3
-            latencies = []
-            for _ in range(requests // 2 + 5):
-                started = time.perf_counter()
-                client.post(f"{base}/v1/accounts/score", content=accounts, headers=headers).raise_for_status()
-                latencies.append((time.perf_counter() - started) * 1e3)
+            for n, bodies in accounts.items():
+                latencies = []
+                spent = cpu_s(pid)
+                for i in range(requests // 2 + 5):
+                    started = time.perf_counter()
+                    client.post(f"{base}/v1/accounts/score", content=bodies[i % len(bodies)],
+                                headers=headers).raise_for_status()
+                    latencies.append((time.perf_counter() - started) * 1e3)
+                cpu[f"accounts_{n}"] = (cpu_s(pid) - spent) * 1e3 / len(latencies)
+                p50[n] = float(np.percentile(latencies[5:], 50))
+        spent = cpu_s(pid)
         features = measure_endpoint(f"{base}/v1/features/score", {"rows": [row]}, requests, time_limit_s)
+        cpu["features"] = (cpu_s(pid) - spent) * 1e3 / (2 * requests + 10)  # sequential, then concurrent
+        spent = cpu_s(pid)
         influencer = measure_endpoint(f"{base}/v1/influencers/score", raw, raw_requests, time_limit_s, concurrency=2)
-    accounts_p50 = float(np.percentile(latencies[5:], 50))
-    return {"service_p50_ms": features["p50_ms"], "service_raw_p50_ms": influencer["p50_ms"],
+        cpu["raw"] = (cpu_s(pid) - spent) * 1e3 / (2 * raw_requests + 10)
+    precomputed = features["p50_ms"]
+    return {"service_p50_ms": precomputed, "service_raw_p50_ms": influencer["p50_ms"],
             "service_raw_p99_ms": influencer["p99_ms"], "service_raw_first_ms": first_ms,
-            "service_accounts_p50_ms": accounts_p50,
-            "raw_p50_over_precomputed_p50": influencer["p50_ms"] / features["p50_ms"],
+            "service_accounts_1_row_p50_ms": p50[1], "service_accounts_5_rows_p50_ms": p50[5],
+            "raw_p50_over_precomputed_p50": influencer["p50_ms"] / precomputed,
             "raw_p99_over_raw_p50": influencer["p99_ms"] / influencer["p50_ms"],
             "raw_first_over_raw_p50": first_ms / influencer["p50_ms"],
-            "accounts_p50_over_precomputed_p50": accounts_p50 / features["p50_ms"]}
+            "accounts_1_row_p50_over_precomputed_p50": p50[1] / precomputed,
+            "accounts_5_rows_p50_over_precomputed_p50": p50[5] / precomputed,
+            **{f"server_cpu_ms_per_call_{name}": ms for name, ms in cpu.items()},
+            "server_cpu_accounts_1_over_precomputed": cpu["accounts_1"] / cpu["features"],
+            "server_cpu_accounts_5_over_precomputed": cpu["accounts_5"] / cpu["features"],
+            "server_cpu_raw_over_precomputed": cpu["raw"] / cpu["features"],
+            "load_avg_at_end": os.getloadavg()[0]}
+
+
+def _save(path: Path | None, figures: dict[str, Any]) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, indent=2))
 
 
 def print_stages(stages: dict[str, dict[str, float]]) -> None:
@@ -496,6 +571,7 @@ def run(out: Path, work: Path, config_dir: Path, influencers: int, rss_base: int
                            timed_score_run(model_set["models"], full, work / "scores-full.parquet", chunk_size))
     row = features_row(X, scorer.fake.features)
     details["service"] = service_figures(model_set["models"], candidates, row, requests, raw_requests, time_limit_s)
+    details["request_stages"] = request_stages(model_set["models"], cpu=True)
     ours = scorer.score_features(pd.DataFrame([row]).astype("float64"))["fake_engagement_probability"].iloc[0]
     if model_set["pyfunc_uri"]:
         details["mlflow_serve"] = mlflow_figures(model_set["pyfunc_uri"], model_set["tracking_uri"], row, requests,
@@ -523,6 +599,8 @@ def run(out: Path, work: Path, config_dir: Path, influencers: int, rss_base: int
         "service_raw_rps": details["service"]["raw_30_posts_x_20_comments"]["rps"],
         "mlflow_serve_p50_ms": mlflow_p50,
         "latency_ratio_vs_mlflow": mlflow_p50 / service["p50_ms"],
+        # CPU ms per stage of one raw influencer and one 1-5-row accounts call, in process (speed_page renders it)
+        "request_stages": details["request_stages"],
         "details": details,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -550,12 +628,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cpu", action="store_true", help="with --stages: CPU time per stage, not wall time")
     parser.add_argument("--service-ratios", metavar="MODELS", default=None,
                         help="only print the issue-18 latency ratios of one `authfit serve` of MODELS")
+    parser.add_argument("--save", type=Path, default=None,
+                        help="with --stages or --service-ratios: also write the figures to this JSON file "
+                             "(docs/speed-stages.md is generated from it: python -m authfit_bench.speed_page)")
     args = parser.parse_args(argv)
     if args.service_ratios:
-        print(json.dumps(service_latency_ratios(args.service_ratios, args.work, args.configs), indent=2))
+        ratios = service_latency_ratios(args.service_ratios, args.work, args.configs)
+        print(json.dumps(ratios, indent=2))
+        _save(args.save, {"service_ratios": ratios})
         return
     if args.stages:
-        print_stages(request_stages(args.stages, cpu=args.cpu))
+        stages = request_stages(args.stages, cpu=args.cpu)
+        print_stages(stages)
+        _save(args.save, {"request_stages": stages, "clock": "cpu" if args.cpu else "wall",
+                          "load_avg_at_end": os.getloadavg()[0]})
         return
     result = run(args.out, args.work, args.configs, args.influencers, args.rss_base, args.chunk_size, args.rows,
                  args.requests, args.raw_requests, args.repeats, args.time_limit)

@@ -116,3 +116,28 @@ def test_any_profile_gives_finite_or_nan(rows: list[tuple[str, str | None, float
     assert not np.isinf(values).any()
     shares = account_profile_features(frame).filter(like="share").to_numpy()
     assert ((shares[~np.isnan(shares)] >= 0) & (shares[~np.isnan(shares)] <= 1)).all()
+
+
+def test_request_rows_as_json_objects_give_the_typed_frames_features() -> None:
+    """The service builds its frame from JSON objects (object columns of str, int, bool and None); the
+    features must be those of the same profiles typed, including text that is not a string."""
+    rows = [{"username": "leo_42", "follower_count": 10, "has_profile_pic": True, "biography": "hi #x"},
+            {"username": None, "follower_count": None, "has_profile_pic": None, "biography": None},
+            {"username": "mia", "follower_count": 3, "has_profile_pic": False, "biography": "@mia www.a.com"}]
+    from_json = account_profile_features(pd.DataFrame(rows))
+    typed = account_profile_features(_profiles(
+        username=["leo_42", None, "mia"], follower_count=[10.0, np.nan, 3.0], has_profile_pic=[1.0, np.nan, 0.0],
+        biography=["hi #x", None, "@mia www.a.com"]))
+    pd.testing.assert_frame_equal(from_json, typed)
+    numbers_as_names = account_profile_features(pd.DataFrame({"username": [12345, "ab1"]}))
+    assert numbers_as_names["username_digit_count"].tolist() == [5.0, 1.0]
+
+
+def test_text_classes_are_pythons_on_any_script() -> None:
+    """\\d, \\w and \\s as Python's `re` has them: Arabic-Indic digits are digits, an ideographic space
+    separates words, a hashtag of non-Latin letters is a hashtag."""
+    out = account_profile_features(_profiles(
+        username=["zoe\u0661\u0662"], full_name=["Ana\u3000Lima \u0663"], biography=["#\u00e9t\u00e9 \u2600"])).iloc[0]
+    assert out["username_digit_count"] == 2 and out["username_trailing_digits"] == 2
+    assert out["full_name_words"] == 3 and out["full_name_digit_share"] == pytest.approx(1 / 10)
+    assert out["bio_has_hashtag"] == 1 and out["bio_has_emoji"] == 1 and out["bio_has_url"] == 0

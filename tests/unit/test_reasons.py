@@ -41,3 +41,17 @@ def test_missing_features_do_not_crowd_out_the_reasons_that_have_values():
     contributions = np.array([[3.0, 2.0, 0.5, 0.4, 0.1]])
     reasons = top_reasons(contributions, features, positive=np.array([True]), k=2)
     assert reasons.iloc[0] == ["30% of comments look like spam or bots", "41% of comments are generic"]
+
+
+def test_numbers_in_sentences_round_half_to_even_with_separators_and_missing_stays_missing():
+    frame = pd.DataFrame({"log_media": np.log1p([1_234_567.5, 2.5, np.nan]),
+                          "generic_comment_share": [0.125, 0.135, np.nan],
+                          "engagement_vs_benchmark": [0.25, 1.0, np.nan]}, index=[7, 3, 5])
+    media = TEMPLATES["log_media"](frame)
+    share = TEMPLATES["generic_comment_share"](frame)
+    ratio = TEMPLATES["engagement_vs_benchmark"](frame)
+    assert media.iloc[0] == "1,234,568 posts published" and media.iloc[1] == "2 posts published"
+    assert share.tolist()[:2] == ["12% of comments are generic", "14% of comments are generic"]
+    assert ratio.iloc[0] == "engagement is 0.2x the usual rate for this follower count"
+    assert ratio.iloc[1] == "engagement is 1.0x the usual rate for this follower count"
+    assert list(media.index) == [7, 3, 5] and all(s.isna().iloc[2] for s in (media, share, ratio))

@@ -199,3 +199,16 @@ def test_values_beyond_the_contract_bounds_are_rejected(table, column):
     result = validate_tables(tables, now=NOW)
     bad = result.rejects[result.rejects["table"] == table]
     assert bad["row"].tolist() == [1] and bad["reason"].str.contains("value must be <=").all()
+
+
+def test_json_null_columns_come_out_typed_and_a_null_required_value_is_still_named():
+    """A request's unset optional fields are columns of None: typed nulls, as if the column were absent;
+    a required column of nulls is still a problem of each row."""
+    nulls = _accounts(created_at=[None, None], is_private=[None, None], category=[None, None])
+    typed, problems = coerce_table(nulls, "accounts", now=NOW)
+    absent, _ = coerce_table(_accounts().drop(columns="created_at"), "accounts", now=NOW)
+    assert problems.empty
+    assert typed["created_at"].isna().all() and str(typed["created_at"].dtype) == str(absent["created_at"].dtype)
+    assert typed["is_private"].dtype == "float64" and typed["category"].isna().all()
+    _, problems = coerce_table(_accounts(account_id=[None, None]), "accounts", now=NOW)
+    assert set(problems["reason"]) == {"required value is missing"} and len(problems) == 2

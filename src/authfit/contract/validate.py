@@ -248,12 +248,13 @@ def _coerce(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None, date_fo
     typed: dict[str, pd.Series] = {}
     found: list[Found] = []
     for column in table.columns:
-        if column.name not in frame.columns:
+        raw = frame[column.name] if column.name in frame.columns else None
+        # absent, or optional and nothing but nulls (a JSON request's unset fields): typed nulls, nothing to check
+        if raw is None or (not column.required and raw.dtype == object and raw.isna().all()):
             typed[column.name] = pd.Series(np.nan, index=index).astype(_dtype(column.kind))
-            if column.required and len(frame):
+            if raw is None and column.required and len(frame):
                 found.append((rows, column.name, "required column is missing"))
             continue
-        raw = frame[column.name]
         if not isinstance(raw.index, pd.RangeIndex) or raw.index.start != 0 or raw.index.step != 1:
             raw = raw.reset_index(drop=True)
         typed[column.name] = parse_column(raw, column, date_format)

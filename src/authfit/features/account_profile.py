@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.utils import murmurhash3_32
 
 from authfit.features.registry import FeatureSpec
@@ -74,94 +77,170 @@ _FLAGS = ("has_profile_pic", "is_private", "is_verified", "has_external_url")
 
 
 def account_profile_features(profiles: pd.DataFrame) -> pd.DataFrame:
-    """One row of `ACCOUNT_FEATURES` (float64, NaN where unknown, never inf) per profile, same index."""
-    flags = pd.DataFrame({f: _numeric(profiles, f) for f in _FLAGS}, index=profiles.index)
-    parts = [_count_features(profiles), _username_features(profiles), _name_features(profiles),
-             _bio_features(profiles), flags]
-    out = pd.concat(parts, axis=1)
-    for name in PASSTHROUGH_FEATURES:
-        if name in profiles:
-            out[name] = out[name].fillna(pd.to_numeric(profiles[name], errors="coerce"))
-    out = _derive_shares_from_passthrough(out)
-    return out[list(ACCOUNT_FEATURES)].astype("float64").replace([np.inf, -np.inf], np.nan)
+    """One row of `ACCOUNT_FEATURES` (float64, NaN where unknown, never inf) per profile, same index.
+
+    Each text column is read once into its code points, and every statistic is a numpy pass over them
+    (Arrow kernels where pandas' string methods run Arrow): a few profiles cost a few dozen array calls,
+    not hundreds of pandas operations. The regular expressions' classes (\\d, \\w, \\s) are Python's, looked
+    up per code point, so results are those of `re` on any text."""
+    username = _text(profiles, "username")
+    name = _code_points(pc.utf8_ltrim(pc.utf8_trim_whitespace(username), characters="@"))
+    full_name = pc.utf8_trim_whitespace(_text(profiles, "full_name"))
+    columns = {**_count_features(profiles), **_username_features(name), **_name_features(full_name, username),
+               **_bio_features(_code_points(_text(profiles, "biography"))),
+               **{f: _numeric(profiles, f) for f in _FLAGS}}
+    for passed in PASSTHROUGH_FEATURES:
+        if passed in profiles:
+            columns[passed] = np.where(np.isnan(columns[passed]), _numeric(profiles, passed), columns[passed])
+    columns["username_digit_share"] = np.where(np.isnan(columns["username_digit_share"]), _share(
+        columns["username_digit_count"], columns["username_length"]), columns["username_digit_share"])
+    values = np.column_stack([columns[f] for f in ACCOUNT_FEATURES]) if len(profiles) else np.zeros(
+        (0, len(ACCOUNT_FEATURES)))
+    values = np.where(np.isinf(values), np.nan, values)
+    return pd.DataFrame(values, index=profiles.index, columns=list(ACCOUNT_FEATURES))
 
 
-def _numeric(frame: pd.DataFrame, name: str) -> pd.Series:
+def _numeric(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[name], errors="coerce").astype("float64")
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").astype("float64").to_numpy()
 
 
-def _text(frame: pd.DataFrame, name: str) -> pd.Series:
+def _text(frame: pd.DataFrame, name: str) -> pa.Array:
+    """The column as Arrow text, as `astype("str")` makes it (null where missing)."""
     if name not in frame:
-        return pd.Series(np.nan, index=frame.index, dtype="str")
-    return frame[name].astype("str")
+        return pa.nulls(len(frame), pa.large_string())
+    return _as_array(pa.array(frame[name].astype("str").array))
 
 
-def _count_features(profiles: pd.DataFrame) -> pd.DataFrame:
-    followers = _numeric(profiles, "follower_count").clip(lower=0)
-    following = _numeric(profiles, "following_count").clip(lower=0)
-    media = _numeric(profiles, "media_count").clip(lower=0)
-    return pd.DataFrame({
+def _as_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+class _Points(NamedTuple):
+    """A text column as code points: all rows back to back, the row of each, and per row its length and
+    whether it is known (a missing value has no code points)."""
+
+    points: np.ndarray
+    row: np.ndarray
+    length: np.ndarray
+    known: np.ndarray
+    values: list[str]
+
+
+def _code_points(text: pa.Array | pa.ChunkedArray) -> _Points:
+    text = _as_array(text)
+    values = text.fill_null("").to_pylist()
+    points, row = _codepoints(values)
+    known = ~text.is_null().to_numpy(zero_copy_only=False)
+    return _Points(points, row, np.bincount(row, minlength=len(values)).astype("float64"), known, values)
+
+
+def _per_row(text: _Points, hits: np.ndarray) -> np.ndarray:
+    """How many code points of each row are `hits`; NaN where the text is missing."""
+    counts = np.bincount(text.row, weights=hits, minlength=len(text.known)) if len(text.known) else np.zeros(0)
+    return np.where(text.known, counts, np.nan)
+
+
+def _in_class(pattern: str, points: np.ndarray) -> np.ndarray:
+    """Whether each code point matches the regular expression class `pattern` (e.g. r"\\d") in Python."""
+    return _class_table(pattern)[points]
+
+
+@functools.cache
+def _class_table(pattern: str) -> np.ndarray:
+    """For every code point, whether it matches `pattern` (one character class) as Python's `re` does:
+    one scan over a string of every code point (surrogates never match)."""
+    points = np.arange(0x110000, dtype=np.uint32)
+    points = points[(points < 0xD800) | (points > 0xDFFF)]
+    table = np.zeros(0x110000, dtype=bool)
+    for match in re.finditer(f"(?:{pattern})+", points.tobytes().decode("utf-32-le")):
+        table[points[match.start():match.end()]] = True
+    return table
+
+
+def _count_features(profiles: pd.DataFrame) -> dict[str, np.ndarray]:
+    followers = np.clip(_numeric(profiles, "follower_count"), 0, None)
+    following = np.clip(_numeric(profiles, "following_count"), 0, None)
+    media = np.clip(_numeric(profiles, "media_count"), 0, None)
+    return {
         "log_followers": np.log1p(followers),
         "log_following": np.log1p(following),
         "log_media": np.log1p(media),
         "follow_ratio_log": np.log1p(following) - np.log1p(followers),
         "followers_per_post_log": np.log1p(followers) - np.log1p(media),
-        "following_over_1500": (following > MASS_FOLLOWING).astype("float64").where(following.notna()),
-    }, index=profiles.index)
+        "following_over_1500": np.where(np.isnan(following), np.nan, following > MASS_FOLLOWING),
+    }
 
 
-def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
-    return (part / whole.where(whole > 0)).astype("float64")
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, part / np.where(whole > 0, whole, 1.0), np.nan)
 
 
-def _username_features(profiles: pd.DataFrame) -> pd.DataFrame:
-    name = _text(profiles, "username").str.strip().str.lstrip("@")
-    length = name.str.len().astype("float64")
-    digits = name.str.count(r"\d").astype("float64")
-    return pd.DataFrame({
+def _username_features(name: _Points) -> dict[str, np.ndarray]:
+    length = np.where(name.known, name.length, np.nan)
+    digit = _in_class(r"\d", name.points)
+    digits = _per_row(name, digit)
+    lower = _code_points(pc.utf8_lower(pa.array(name.values, type=pa.large_string())))
+    vowels = np.isin(lower.points, _ord("aeiouy"))
+    return {
         "username_length": length,
         "username_digit_count": digits,
         "username_digit_share": _share(digits, length),
-        "username_nonalnum_share": _share(name.str.count(r"[^0-9A-Za-z]").astype("float64"), length),
-        "username_trailing_digits": name.str.extract(r"(\d*)$", expand=False).str.len().astype("float64"),
-        "username_vowel_share": _share(name.str.lower().str.count(r"[aeiouy]").astype("float64"), length),
-        "username_max_consonant_run": _longest_run(name.str.lower(), "bcdfghjklmnpqrstvwxz"),
+        "username_nonalnum_share": _share(_per_row(name, ~np.isin(name.points, _ASCII_ALNUM)), length),
+        "username_trailing_digits": _trailing_run(name, digit),
+        "username_vowel_share": _share(_per_row(name, vowels), length),
+        "username_max_consonant_run": _longest_run(lower._replace(known=name.known), "bcdfghjklmnpqrstvwxz"),
         # lower() can lengthen a name (U+0130 becomes two characters), so the share is capped at 1
-        "username_distinct_char_share": _share(_distinct_chars(name), length).clip(upper=1.0),
+        "username_distinct_char_share": np.minimum(_share(_distinct_chars(name), length), 1.0),
         "username_entropy": _char_entropy(name),
-    }, index=profiles.index)
+    }
 
 
-def _char_entropy(text: pd.Series) -> pd.Series:
+def _ord(characters: str) -> np.ndarray:
+    return np.frombuffer(characters.encode("utf-32-le"), dtype=np.uint32)
+
+
+_ASCII_ALNUM = _ord("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _trailing_run(text: _Points, inside: np.ndarray) -> np.ndarray:
+    """Length of the run of `inside` code points that ends each row (what `(\\d*)$` captures after a
+    strip); NaN where missing."""
+    end = np.cumsum(text.length).astype(np.int64)
+    last_outside = end - text.length.astype(np.int64) - 1
+    position = np.arange(text.points.size)
+    np.maximum.at(last_outside, text.row[~inside], position[~inside])
+    return np.where(text.known, end - 1 - last_outside, np.nan).astype("float64")
+
+
+def _char_entropy(text: _Points) -> np.ndarray:
     """Shannon entropy in bits of each row's character frequencies: 0 for one repeated character, NaN when
     missing or empty. Random strings ("xk7q2m") score high, names and words lower."""
-    points, row = _codepoints(text.fillna("").tolist())
-    length = np.bincount(row, minlength=len(text)).astype("float64")
-    keys, counts = _sorted_unique(row.astype(np.int64) * 0x110000 + points)
+    n = len(text.known)
+    keys, counts = _sorted_unique(text.row.astype(np.int64) * 0x110000 + text.points)
     owner = keys // 0x110000
-    p = counts / length[owner]
-    entropy = -np.bincount(owner, p * np.log2(p), minlength=len(text))
-    return pd.Series(entropy + 0.0, index=text.index).where(text.notna().to_numpy(dtype=bool) & (length > 0))
+    p = counts / text.length[owner]
+    entropy = -np.bincount(owner, p * np.log2(p), minlength=n) if n else np.zeros(0)
+    return np.where(text.known & (text.length > 0), entropy + 0.0, np.nan)
 
 
-def _longest_run(text: pd.Series, letters: str) -> pd.Series:
+def _longest_run(text: _Points, letters: str) -> np.ndarray:
     """Length of the longest run of characters from `letters` per row: 0 when none, NaN when missing.
 
     Works on all rows' code points at once; a run's length at each position is its distance from the
     last position that breaks it (a character outside `letters`, or the start of the row)."""
-    points, row = _codepoints(text.fillna("").tolist())
-    if points.size == 0:
-        return pd.Series(0.0, index=text.index).where(text.notna())
-    inside = np.isin(points, np.frombuffer(letters.encode("utf-32-le"), dtype=np.uint32))
-    position = np.arange(points.size)
-    row_start = np.r_[True, row[1:] != row[:-1]]
-    breaks = np.where(~inside, position, np.where(row_start, position - 1, -1))
-    run = np.where(inside, position - np.maximum.accumulate(breaks), 0)
-    longest = np.zeros(len(text))
-    np.maximum.at(longest, row, run)
-    return pd.Series(longest, index=text.index).where(text.notna())
+    points, row = text.points, text.row
+    longest = np.zeros(len(text.known))
+    if points.size:
+        inside = np.isin(points, _ord(letters))
+        position = np.arange(points.size)
+        row_start = np.concatenate(([True], row[1:] != row[:-1]))
+        breaks = np.where(~inside, position, np.where(row_start, position - 1, -1))
+        run = np.where(inside, position - np.maximum.accumulate(breaks), 0)
+        np.maximum.at(longest, row, run)
+    return np.where(text.known, longest, np.nan)
 
 
 def _codepoints(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -185,23 +264,12 @@ def _python_lower_codepoints(values: list[str]) -> tuple[np.ndarray, np.ndarray]
     return np.delete(points, separators), np.repeat(np.arange(len(values)), lengths)
 
 
-@functools.cache
-def _space_table() -> frozenset[int]:
-    """Code points Python's `re` calls whitespace (`\\s`), as sklearn's analyzers collapse them."""
-    # One regex scan over a string of every code point: a Python loop over 1.1M of them took ~1.4 s, paid
-    # again by every process that unpickles a builder (the streamed scoring children).
-    points = np.arange(0x110000, dtype=np.uint32)
-    points = points[(points < 0xD800) | (points > 0xDFFF)]
-    every = points.tobytes().decode("utf-32-le")
-    return frozenset(int(points[m.start()]) for m in _WHITESPACE.finditer(every))
-
-
 def _collapse_whitespace(points: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """sklearn's char analyzer first replaces each run of 2+ whitespace characters with one space."""
-    space = np.isin(points, np.fromiter(_space_table(), dtype=np.uint32))
-    same_row = np.r_[False, row[1:] == row[:-1]]
-    continues = space & np.r_[False, space[:-1]] & same_row
-    opens_long_run = space & ~continues & np.r_[continues[1:], False]
+    space = _in_class(r"\s", points)
+    same_row = np.concatenate(([False], row[1:] == row[:-1]))
+    continues = space & np.concatenate(([False], space[:-1])) & same_row
+    opens_long_run = space & ~continues & np.concatenate((continues[1:], [False]))
     keep = ~continues
     return np.where(opens_long_run, np.uint32(32), points)[keep], row[keep]
 
@@ -219,23 +287,29 @@ def _hash_buckets(ngrams: np.ndarray, width: int, n_features: int) -> np.ndarray
     return buckets[inverse]
 
 
-def _distinct_chars(text: pd.Series) -> pd.Series:
+def _distinct_chars(text: _Points) -> np.ndarray:
     """Distinct characters per row, exactly as binary hashed character counts (lower case) had them."""
-    if text.empty:
-        return pd.Series(np.nan, index=text.index, dtype="float64")
-    points, row = _collapse_whitespace(*_python_lower_codepoints(text.fillna("").tolist()))
+    n = len(text.known)
+    if not n:
+        return np.zeros(0)
+    points, row = _collapse_whitespace(*_python_lower_codepoints(text.values))
     keys = row * _N_HASHED + _hash_buckets(points.astype(np.int64), 1, _N_HASHED)
-    counts = np.bincount(_sorted_unique(keys)[0] // _N_HASHED, minlength=len(text)).astype("float64")
-    return pd.Series(counts, index=text.index).where(text.notna())
+    counts = np.bincount(_sorted_unique(keys)[0] // _N_HASHED, minlength=n).astype("float64")
+    return np.where(text.known, counts, np.nan)
 
 
-def _alnum_lower(text: pd.Series) -> pd.Series:
-    return text.str.lower().str.replace(r"[\W_]+", "", regex=True)
+def _alnum_lower(text: pa.Array) -> _Points:
+    """Lower case (as pandas' `str.lower`), then only the characters `[\\W_]+` does not match."""
+    lower = _code_points(pc.utf8_lower(text))
+    keep = _in_class(r"\w", lower.points) & (lower.points != ord("_"))
+    points, row = lower.points[keep], lower.row[keep]
+    return lower._replace(points=points, row=row, length=np.bincount(row, minlength=len(lower.known)).astype(
+        "float64"), values=[])
 
 
-def _bigram_counts(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _bigram_counts(text: _Points) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (row, hashed bigram) keys, sorted, and how often each occurs."""
-    points, row = _collapse_whitespace(*_codepoints(text.fillna("").tolist()))
+    points, row = _collapse_whitespace(text.points, text.row)
     pair = row[1:] == row[:-1]
     bigrams = points[:-1][pair].astype(np.int64) * 0x110000 + points[1:][pair]
     keys = row[:-1][pair] * _N_HASHED + _hash_buckets(bigrams, 2, _N_HASHED)
@@ -245,16 +319,16 @@ def _bigram_counts(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _sorted_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct keys in order and their counts (sort based: numpy's hashed unique is slower here)."""
     ordered = np.sort(keys)
-    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if ordered.size else np.zeros(0, int)
-    return ordered[first], np.diff(np.r_[first, ordered.size])
+    first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if ordered.size else np.zeros(0, int)
+    return ordered[first], np.diff(np.append(first, ordered.size))
 
 
-def _bigram_cosine(left: pd.Series, right: pd.Series) -> pd.Series:
+def _bigram_cosine(left: _Points, right: _Points) -> np.ndarray:
     """Row-wise cosine of character-bigram counts hashed as sklearn's HashingVectorizer (char (2, 2),
     2**18 columns, l2 norm) hashes them, computed on all rows at once."""
-    if left.empty:
-        return pd.Series(np.nan, index=left.index, dtype="float64")
-    n = len(left)
+    n = len(left.known)
+    if not n:
+        return np.zeros(0)
     (left_keys, left_counts), (right_keys, right_counts) = _bigram_counts(left), _bigram_counts(right)
     left_norm = np.sqrt(np.bincount(left_keys // _N_HASHED, left_counts.astype("float64") ** 2, minlength=n))
     right_norm = np.sqrt(np.bincount(right_keys // _N_HASHED, right_counts.astype("float64") ** 2, minlength=n))
@@ -262,44 +336,59 @@ def _bigram_cosine(left: pd.Series, right: pd.Series) -> pd.Series:
     rows = left_keys[li] // _N_HASHED
     products = (left_counts[li] / left_norm[rows]) * (right_counts[ri] / right_norm[rows])
     cosine = np.bincount(rows, products, minlength=n).astype("float64")  # int64 when nothing matches
-    known = (left.str.len() >= 2) & (right.str.len() >= 2)
-    return pd.Series(cosine, index=left.index).where(known.fillna(False).to_numpy(dtype=bool))
+    known = left.known & right.known & (left.length >= 2) & (right.length >= 2)
+    return np.where(known, cosine, np.nan)
 
 
-def _name_features(profiles: pd.DataFrame) -> pd.DataFrame:
-    name = _text(profiles, "full_name").str.strip()
-    length = name.str.len().astype("float64")
-    norm_name, norm_user = _alnum_lower(name), _alnum_lower(_text(profiles, "username"))
-    both = (name.notna() & norm_user.notna()).to_numpy(dtype=bool)
-    equal = (norm_name == norm_user).astype("float64")
-    return pd.DataFrame({
+def _same_text(left: _Points, right: _Points) -> np.ndarray:
+    """Whether each row holds the same code points on both sides (False where either is missing)."""
+    same = left.known & right.known & (left.length == right.length)
+    pick_left, pick_right = same[left.row], same[right.row]  # rows of equal length line up point by point
+    differ = left.row[pick_left][left.points[pick_left] != right.points[pick_right]]
+    same[differ] = False
+    return same
+
+
+def _name_features(full_name: pa.Array, username: pa.Array) -> dict[str, np.ndarray]:
+    name = _code_points(full_name)
+    length = np.where(name.known, name.length, np.nan)
+    norm_name, norm_user = _alnum_lower(full_name), _alnum_lower(username)
+    not_space = ~_in_class(r"\s", name.points)
+    word_start = not_space & np.concatenate(([True], (name.row[1:] != name.row[:-1]) | ~not_space[:-1]))
+    return {
         "full_name_length": length,
-        "full_name_words": name.str.count(r"\S+").astype("float64"),
-        "full_name_digit_share": _share(name.str.count(r"\d").astype("float64"), length),
-        "name_equals_username": equal.where(both),
+        "full_name_words": _per_row(name, word_start),
+        "full_name_digit_share": _share(_per_row(name, _in_class(r"\d", name.points)), length),
+        "name_equals_username": np.where(name.known & norm_user.known, _same_text(norm_name, norm_user), np.nan),
         "name_username_similarity": _bigram_cosine(norm_name, norm_user),
-    }, index=profiles.index)
+    }
 
 
-def _bio_features(profiles: pd.DataFrame) -> pd.DataFrame:
-    bio = _text(profiles, "biography")
-    known = bio.notna().to_numpy(dtype=bool)
-
-    def has(pattern: str) -> pd.Series:
-        return bio.str.contains(pattern, regex=True).astype("float64").where(known)
-
-    return pd.DataFrame({
-        "bio_length": bio.str.len().astype("float64"),
-        "bio_has_url": has(_URL),
-        "bio_has_emoji": has(_EMOJI),
-        "bio_has_hashtag": has(r"#\w"),
-        "bio_has_mention": has(r"@\w"),
-    }, index=profiles.index)
+_URL_PATTERN = re.compile(_URL)
 
 
-def _derive_shares_from_passthrough(features: pd.DataFrame) -> pd.DataFrame:
-    """Sources with a username's length and digit count but not the username still get the share."""
-    out = features.copy()
-    out["username_digit_share"] = out["username_digit_share"].fillna(
-        _share(out["username_digit_count"], out["username_length"]))
-    return out
+def _bio_features(bio: _Points) -> dict[str, np.ndarray]:
+    points, row = bio.points, bio.row
+    next_is_word = np.append(_in_class(r"\w", points[1:]) & (row[1:] == row[:-1]), False)
+
+    def has(hit: np.ndarray) -> np.ndarray:
+        return np.where(bio.known, _per_row(bio, hit) > 0, np.nan)
+
+    emoji = ((points >= 0x2600) & (points <= 0x27BF)) | ((points >= 0x1F000) & (points <= 0x1FAFF))
+    return {
+        "bio_length": np.where(bio.known, bio.length, np.nan),
+        "bio_has_url": np.where(bio.known, _rows_matching(_URL_PATTERN, bio), np.nan),
+        "bio_has_emoji": has(emoji),
+        "bio_has_hashtag": has((points == ord("#")) & next_is_word),
+        "bio_has_mention": has((points == ord("@")) & next_is_word),
+    }
+
+
+def _rows_matching(pattern: re.Pattern, text: _Points) -> np.ndarray:
+    """Whether `pattern` occurs in each row: one search over the rows joined by newlines, for a pattern
+    that never matches a newline."""
+    found = np.zeros(len(text.known), dtype=bool)
+    starts = np.cumsum(text.length + 1) - text.length - 1  # each row's first character in the joined text
+    at = [m.start() for m in pattern.finditer("\n".join(text.values))]
+    found[np.searchsorted(starts, at, side="right") - 1] = True
+    return found

@@ -22,11 +22,11 @@ def join_reasons(reasons: pd.Series) -> pd.Series:
 
 
 def _pct(x: pd.Series) -> pd.Series:
-    return (x.astype(float) * 100).round().astype("Int64").astype("str") + "%"
+    return _formatted(np.round(x.to_numpy(dtype=float) * 100), lambda v: f"{int(v)}%", x.index)
 
 
 def _num(x: pd.Series, digits: int = 1) -> pd.Series:
-    return x.astype(float).round(digits).astype("str")
+    return _formatted(np.round(x.to_numpy(dtype=float), digits), str, x.index)
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -34,7 +34,13 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _count(x: pd.Series) -> pd.Series:
-    return x.astype(float).round().astype("Int64").map("{:,}".format, na_action="ignore").astype("str")
+    return _formatted(np.round(x.to_numpy(dtype=float)), lambda v: f"{int(v):,}", x.index)
+
+
+def _formatted(values: np.ndarray, form: Callable[[float], str], index: pd.Index) -> pd.Series:
+    """Each value as text (missing stays missing): one Python call per value, as pandas' formatting makes
+    anyway, without the pandas operations around it, which cost more than a few rows' sentences."""
+    return pd.Series([None if np.isnan(v) else form(v) for v in values.tolist()], index=index, dtype="str")
 
 
 def _flag(name: str, yes: str, no: str) -> Template:
@@ -173,7 +179,8 @@ def top_reasons(contributions: np.ndarray, features: pd.DataFrame, positive: np.
     # A missing feature has a contribution too but no sentence: rank the features that have a value, so
     # NaN columns (e.g. step statistics of an account with few posts) cannot crowd out every reason.
     # (features may carry helper columns such as _as_of after the model's columns)
-    signed = np.where(features.iloc[:, :signed.shape[1]].isna().to_numpy(), -np.inf, signed)
+    missing = features.iloc[:, :signed.shape[1]].isna().to_numpy()
+    signed = np.where(missing, -np.inf, signed)
     order = np.argsort(-signed, axis=1, kind="stable")[:, :k]
     strength = np.take_along_axis(signed, order, axis=1)
     sentences = np.full(order.shape, None, dtype=object)
@@ -185,10 +192,10 @@ def top_reasons(contributions: np.ndarray, features: pd.DataFrame, positive: np.
             continue
         name = names[j]
         template = TEMPLATES.get(name) or _fallback(name, definitions.get(name, name.replace("_", " ")))
-        subset = features.iloc[rows]
-        text = pd.Series(template(subset), index=subset.index, dtype=object)  # constant sentences broadcast
-        text = text.where(subset[name].notna().to_numpy(), None)
-        sentences[rows, np.argmax(mask[rows], axis=1)] = text.to_numpy(dtype=object)
+        subset = features if len(rows) == len(features) else features.iloc[rows]
+        # constant sentences broadcast
+        text = pd.Series(template(subset), index=subset.index, dtype=object).to_numpy(dtype=object)
+        sentences[rows, np.argmax(mask[rows], axis=1)] = np.where(missing[rows, j], None, text)
     deduped = pd.Series([list(dict.fromkeys(s for s in row if s is not None)) for row in sentences],
                         index=features.index)
     return deduped

@@ -138,7 +138,6 @@ class Scorer:
         self.conversion = bundles.get(CONVERSION_MODEL)
         self.builder = self._builder(self.fake)
         self.model_version = self.fake.metadata.version
-        self._feature_index = pd.Index(self.fake.features)
 
     def _builder(self, bundle: Bundle) -> FeatureBuilder:
         stored = bundle.transformers.get("features")
@@ -185,18 +184,8 @@ class Scorer:
         return self.builder.transform(tables)
 
     def predict_features(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated fake-engagement probabilities from precomputed features.
-
-        When X holds exactly the model's columns in order (the service builds it so), the booster gets the
-        float array directly: LightGBM's pandas checks and the column lookup cost more than predicting one
-        row. Anything else goes through `Bundle.predict`, which checks and reorders the columns."""
-        booster = self.fake.boosters["model"]
-        if (self.fake.metadata.task != "binary" or booster.pandas_categorical or len(X) == 0
-                or not X.columns.equals(self._feature_index)):
-            return self.fake.predict(X)
-        raw = booster.predict(X.to_numpy(dtype=np.float64), num_threads=predict_threads(len(X)))
-        calibrator = self.fake.calibrator
-        return raw if calibrator is None else calibrator.transform(raw)
+        """Calibrated fake-engagement probabilities from precomputed features."""
+        return calibrated_prediction(self.fake, X)
 
     def score_features(self, X: pd.DataFrame, reasons: bool = False, as_of: pd.Timestamp | None = None
                        ) -> pd.DataFrame:
@@ -212,8 +201,9 @@ class Scorer:
 
     def explain(self, X: pd.DataFrame, probability: np.ndarray, as_of: pd.Timestamp, k: int = 3) -> pd.Series:
         frame = self.fake.feature_frame(X)
-        contributions = self.fake.boosters["model"].predict(frame, pred_contrib=True,
-                                                            num_threads=predict_threads(len(frame)))
+        booster = self.fake.boosters["model"]
+        data = frame if booster.pandas_categorical else frame.to_numpy(dtype=np.float64)  # as in score_accounts
+        contributions = booster.predict(data, pred_contrib=True, num_threads=predict_threads(len(frame)))
         threshold = self.fake.metadata.threshold or 0.5
         return top_reasons(contributions, frame.assign(_as_of=as_of)[[*frame.columns, "_as_of"]],
                            probability >= threshold, k=k, definitions=_definitions())
@@ -323,7 +313,7 @@ class Scorer:
         if self.account is None:
             raise ScoringError("this model set has no account authenticity model")
         X = self.account.features(accounts)  # once: predictions and reasons share it
-        p = np.clip(self.account.predict_features(X), 0.0, 1.0)
+        p = np.clip(calibrated_prediction(self.account.bundle, X), 0.0, 1.0)
         flagged = p >= self.account.threshold
         # X is already in the bundle's column order; the float array skips LightGBM's pandas checks
         booster = self.account.bundle.boosters["model"]
@@ -335,6 +325,18 @@ class Scorer:
         return accounts.reset_index(drop=True).assign(
             fake_probability=p, is_fake=flagged, reasons=reasons.to_numpy(),
             model_version=self.account.bundle.metadata.version)
+
+
+def calibrated_prediction(bundle: Bundle, X: pd.DataFrame) -> np.ndarray:
+    """`bundle.predict(X)` of a binary model without categorical features, with the model's columns of X
+    given to the booster as one float array: LightGBM's pandas checks cost more than predicting a few
+    rows. Anything else goes through `Bundle.predict`."""
+    booster = bundle.boosters["model"]
+    if bundle.metadata.task != "binary" or booster.pandas_categorical or len(X) == 0:
+        return bundle.predict(X)
+    frame = X if tuple(X.columns) == tuple(bundle.features) else bundle.feature_frame(X)
+    raw = booster.predict(frame.to_numpy(dtype=np.float64), num_threads=predict_threads(len(X)))
+    return raw if bundle.calibrator is None else bundle.calibrator.transform(raw)
 
 
 def _has_activity(tables: dict[str, pd.DataFrame], ids: pd.Index, as_of: pd.Timestamp) -> np.ndarray:

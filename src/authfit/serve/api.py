@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -195,6 +195,12 @@ def _scoring_422(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": f"cannot score this request: {exc}"})
 
 
+def _json(body: BaseModel) -> Response:
+    """The response model, validated when it was built, as JSON. Returned as a Response, FastAPI does not
+    validate and serialise it a second time (for a sync handler, in one more thread-pool hop)."""
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
 def _row_limit(count: int, limit: int, what: str) -> None:
     if count > limit:
         raise HTTPException(status_code=413, detail=f"too many {what}: {count} > limit {limit}")
@@ -224,7 +230,7 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
 
     @app.post("/v1/influencers/score", response_model=InfluencersResponse, dependencies=[guard],
               responses=refusals)
-    def score_influencers(body: InfluencersRequest) -> InfluencersResponse:
+    def score_influencers(body: InfluencersRequest) -> Response:
         """Scores each influencer as of `as_of` (default: now), on its own: the others in the request do
         not change its scores."""
         _row_limit(len(body.influencers), settings.max_influencers, "influencers")
@@ -233,20 +239,21 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
         scorer = holder.current()
         result = scorer.score(tables, campaign=body.campaign.campaign_id if body.campaign else None,
                               as_of=body.as_of or datetime.now(UTC))
-        return InfluencersResponse(model_version=scorer.model_version, influencers=records(result.influencers),
-                                   campaign=records(result.campaign) if result.campaign is not None else None,
-                                   rejects=records(result.rejects))
+        return _json(InfluencersResponse(
+            model_version=scorer.model_version, influencers=records(result.influencers),
+            campaign=records(result.campaign) if result.campaign is not None else None,
+            rejects=records(result.rejects)))
 
     # sync, so frame building and response validation of big batches stay off the event loop; requests of
     # up to account_batch_rows rows wait (holding no GIL) while the batcher scores them with their neighbours
     @app.post("/v1/accounts/score", response_model=AccountsResponse, dependencies=[guard], responses=refusals)
-    def score_accounts(body: AccountsRequest) -> AccountsResponse:
+    def score_accounts(body: AccountsRequest) -> Response:
         _row_limit(len(body.accounts), settings.max_rows, "accounts")
         scorer = holder.current()
         frame = accounts_frame(body)
         scored: pd.DataFrame = (batcher.submit(scorer, frame).result() if len(frame) <= batcher.max_rows
                                 else scorer.score_accounts(frame))
-        return AccountsResponse(model_version=scorer.model_version, accounts=records(scored))
+        return _json(AccountsResponse(model_version=scorer.model_version, accounts=records(scored)))
 
     check_key = _api_key_check(api_key)
 

@@ -247,14 +247,17 @@ def _frame(rows: list[dict[str, Any]], columns: Iterable[str]) -> pd.DataFrame:
 def influencer_tables(body: InfluencersRequest) -> dict[str, pd.DataFrame]:
     """The request as contract tables (raw form; the scorer validates them like any other input)."""
     accounts, history, posts, comments, audience = [], [], [], [], []
-    for item in body.influencers:
-        account_id = item.account.account_id
-        accounts.append(item.account.model_dump())
-        history += [{"account_id": account_id, **h.model_dump()} for h in item.follower_history]
-        audience += [{"influencer_id": account_id, **f.model_dump()} for f in item.audience]
-        for post in item.posts:
-            posts.append({"account_id": account_id, **post.model_dump(exclude={"comments"})})
-            comments += [{"post_id": post.post_id, **c.model_dump()} for c in post.comments]
+    # one model_dump of the whole request: pydantic's serialiser walks the tree once, instead of a Python
+    # call per history point, post, comment and follower
+    for item in body.model_dump(include={"influencers"})["influencers"]:
+        account_id = item["account"]["account_id"]
+        accounts.append(item["account"])
+        history += [{"account_id": account_id, **h} for h in item["follower_history"]]
+        audience += [{"influencer_id": account_id, **f} for f in item["audience"]]
+        for post in item["posts"]:
+            post_comments = post.pop("comments")
+            posts.append({"account_id": account_id, **post})
+            comments += [{"post_id": post["post_id"], **c} for c in post_comments]
     tables = {
         "accounts": pd.DataFrame(accounts),
         "follower_history": _frame(history, TABLES["follower_history"].column_names),
