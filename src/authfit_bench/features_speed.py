@@ -201,10 +201,14 @@ def kim2020_tables(limit: int | None) -> dict[str, pd.DataFrame]:
 def stream_features(world: Path, builder_path: Path, chunk_size: int, work: Path) -> dict[str, float]:
     """The streamed path in this process: partition `world` into buckets, validate each, and transform each
     with the fitted builder as of the latest time in the whole input. Returns seconds and peak RSS."""
+    from authfit.scoring.batch_files import transform_piece
     from authfit.scoring.partition import load_bucket, partition_directory, validate_buckets
 
     with builder_path.open("rb") as stored:
         builder: FeatureBuilder = pickle.load(stored)
+    # in pieces of at most half a bucket, as `authfit score` transforms its buckets
+    builder.set_params(settings=builder.settings.model_copy(
+        update={"chunk_size": transform_piece(builder.settings.chunk_size, chunk_size)}))
     loaded_mb = _own_peak_rss_mb()  # the interpreter, the libraries and the fitted builder
     start = time.perf_counter()
     partition = partition_directory(world, work, chunk_size)

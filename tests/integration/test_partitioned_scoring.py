@@ -9,7 +9,7 @@ import pandas as pd
 
 from authfit.scoring.chunks import rejects_path
 from authfit.contract.io import read_raw_tables
-from authfit.scoring.batch_files import partition_dir, score_directory
+from authfit.scoring.batch_files import in_pieces, partition_dir, score_directory
 from authfit.scoring.scorer import REJECT_COLUMNS
 from spoiled_world import write_spoiled
 
@@ -56,3 +56,11 @@ def test_buckets_without_a_valid_account_score_nothing_and_keep_their_rejects(tr
     assert summary.chunks == 3 and summary.rows == 0 and summary.rejected == 3
     assert pd.read_parquet(out).empty
     assert sorted(pd.read_csv(rejects_path(out))["row"]) == [1, 2, 3]
+
+
+def test_features_are_transformed_in_pieces_of_at_most_half_a_bucket(scorer):
+    own = scorer.builder.settings.chunk_size
+    pieced = in_pieces(scorer, 11)
+    assert pieced.builder.settings.chunk_size == 5  # buckets of ~11 accounts hold from ~6 to ~13
+    assert scorer.builder.settings.chunk_size == own  # the loaded scorer is left as it was
+    assert in_pieces(scorer, 4 * own).builder.settings.chunk_size == own  # never more than its own chunk size

@@ -10,6 +10,7 @@ import pytest
 
 from authfit.contract.io import read_raw_tables, write_tables
 from authfit.scoring.partition import (
+    WORK_SUFFIX,
     in_input_order,
     load_bucket,
     partition_directory,
@@ -85,7 +86,7 @@ def test_parquet_input_partitions_like_csv(spoiled, whole, tmp_path):
 def test_a_finished_partition_is_reused_and_a_changed_input_redone(spoiled, tmp_path):
     work = tmp_path / "work"
     first = partition_directory(spoiled, work, 6, now=NOW)
-    marker = work / "bucket-00000" / "accounts.parquet"
+    marker = work / "bucket-00000" / f"accounts{WORK_SUFFIX}"
     stamp = marker.stat().st_mtime_ns
     again = partition_directory(spoiled, work, 6, now=pd.Timestamp("2031-01-01", tz="UTC"))
     assert again == first and marker.stat().st_mtime_ns == stamp  # same input: reused, and its `now` kept
@@ -99,4 +100,4 @@ def test_validated_buckets_keep_the_latest_time_of_the_valid_rows(whole, stored)
     assert as_of == max(valid["posts"]["posted_at"].max(), valid["comments"]["created_at"].max(),
                         valid["follower_history"]["date"].max())
     assert validate_buckets(partition) == as_of  # a second call reads the markers, validates nothing again
-    assert not any((partition.bucket_dir(b) / "posts.parquet").exists() for b in range(partition.n_buckets))
+    assert not any((partition.bucket_dir(b) / f"posts{WORK_SUFFIX}").exists() for b in range(partition.n_buckets))

@@ -3,6 +3,7 @@ on a Dask cluster, and write one output file plus a rejects file."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import shutil
@@ -77,6 +78,25 @@ def at_as_of(scorer: Scorer, as_of: pd.Timestamp | None, latest: pd.Timestamp | 
     return scorer if latest is None or settings.as_of is not None else scorer.at(latest)
 
 
+def transform_piece(own: int, chunk_size: int) -> int:
+    """Accounts per feature transform when scoring buckets of about `chunk_size` accounts: at most half of
+    it, and never more than the builder's `own` chunk size. Buckets are filled by hash, from about half to
+    1.15x `chunk_size` accounts; the largest transform sets the peak memory, and in pieces of a fixed size
+    it is the same whatever the fill, so the peak follows the chunk size, not the input size."""
+    return max(1, min(own, chunk_size // 2))
+
+
+def in_pieces(scorer: Scorer, chunk_size: int) -> Scorer:
+    """The scorer transforming features in pieces of `transform_piece` accounts."""
+    settings = scorer.builder.settings or FeatureSettings()
+    piece = transform_piece(settings.chunk_size, chunk_size)
+    if piece == settings.chunk_size:
+        return scorer
+    pieced = copy.copy(scorer)
+    pieced.builder = copy.copy(scorer.builder).set_params(settings=settings.model_copy(update={"chunk_size": piece}))
+    return pieced
+
+
 def bucket_scorer(scorer: Scorer, partition: Partition, campaign: str | None
                   ) -> Callable[[np.ndarray], tuple[pd.DataFrame, pd.DataFrame]]:
     """A function scoring one validated bucket (its id is the only key of its chunk) and returning its
@@ -127,7 +147,8 @@ def score_directory(data: Path, out: Path, model: str, campaign: str | None = No
     latest = validate_buckets(partition)
     stages["validate"] = lap()
     keys = np.array([f"{b:05d}" for b in range(partition.n_buckets)])
-    summary = run_batch(keys, bucket_scorer(at_as_of(scorer, as_of, latest), partition, campaign), out, 1,
+    scorer = in_pieces(at_as_of(scorer, as_of, latest), chunk_size)
+    summary = run_batch(keys, bucket_scorer(scorer, partition, campaign), out, 1,
                         salt=f"{partition.fingerprint}-{scorer.model_version}-{campaign}-{as_of}",
                         mapper=dask_mapper(scheduler) if engine == "dask" else None, arrange=_arrange)
     stages["score (features, predictions, output)"] = lap()

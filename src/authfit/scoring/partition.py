@@ -34,7 +34,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from authfit.features.asof import max_timestamp
-from authfit.contract.io import TableNotFoundError, check_separator, reading, table_path, write_atomic, write_text_atomic
+from authfit.contract.io import (TableNotFoundError, atomic_path, check_separator, reading, table_path,
+                                 write_text_atomic)
 from authfit.contract.schema import TABLES, VALIDATION_ORDER
 from authfit.contract.validate import parse_column, validate_tables
 
@@ -49,9 +50,9 @@ SHARED: tuple[str, ...] = ("campaigns",)
 GLOBAL_KEYS: dict[str, str] = {"posts": "post_id", "comments": "comment_id"}
 BATCH_ROWS = 100_000
 PARQUET_READ_BUFFER = 1 << 20
-# Work files are read once, soon, on the same disk: writing them plain is several times faster than
-# compressing and dictionary-encoding them.
-WORK_FILE_OPTIONS: dict[str, object] = {"compression": "none", "use_dictionary": False}
+# Work files are read once, soon, on the same disk: Arrow IPC files, uncompressed, are written and read
+# back as the Arrow buffers they hold, without the encoding and decoding of Parquet.
+WORK_SUFFIX = ".arrow"
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,10 @@ class Bucket:
 
 
 def input_fingerprint(data: Path, chunk_size: int, date_format: str | None = None) -> str:
-    """Changes when a table file, the bucket size or the date format does."""
+    """Changes when a table file, the bucket size, the date format or the work files' format does."""
     files = [(path.name, path.stat().st_size, path.stat().st_mtime_ns)
              for name in TABLES if (path := table_path(data, name)) is not None]
-    settings = [files, chunk_size] if date_format is None else [files, chunk_size, date_format]
+    settings = [files, chunk_size, WORK_SUFFIX] + ([] if date_format is None else [date_format])
     return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:16]
 
 
@@ -175,13 +176,21 @@ class PostRoutes:
         return np.where(known, self.buckets[at], fallback)
 
 
+def write_work_file(frame: pd.DataFrame, path: Path) -> Path:
+    """A work file (an Arrow IPC file), written through `atomic_path`."""
+    with atomic_path(path) as tmp:
+        frame.to_feather(tmp, compression="uncompressed")
+    return path
+
+
 class BucketWriters:
-    """One Parquet file per bucket, appended batch by batch."""
+    """One Arrow IPC file per bucket, appended batch by batch."""
 
     def __init__(self, stack: ExitStack, paths: list[Path], schema: pa.Schema):
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.writers = [stack.enter_context(pq.ParquetWriter(path, schema, **WORK_FILE_OPTIONS)) for path in paths]
+        self.writers = [stack.enter_context(pa.ipc.new_file(stack.enter_context(pa.OSFile(str(path), "wb")), schema))
+                        for path in paths]
 
     def write(self, batch: pa.Table, buckets: np.ndarray) -> None:
         order = np.argsort(buckets, kind="stable")  # stable: rows stay in input order within a bucket
@@ -200,14 +209,14 @@ def _partition_table(data: Path, work: Path, name: str, n_buckets: int, routes: 
     for posts, the (post id hash, bucket) of each row, from which comments are routed."""
     path = table_path(data, name)
     schema = file_schema(path)
-    targets = ([work / "shared" / f"{name}.parquet"] if name in SHARED else
-               [work / f"bucket-{b:05d}" / f"{name}.parquet" for b in range(n_buckets)])
+    targets = ([work / "shared" / f"{name}{WORK_SUFFIX}"] if name in SHARED else
+               [work / f"bucket-{b:05d}" / f"{name}{WORK_SUFFIX}" for b in range(n_buckets)])
     key_schema = pa.schema([("key", pa.large_string()), ("row", pa.int64())])
     post_routes: list[tuple[np.ndarray, np.ndarray]] = []
     start = 0
     with ExitStack() as stack:
         writers = BucketWriters(stack, targets, schema.append(pa.field(ROW, pa.int64())))
-        keys = (BucketWriters(stack, [work / "keys" / name / f"{b:05d}.parquet" for b in range(n_buckets)],
+        keys = (BucketWriters(stack, [work / "keys" / name / f"{b:05d}{WORK_SUFFIX}" for b in range(n_buckets)],
                               key_schema) if name in GLOBAL_KEYS else None)
         for batch in iter_batches(path, schema, batch_rows):
             rows = np.arange(start + 1, start + batch.num_rows + 1, dtype=np.int64)
@@ -239,7 +248,7 @@ def duplicate_rows(key_files: list[Path]) -> np.ndarray:
     order, so a bucket at a time suffices."""
     found = []
     for path in key_files:
-        keys = pd.read_parquet(path)
+        keys = pd.read_feather(path)
         found.append(keys.loc[keys["key"].duplicated(keep="first"), "row"].to_numpy(dtype=np.int64))
     return np.sort(np.concatenate(found)) if found else np.empty(0, np.int64)
 
@@ -271,7 +280,7 @@ def partition_directory(data: Path, work: Path, chunk_size: int, now: pd.Timesta
             routes = PostRoutes.build(post_routes)
         if name in GLOBAL_KEYS:
             key_dir = work / "keys" / name
-            np.save(work / f"duplicates-{name}.npy", duplicate_rows(sorted(key_dir.glob("*.parquet"))))
+            np.save(work / f"duplicates-{name}.npy", duplicate_rows(sorted(key_dir.glob(f"*{WORK_SUFFIX}"))))
             shutil.rmtree(key_dir)
     now = now or pd.Timestamp.now(tz="UTC")
     write_text_atomic(manifest, json.dumps({"fingerprint": fingerprint, "n_buckets": n_buckets,
@@ -288,7 +297,7 @@ def read_bucket(partition: Partition, bucket: int) -> tuple[dict[str, pd.DataFra
     rows: dict[str, np.ndarray] = {}
     for name in partition.tables:
         folder = partition.work / "shared" if name in SHARED else partition.bucket_dir(bucket)
-        frame = pd.read_parquet(folder / f"{name}.parquet")
+        frame = pd.read_feather(folder / f"{name}{WORK_SUFFIX}")
         rows[name] = frame[ROW].to_numpy(dtype=np.int64)
         raw[name] = frame.drop(columns=ROW)
     return raw, rows
@@ -325,12 +334,12 @@ def validate_buckets(partition: Partition) -> pd.Timestamp | None:
         if not marker.exists():
             checked = validate_bucket(partition, bucket)
             for name, frame in checked.tables.items():
-                write_atomic(frame, _valid_dir(partition, bucket) / f"{name}.parquet", compression=None)
-            write_atomic(checked.rejects, partition.bucket_dir(bucket) / "rejects.parquet", compression=None)
+                write_work_file(frame, _valid_dir(partition, bucket) / f"{name}{WORK_SUFFIX}")
+            write_work_file(checked.rejects, partition.bucket_dir(bucket) / f"rejects{WORK_SUFFIX}")
             when = max_timestamp(checked.tables)
             write_text_atomic(marker, json.dumps({"as_of": when.isoformat() if when is not None else None}))
             for name in partition.tables:  # the raw rows are no longer needed
-                (partition.bucket_dir(bucket) / f"{name}.parquet").unlink(missing_ok=True)
+                (partition.bucket_dir(bucket) / f"{name}{WORK_SUFFIX}").unlink(missing_ok=True)
             log.info("validated bucket %d/%d", bucket + 1, partition.n_buckets)
         when = json.loads(marker.read_text())["as_of"]
         if when is not None:
@@ -341,8 +350,8 @@ def validate_buckets(partition: Partition) -> pd.Timestamp | None:
 def load_bucket(partition: Partition, bucket: int) -> Bucket:
     """A validated bucket, as `validate_buckets` left it."""
     folder = _valid_dir(partition, bucket)
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in partition.tables}
-    return Bucket(tables, pd.read_parquet(partition.bucket_dir(bucket) / "rejects.parquet"))
+    tables = {name: pd.read_feather(folder / f"{name}{WORK_SUFFIX}") for name in partition.tables}
+    return Bucket(tables, pd.read_feather(partition.bucket_dir(bucket) / f"rejects{WORK_SUFFIX}"))
 
 
 def in_input_order(rejects: pd.DataFrame) -> pd.DataFrame:
