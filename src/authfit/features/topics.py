@@ -97,7 +97,7 @@ def _select_vocabulary(tokens: Tokens, min_df: int | float, max_df: int | float,
 class TopicModel(TransformerMixin, BaseEstimator):
     """TF-IDF (words plus hashtags as extra tokens) followed by NMF; `transform` gives topic mixtures.
 
-    Tokenising runs in Arrow kernels (see `text.caption_tokens`), several times faster than
+    Tokenising runs in Arrow kernels (see `text_normalise.caption_tokens`), several times faster than
     CountVectorizer's per-document regex. Fitting uses at most `max_docs` captions (a random sample).
     """
 
