@@ -379,13 +379,13 @@ def simulated_markdown(rows: list[dict[str, object]], command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m authfit_bench.benchmarks.simulated BENCHMARK_JSON OUT_MD`: write the Markdown page."""
+    """`python -m authfit_bench.benchmarks.simulated BENCHMARK_JSON --out OUT_MD`: write the Markdown page."""
     import argparse
     import json
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("rows", type=Path)
-    parser.add_argument("out", type=Path)
+    parser.add_argument("--out", type=Path, default=Path("docs/simulated-benchmark.md"))
     parser.add_argument("--command", default="authfit benchmark --part simulated")
     args = parser.parse_args(argv)
     data = json.loads(args.rows.read_text(encoding="utf-8"))
