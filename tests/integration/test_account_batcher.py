@@ -123,3 +123,28 @@ def test_a_worker_that_dies_fails_its_requests_and_the_queue_keeps_working(monke
     scorer = GatedScorer()
     scorer.release.set()
     assert batcher.submit(scorer, _frame("e", ["abc"])).result(10)["fake_probability"].tolist() == [0.3]
+
+
+def test_a_blocking_call_scores_in_its_own_thread_and_hands_what_queued_to_a_worker():
+    scorer, batcher = GatedScorer(), AccountBatcher(max_rows=100)
+    threads: list[str] = []
+    score = scorer.score_accounts
+
+    def recording(frame: pd.DataFrame) -> pd.DataFrame:
+        threads.append(threading.current_thread().name)
+        return score(frame)
+
+    scorer.score_accounts = recording  # type: ignore[method-assign]
+    results: dict[str, pd.DataFrame] = {}
+    caller = threading.Thread(target=lambda: results.update(own=batcher.score(scorer, _frame("own", ["ab"]))),
+                              name="caller")
+    caller.start()
+    assert scorer.entered.wait(10)  # the caller is scoring its own batch; these queue behind it
+    queued = [batcher.submit(scorer, _frame("q", ["abc"])), batcher.submit(scorer, _frame("r", ["a"]))]
+    scorer.release.set()
+    caller.join(10)
+    assert results["own"]["fake_probability"].tolist() == [0.2]
+    assert [f.result(10)["fake_probability"].tolist() for f in queued] == [[0.3], [0.1]]
+    assert threads == ["caller", "authfit-account-batches"]  # one batch each: the caller's, then the worker's
+    assert scorer.calls == [["own0"], ["q0", "r0"]]
+    assert batcher.score(scorer, _frame("later", ["abcd"]))["fake_probability"].tolist() == [0.4]  # not stuck

@@ -141,3 +141,16 @@ def test_text_classes_are_pythons_on_any_script() -> None:
     assert out["username_digit_count"] == 2 and out["username_trailing_digits"] == 2
     assert out["full_name_words"] == 3 and out["full_name_digit_share"] == pytest.approx(1 / 10)
     assert out["bio_has_hashtag"] == 1 and out["bio_has_emoji"] == 1 and out["bio_has_url"] == 0
+
+
+def test_profile_numbers_of_every_dtype_read_as_to_numeric_reads_them():
+    from authfit.features.account_profile import _numeric
+
+    frame = pd.DataFrame({"ints": [3, 0, 7], "bools": [True, False, True],
+                          "nullable": pd.array([5, None, 2], dtype="Int64"),
+                          "objects": pd.Series([True, None, "12"], dtype=object),
+                          "texts": pd.Series(["4", None, "x"], dtype="str")})
+    for name in frame:
+        expected = pd.to_numeric(frame[name], errors="coerce").astype("float64").to_numpy()
+        got = _numeric(frame, name)
+        assert got.dtype == np.float64 and np.array_equal(got, expected, equal_nan=True), name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from authfit.scoring.reasons import TEMPLATES, top_reasons
+from authfit.scoring.reasons import MISSING, TEMPLATES, FeatureColumns, top_reasons
 
 
 def test_picks_the_strongest_contributions_in_the_verdicts_direction():
@@ -29,7 +29,7 @@ def test_missing_values_and_constant_templates_never_become_text():
 def test_every_template_renders_a_sentence_per_row():
     frame = pd.DataFrame({name: [0.5, 2.0] for name in TEMPLATES} | {"_as_of": pd.Timestamp("2025-06-01", tz="UTC")})
     for name, template in TEMPLATES.items():
-        out = pd.Series(template(frame), index=frame.index)
+        out = pd.Series(np.broadcast_to(template(FeatureColumns(frame)), (len(frame),)), index=frame.index)
         assert out.map(lambda s: isinstance(s, str) and len(s) > 5).all(), name
 
 
@@ -47,11 +47,25 @@ def test_numbers_in_sentences_round_half_to_even_with_separators_and_missing_sta
     frame = pd.DataFrame({"log_media": np.log1p([1_234_567.5, 2.5, np.nan]),
                           "generic_comment_share": [0.125, 0.135, np.nan],
                           "engagement_vs_benchmark": [0.25, 1.0, np.nan]}, index=[7, 3, 5])
-    media = TEMPLATES["log_media"](frame)
-    share = TEMPLATES["generic_comment_share"](frame)
-    ratio = TEMPLATES["engagement_vs_benchmark"](frame)
-    assert media.iloc[0] == "1,234,568 posts published" and media.iloc[1] == "2 posts published"
+    columns = FeatureColumns(frame)
+    media = TEMPLATES["log_media"](columns)
+    share = TEMPLATES["generic_comment_share"](columns)
+    ratio = TEMPLATES["engagement_vs_benchmark"](columns)
+    assert media[0] == "1,234,568 posts published" and media[1] == "2 posts published"
     assert share.tolist()[:2] == ["12% of comments are generic", "14% of comments are generic"]
-    assert ratio.iloc[0] == "engagement is 0.2x the usual rate for this follower count"
-    assert ratio.iloc[1] == "engagement is 1.0x the usual rate for this follower count"
-    assert list(media.index) == [7, 3, 5] and all(s.isna().iloc[2] for s in (media, share, ratio))
+    assert ratio[0] == "engagement is 0.2x the usual rate for this follower count"
+    assert ratio[1] == "engagement is 1.0x the usual rate for this follower count"
+    assert all(s[2] is MISSING for s in (media, share, ratio))
+
+
+def test_a_missing_number_inside_a_sentence_keeps_the_sentence_missing():
+    frame = pd.DataFrame({"full_name_length": [3.0, 0.0], "audience_fake_share_corrected": [0.2, 0.3],
+                          "audience_fake_share_corrected_lo": [0.1, np.nan],
+                          "audience_fake_share_corrected_hi": [0.3, 0.4]})
+    columns = FeatureColumns(frame)
+    assert TEMPLATES["full_name_length"](columns).tolist() == ["display name has 3 characters", "no display name"]
+    corrected = TEMPLATES["audience_fake_share_corrected"](columns)
+    assert corrected[0] == "an estimated 20% of followers are fake (10% to 30%)"
+    assert corrected[1] is MISSING
+    # a later row alone gets the same sentence as within the frame
+    assert TEMPLATES["full_name_length"](columns.take(np.array([1]))).tolist() == ["no display name"]

@@ -2,18 +2,66 @@
 
 For each row, the features that pushed its score most in the direction of its verdict are picked from
 the contribution matrix, and each is turned into a sentence by a template that reads the feature values
-of that row. Templates work on whole columns (one vectorised pass per feature), not per row.
+of that row. Templates work on whole columns (one vectorised pass per feature), not per row: numpy arrays
+of the rows that need the sentence, and sentences as object arrays of text, where a missing number makes
+the sentence `MISSING`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 
-Template = Callable[[pd.DataFrame], pd.Series]
 REASON_SEPARATOR = " | "  # between the reasons of one row when a file cell must hold text (CSV)
+
+
+class _Missing(str):
+    """A sentence part that is not known: text added to it, on either side, stays missing (as pandas'
+    string dtype propagates its missing values), so templates concatenate plain object arrays."""
+
+    def __add__(self, other: object) -> _Missing:
+        return self
+
+    def __radd__(self, other: object) -> _Missing:  # called before str.__add__: a subclass of str
+        return self
+
+
+MISSING = _Missing("")
+
+
+class FeatureColumns(Mapping[str, np.ndarray]):
+    """Some rows of a feature frame, column by column as numpy arrays, each read from the frame when a
+    template first asks for it (a template reads one to three of the frame's columns)."""
+
+    def __init__(self, frame: pd.DataFrame, rows: np.ndarray | None = None,
+                 cache: dict[str, np.ndarray] | None = None):
+        self._frame, self._rows = frame, rows
+        self._cache = {} if cache is None else cache
+        self.n_rows = len(frame) if rows is None else len(rows)
+
+    def take(self, rows: np.ndarray) -> FeatureColumns:
+        """These columns at `rows` (positions in the frame), sharing the columns already read."""
+        return FeatureColumns(self._frame, rows, self._cache)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        values = self._cache.get(name)
+        if values is None:
+            values = self._cache[name] = self._frame[name].to_numpy()
+        return values if self._rows is None else values[self._rows]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._frame.columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frame.columns)
+
+    def __len__(self) -> int:
+        return len(self._frame.columns)
+
+
+Template = Callable[[FeatureColumns], "np.ndarray | str"]
 
 
 def join_reasons(reasons: pd.Series) -> pd.Series:
@@ -21,39 +69,42 @@ def join_reasons(reasons: pd.Series) -> pd.Series:
     return reasons.map(lambda row: REASON_SEPARATOR.join(map(str, row)), na_action="ignore")
 
 
-def _pct(x: pd.Series) -> pd.Series:
-    return _formatted(np.round(x.to_numpy(dtype=float) * 100), lambda v: f"{int(v)}%", x.index)
+def _pct(x: np.ndarray) -> np.ndarray:
+    return _formatted(np.round(np.asarray(x, dtype=float) * 100), lambda v: f"{int(v)}%")
 
 
-def _num(x: pd.Series, digits: int = 1) -> pd.Series:
-    return _formatted(np.round(x.to_numpy(dtype=float), digits), str, x.index)
+def _num(x: np.ndarray, digits: int = 1) -> np.ndarray:
+    return _formatted(np.round(np.asarray(x, dtype=float), digits), str)
 
 
-def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame[name] if name in frame else pd.Series(np.nan, index=frame.index)
+def _col(frame: FeatureColumns, name: str) -> np.ndarray:
+    return frame[name] if name in frame else np.full(frame.n_rows, np.nan)
 
 
-def _count(x: pd.Series) -> pd.Series:
-    return _formatted(np.round(x.to_numpy(dtype=float)), lambda v: f"{int(v):,}", x.index)
+def _count(x: np.ndarray) -> np.ndarray:
+    return _formatted(np.round(np.asarray(x, dtype=float)), lambda v: f"{int(v):,}")
 
 
-def _formatted(values: np.ndarray, form: Callable[[float], str], index: pd.Index) -> pd.Series:
-    """Each value as text (missing stays missing): one Python call per value, as pandas' formatting makes
-    anyway, without the pandas operations around it, which cost more than a few rows' sentences."""
-    return pd.Series([None if np.isnan(v) else form(v) for v in values.tolist()], index=index, dtype="str")
+def _formatted(values: np.ndarray, form: Callable[[float], str]) -> np.ndarray:
+    """Each value as text (`MISSING` where the value is): one Python call per value."""
+    text = np.empty(len(values), dtype=object)
+    text[:] = [MISSING if np.isnan(v) else form(v) for v in values.tolist()]
+    return text
 
 
 def _flag(name: str, yes: str, no: str) -> Template:
-    return lambda f: pd.Series(np.where(_col(f, name) >= 0.5, yes, no), index=f.index)
+    return lambda f: np.where(_col(f, name) >= 0.5, yes, no)
 
 
-def _follower_jump(f: pd.DataFrame) -> pd.Series:
-    as_of = pd.to_datetime(_col(f, "_as_of"), utc=True)
-    start = as_of - pd.to_timedelta(_col(f, "follower_max_jump_days_ago").fillna(0), unit="D")
-    week = (start - pd.to_timedelta(start.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+def _follower_jump(f: FeatureColumns) -> np.ndarray:
+    as_of = pd.to_datetime(pd.Series(_col(f, "_as_of")), utc=True)
+    start = as_of - pd.to_timedelta(np.nan_to_num(np.asarray(_col(f, "follower_max_jump_days_ago"), dtype=float),
+                                                  nan=0.0), unit="D")
+    week = (start - pd.to_timedelta(start.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    week[pd.isna(week)] = MISSING
     text = "followers jumped " + _pct(_col(f, "follower_max_jump_share")) + " in the week of " + week
     drop = _col(f, "follower_post_spike_drop")
-    return text.where(~(drop > 0.01), text + ", then fell " + _pct(drop))
+    return np.where(~(drop > 0.01), text, text + ", then fell " + _pct(drop))
 
 
 TEMPLATES: dict[str, Template] = {
@@ -139,15 +190,13 @@ TEMPLATES: dict[str, Template] = {
     + " digits",
     "username_nonalnum_share": lambda f: _pct(_col(f, "username_nonalnum_share"))
     + " of the username is punctuation",
-    "full_name_length": lambda f: pd.Series(np.where(_col(f, "full_name_length") > 0, "display name has "
-                                                     + _count(_col(f, "full_name_length")) + " characters",
-                                                     "no display name"), index=f.index),
+    "full_name_length": lambda f: np.where(_col(f, "full_name_length") > 0, "display name has "
+                                           + _count(_col(f, "full_name_length")) + " characters", "no display name"),
     "full_name_words": lambda f: _count(_col(f, "full_name_words")) + " words in the display name",
     "name_username_similarity": lambda f: "display name and username are " + _pct(
         _col(f, "name_username_similarity")) + " alike",
-    "bio_length": lambda f: pd.Series(np.where(_col(f, "bio_length") > 0, "biography of "
-                                               + _count(_col(f, "bio_length")) + " characters", "empty biography"),
-                                      index=f.index),
+    "bio_length": lambda f: np.where(_col(f, "bio_length") > 0, "biography of "
+                                     + _count(_col(f, "bio_length")) + " characters", "empty biography"),
     "bio_has_url": _flag("bio_has_url", "biography contains a link", "no link in the biography"),
     "has_profile_pic": _flag("has_profile_pic", "has a profile picture", "no profile picture"),
     "is_private": _flag("is_private", "private account", "public account"),
@@ -179,12 +228,14 @@ def top_reasons(contributions: np.ndarray, features: pd.DataFrame, positive: np.
     # A missing feature has a contribution too but no sentence: rank the features that have a value, so
     # NaN columns (e.g. step statistics of an account with few posts) cannot crowd out every reason.
     # (features may carry helper columns such as _as_of after the model's columns)
-    missing = features.iloc[:, :signed.shape[1]].isna().to_numpy()
+    model_columns = features if features.shape[1] == signed.shape[1] else features.iloc[:, :signed.shape[1]]
+    missing = pd.isna(model_columns.to_numpy())
     signed = np.where(missing, -np.inf, signed)
     order = np.argsort(-signed, axis=1, kind="stable")[:, :k]
     strength = np.take_along_axis(signed, order, axis=1)
     sentences = np.full(order.shape, None, dtype=object)
     definitions = definitions or {}
+    columns = FeatureColumns(features)
     for j in np.unique(order):
         mask = (order == j) & (strength > min_abs)
         rows = np.flatnonzero(mask.any(axis=1))
@@ -192,10 +243,12 @@ def top_reasons(contributions: np.ndarray, features: pd.DataFrame, positive: np.
             continue
         name = names[j]
         template = TEMPLATES.get(name) or _fallback(name, definitions.get(name, name.replace("_", " ")))
-        subset = features if len(rows) == len(features) else features.iloc[rows]
-        # constant sentences broadcast
-        text = pd.Series(template(subset), index=subset.index, dtype=object).to_numpy(dtype=object)
-        sentences[rows, np.argmax(mask[rows], axis=1)] = np.where(missing[rows, j], None, text)
+        text = np.empty(rows.size, dtype=object)
+        text[:] = template(columns if rows.size == columns.n_rows else columns.take(rows))  # constants broadcast
+        # a sentence with a missing number is NaN in the list, as pandas' string dtype had it
+        text[[s is MISSING for s in text]] = np.nan
+        text[missing[rows, j]] = None
+        sentences[rows, np.argmax(mask[rows], axis=1)] = text
     deduped = pd.Series([list(dict.fromkeys(s for s in row if s is not None)) for row in sentences],
                         index=features.index)
     return deduped

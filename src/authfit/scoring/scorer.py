@@ -322,9 +322,9 @@ class Scorer:
                          if len(X) else None)
         reasons = (top_reasons(contributions, X, flagged, definitions=_definitions()) if len(X)
                    else pd.Series(dtype=object))
-        return accounts.reset_index(drop=True).assign(
-            fake_probability=p, is_fake=flagged, reasons=reasons.to_numpy(),
-            model_version=self.account.bundle.metadata.version)
+        scores = pd.DataFrame({"fake_probability": p, "is_fake": flagged, "reasons": reasons.to_numpy(),
+                               "model_version": self.account.bundle.metadata.version})
+        return pd.concat([accounts.reset_index(drop=True), scores], axis=1)  # assign inserted column by column
 
 
 def calibrated_prediction(bundle: Bundle, X: pd.DataFrame) -> np.ndarray:

@@ -251,7 +251,7 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
         _row_limit(len(body.accounts), settings.max_rows, "accounts")
         scorer = holder.current()
         frame = accounts_frame(body)
-        scored: pd.DataFrame = (batcher.submit(scorer, frame).result() if len(frame) <= batcher.max_rows
+        scored: pd.DataFrame = (batcher.score(scorer, frame) if len(frame) <= batcher.max_rows
                                 else scorer.score_accounts(frame))
         return _json(AccountsResponse(model_version=scorer.model_version, accounts=records(scored)))
 

@@ -24,6 +24,7 @@ class _Job:
     scorer: Any
     frame: pd.DataFrame
     future: Future = field(default_factory=Future)
+    start: bool = False  # this job's caller found no batch in flight and starts the draining
 
 
 class AccountBatcher:
@@ -38,16 +39,49 @@ class AccountBatcher:
 
     def submit(self, scorer: Any, frame: pd.DataFrame) -> Future:
         """A future of `scorer.score_accounts(frame)`, scored with whatever else is waiting."""
+        job = self._queue(scorer, frame)
+        if job.start:
+            self._start_worker()
+        return job.future
+
+    def score(self, scorer: Any, frame: pd.DataFrame) -> pd.DataFrame:
+        """`scorer.score_accounts(frame)`, scored with whatever else is waiting. With no batch in flight,
+        the calling thread scores the first batch itself (starting a thread per call cost more CPU than
+        scoring a row) and hands what queued meanwhile to a worker thread."""
+        job = self._queue(scorer, frame)
+        if job.start and self._drain_until(job):
+            self._start_worker()
+        return job.future.result()
+
+    def _drain_until(self, job: _Job) -> bool:
+        """Score batches in this thread until `job` is done; whether requests are left waiting (the
+        queue then stays marked as being drained, for a worker to take over)."""
+        batch: list[_Job] = []
+        try:
+            while batch := self._next_batch():  # empty: the queue is drained and marked so
+                _score_live(batch)
+                if job.future.done():
+                    with self._lock:
+                        self._draining = bool(self._pending)
+                        return self._draining
+        except BaseException as exc:
+            self._fail(batch, exc)
+            raise
+        return False
+
+    def _queue(self, scorer: Any, frame: pd.DataFrame) -> _Job:
         job = _Job(scorer, frame)
         with self._lock:
             self._pending.append(job)
-            start, self._draining = not self._draining, True
-        if start:  # a short-lived thread per busy spell: nothing lingers once the queue is empty
-            try:
-                threading.Thread(target=self._drain, name="authfit-account-batches", daemon=True).start()
-            except RuntimeError:  # no thread to be had: score here rather than leave the queue stranded
-                self._drain()
-        return job.future
+            job.start, self._draining = not self._draining, True
+        return job
+
+    def _start_worker(self) -> None:
+        """A short-lived thread per busy spell: nothing lingers once the queue is empty."""
+        try:
+            threading.Thread(target=self._drain, name="authfit-account-batches", daemon=True).start()
+        except RuntimeError:  # no thread to be had: score here rather than leave the queue stranded
+            self._drain()
 
     def _next_batch(self) -> list[_Job]:
         with self._lock:
@@ -66,10 +100,7 @@ class AccountBatcher:
         batch: list[_Job] = []
         try:
             while batch := self._next_batch():
-                # a request whose client went away was cancelled: skip it (and never set a cancelled future)
-                live = [job for job in batch if job.future.set_running_or_notify_cancel()]
-                if live:
-                    score_batch(live)
+                _score_live(batch)
         except BaseException as exc:  # never strand a waiting request, nor the queue behind a dead worker
             self._fail(batch, exc)
             raise
@@ -84,6 +115,14 @@ class AccountBatcher:
             if not job.future.done():
                 if job.future.running() or job.future.set_running_or_notify_cancel():
                     job.future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
+
+
+def _score_live(batch: list[_Job]) -> None:
+    """Score the batch's requests that are still wanted: a request whose client went away was cancelled
+    (and a cancelled future is never set)."""
+    live = [job for job in batch if job.future.set_running_or_notify_cancel()]
+    if live:
+        score_batch(live)
 
 
 def score_batch(batch: list[_Job]) -> None:

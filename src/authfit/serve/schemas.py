@@ -290,13 +290,25 @@ def records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 
 def _json_safe(column: pd.Series) -> list[Any]:
-    values = column.tolist()
-    if column.dtype.kind == "f":
+    dtype = column.dtype
+    if (isinstance(dtype, np.dtype) and dtype.kind in "biufO") or (
+            isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan):
+        # one numpy array, without the Series methods (str: Python strings and NaN as objects)
+        array = column.to_numpy()
+        values = array.tolist()
+        if array.dtype.kind == "f":
+            bad = ~np.isfinite(array)
+        elif array.dtype == object:  # infinities hiding among other objects, too
+            bad = pd.isna(array) | np.fromiter((isinstance(v, float) and math.isinf(v) for v in values), bool,
+                                               len(values))
+        else:
+            return values
+    elif dtype.kind == "f":
+        values = column.tolist()
         bad = ~np.isfinite(column.to_numpy(dtype="float64", na_value=np.nan))
     else:
+        values = column.tolist()
         bad = column.isna().to_numpy(dtype=bool)
-        if column.dtype == object:  # infinities hiding among other objects
-            bad = bad | np.fromiter((isinstance(v, float) and math.isinf(v) for v in values), bool, len(values))
     for i in np.flatnonzero(bad):
         values[i] = None
     return values
