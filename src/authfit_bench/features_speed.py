@@ -260,6 +260,23 @@ def run_streamed(tables: dict[str, pd.DataFrame], four_times: dict[str, pd.DataF
             "rss_ratio_4x": round(four["peak_rss_mb"] / one["peak_rss_mb"], 2)}
 
 
+def streamed_page(runs: list[tuple[str, dict[str, object]]]) -> str:
+    """A Markdown table of the streamed figures of `features_speed` outputs side by side (label, parsed JSON)."""
+    rows = [("parent peak RSS, MB", "peak_rss_mb"), ("largest worker's peak RSS, MB", "workers_peak_rss_mb"),
+            ("RSS after loading the builder, MB", "rss_after_loading_builder_mb"),
+            ("partition and validation, s", "partition_and_validation_s"), ("transform, s", "transform_s")]
+    streamed = [(label, report["details"]["simulated"]["streamed"]) for label, report in runs]
+    sizes = [(label, size) for label, _ in runs for size in ("1x", "4x")]
+    head = "| | " + " | ".join(f"{label} {size}" for label, size in sizes) + " |\n|---|" + "---:|" * len(sizes)
+    body = [f"| {name} | " + " | ".join(f"{s[size][key]:,}" for _, s in streamed for size in ("1x", "4x")) + " |"
+            for name, key in rows]
+    influencers = "| influencers | " + " | ".join(f"{s[size]['n_accounts']:,}" for _, s in streamed
+                                                  for size in ("1x", "4x")) + " |"
+    ratio = "| **parent peak RSS, 4x over 1x** | " + " | ".join(
+        f" | **{s['rss_ratio_4x']:.2f}**" for _, s in streamed).strip() + " |"
+    return "\n".join([head, influencers, *body, ratio])
+
+
 def run_simulated(
     n_influencers: int, seed: int, settings: FeatureSettings, scorer: CommentScorer | None,
     bucket_size: int = 1_000, in_memory: bool = True,
@@ -304,10 +321,16 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--quick", action="store_true", help="the in-memory 1x transform only (A/B runs)")
     parser.add_argument("--comment-bundle", type=Path, default=None,
                         help="score comments with this bundle's model instead of training one")
+    parser.add_argument("--streamed-page", nargs="+", metavar="LABEL=JSON",
+                        help="print a Markdown table of the streamed figures of earlier outputs side by side")
     parser.add_argument("--stream-child", type=Path, help=argparse.SUPPRESS)  # internal: one streamed run
     parser.add_argument("--builder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.streamed_page:
+        pairs = [item.split("=", 1) for item in args.streamed_page]
+        print(streamed_page([(label, json.loads(Path(path).read_text())) for label, path in pairs]))
+        return {}
     if args.stream_child is not None:
         result = stream_features(args.stream_child, args.builder, args.bucket_size, args.work)
         print(json.dumps(result))

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from authfit.contract.io import read_raw_tables, write_tables
 from authfit.scoring.partition import (
     WORK_SUFFIX,
     in_input_order,
+    iter_batches,
     load_bucket,
     partition_directory,
     validate_bucket,
@@ -101,3 +105,20 @@ def test_validated_buckets_keep_the_latest_time_of_the_valid_rows(whole, stored)
                         valid["follower_history"]["date"].max())
     assert validate_buckets(partition) == as_of  # a second call reads the markers, validates nothing again
     assert not any((partition.bucket_dir(b) / f"posts{WORK_SUFFIX}").exists() for b in range(partition.n_buckets))
+
+
+def test_parquet_batches_hold_one_batch_not_every_row_group_read(tmp_path):
+    """Arrow's default pre-buffering keeps the column chunks of every row group read so far until the file
+    is closed, so the reader's memory grew with the file (16 row groups of 8 MB here), not with the batch."""
+    path = tmp_path / "comments.parquet"
+    rng = np.random.default_rng(0)
+    text = pa.array([f"{i:08d}" + "x" * int(n) for i, n in enumerate(rng.integers(40, 80, 100_000))])
+    pq.write_table(pa.table({"text": pa.concat_arrays([text] * 16)}), path, row_group_size=100_000,
+                   compression="none", use_dictionary=False)
+    peaks, rows = [], 0
+    for batch in iter_batches(path, pq.read_schema(path), rows=20_000):
+        rows += batch.num_rows
+        peaks.append(pa.total_allocated_bytes())
+        del batch
+    assert rows == 1_600_000
+    assert max(peaks) < 40 << 20, f"{max(peaks) >> 20} MB held while reading 20,000-row batches"

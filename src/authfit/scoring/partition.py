@@ -116,9 +116,11 @@ def file_schema(path: Path) -> pa.Schema:
 def iter_batches(path: Path, schema: pa.Schema, rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
     """The file in batches of rows, each read as `io.read_raw_table` reads it: Parquet as stored, CSV as text."""
     if path.name.lower().endswith(".parquet"):
-        # A buffered stream reads a row group's column chunks page by page; unbuffered, each whole chunk is
-        # loaded first, so memory followed the row group (up to 1M rows) rather than the batch.
-        for batch in pq.ParquetFile(path, buffer_size=PARQUET_READ_BUFFER).iter_batches(batch_size=rows):
+        # A buffered stream without pre-buffering reads a row group's column chunks page by page. Unbuffered,
+        # each whole chunk is loaded first; pre-buffered (Arrow's default), the chunks of every row group read
+        # so far stay cached until the file is closed: memory followed the file's size, not the batch.
+        reader = pq.ParquetFile(path, buffer_size=PARQUET_READ_BUFFER, pre_buffer=False)
+        for batch in reader.iter_batches(batch_size=rows):
             yield pa.Table.from_batches([batch]).replace_schema_metadata(schema.metadata)
         return
     for chunk in _read_csv_chunks(path, rows):
@@ -282,6 +284,9 @@ def partition_directory(data: Path, work: Path, chunk_size: int, now: pd.Timesta
             key_dir = work / "keys" / name
             np.save(work / f"duplicates-{name}.npy", duplicate_rows(sorted(key_dir.glob(f"*{WORK_SUFFIX}"))))
             shutil.rmtree(key_dir)
+        # Arrow's allocator keeps freed pages for reuse; a larger table's batches would otherwise stay
+        # resident through the next tables and the validation after them
+        pa.default_memory_pool().release_unused()
     now = now or pd.Timestamp.now(tz="UTC")
     write_text_atomic(manifest, json.dumps({"fingerprint": fingerprint, "n_buckets": n_buckets,
                                             "tables": list(names), "now": now.isoformat()}))
