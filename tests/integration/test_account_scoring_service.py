@@ -99,3 +99,11 @@ def test_batching_can_be_turned_off(scorer, rows):
     response = client.post("/v1/accounts/score", json=body)
     assert response.status_code == 200
     assert [a["follower_id"] for a in response.json()["accounts"]] == [r["follower_id"] for r in body["accounts"]]
+
+
+def test_score_columns_sent_with_the_accounts_are_replaced_not_repeated(scorer):
+    frame = _frames(1)[0].assign(fake_probability=-1.0, reasons="sent by the caller")
+    scored = scorer.score_accounts(frame)
+    assert scored.columns.is_unique
+    assert scored["fake_probability"].between(0, 1).all()
+    assert scored["reasons"].map(lambda r: isinstance(r, list)).all()

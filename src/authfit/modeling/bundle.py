@@ -87,10 +87,24 @@ class Bundle:
 
     def feature_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """The model's features in training order; extra columns are ignored, missing ones refused."""
+        if tuple(X.columns) == tuple(self.features):
+            return X
         missing = [name for name in self.features if name not in X.columns]
         if missing:
             raise BundleError(f"input lacks {len(missing)} feature(s) the model needs: {missing[:10]}")
         return X.loc[:, list(self.features)]
+
+    def booster_input(self, frame: pd.DataFrame, booster: str = PRIMARY) -> pd.DataFrame | np.ndarray:
+        """What the booster is given for `frame` (the model's features in order): one float array unless
+        the model has categorical features, since LightGBM's pandas checks cost more than predicting a few
+        rows and convert to the same floats."""
+        return frame if self.boosters[booster].pandas_categorical else frame.to_numpy(dtype=np.float64)
+
+    def contributions(self, frame: pd.DataFrame, booster: str = PRIMARY) -> np.ndarray:
+        """TreeSHAP contributions (one column per feature, then the bias) of `frame`'s rows (at least one),
+        `frame` holding the model's features in order."""
+        return self.boosters[booster].predict(self.booster_input(frame, booster), pred_contrib=True,
+                                              num_threads=predict_threads(len(frame)))
 
     def predict(self, X: pd.DataFrame, booster: str = PRIMARY) -> np.ndarray:
         """Calibrated probabilities (binary) or expected counts (count; exposure read from
@@ -104,7 +118,7 @@ class Bundle:
             if exposure_col is None or exposure_col not in X.columns:
                 raise BundleError(f"count model needs the exposure column {exposure_col!r} in its input")
             return predict_count(model, frame, X[exposure_col].to_numpy(dtype=float))
-        raw = model.predict(frame, num_threads=predict_threads(len(frame)))
+        raw = model.predict(self.booster_input(frame, booster), num_threads=predict_threads(len(frame)))
         calibrator = self.calibrator
         return raw if calibrator is None else calibrator.transform(raw)
 

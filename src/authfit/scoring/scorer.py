@@ -19,7 +19,7 @@ from authfit.features.audience import share_sentences
 from authfit.features.build import FeatureBuilder, FeatureSettings
 from authfit.features.engagement import tier_of
 from authfit.contract.keys import positions_in
-from authfit.modeling.bundle import Bundle, BundleError, load_bundle, predict_threads, resolve_model_set
+from authfit.modeling.bundle import Bundle, BundleError, load_bundle, resolve_model_set
 from authfit.modeling.model_set import ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL
 from authfit.modeling.real_data_models import AccountModel, CommentModel, plugged_scorers
 from authfit.scoring.reasons import top_reasons
@@ -185,7 +185,7 @@ class Scorer:
 
     def predict_features(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated fake-engagement probabilities from precomputed features."""
-        return calibrated_prediction(self.fake, X)
+        return self.fake.predict(X)
 
     def score_features(self, X: pd.DataFrame, reasons: bool = False, as_of: pd.Timestamp | None = None
                        ) -> pd.DataFrame:
@@ -201,9 +201,7 @@ class Scorer:
 
     def explain(self, X: pd.DataFrame, probability: np.ndarray, as_of: pd.Timestamp, k: int = 3) -> pd.Series:
         frame = self.fake.feature_frame(X)
-        booster = self.fake.boosters["model"]
-        data = frame if booster.pandas_categorical else frame.to_numpy(dtype=np.float64)  # as in score_accounts
-        contributions = booster.predict(data, pred_contrib=True, num_threads=predict_threads(len(frame)))
+        contributions = self.fake.contributions(frame)
         threshold = self.fake.metadata.threshold or 0.5
         return top_reasons(contributions, frame.assign(_as_of=as_of)[[*frame.columns, "_as_of"]],
                            probability >= threshold, k=k, definitions=_definitions())
@@ -313,30 +311,16 @@ class Scorer:
         if self.account is None:
             raise ScoringError("this model set has no account authenticity model")
         X = self.account.features(accounts)  # once: predictions and reasons share it
-        p = np.clip(calibrated_prediction(self.account.bundle, X), 0.0, 1.0)
+        p = np.clip(self.account.predict_features(X), 0.0, 1.0)
         flagged = p >= self.account.threshold
-        # X is already in the bundle's column order; the float array skips LightGBM's pandas checks
-        booster = self.account.bundle.boosters["model"]
-        data = X if booster.pandas_categorical else X.to_numpy(dtype=np.float64)
-        contributions = (booster.predict(data, pred_contrib=True, num_threads=predict_threads(len(X)))
-                         if len(X) else None)
-        reasons = (top_reasons(contributions, X, flagged, definitions=_definitions()) if len(X)
-                   else pd.Series(dtype=object))
+        reasons = (top_reasons(self.account.bundle.contributions(X), X, flagged, definitions=_definitions())
+                   if len(X) else pd.Series(dtype=object))
         scores = pd.DataFrame({"fake_probability": p, "is_fake": flagged, "reasons": reasons.to_numpy(),
                                "model_version": self.account.bundle.metadata.version})
-        return pd.concat([accounts.reset_index(drop=True), scores], axis=1)  # assign inserted column by column
+        # one concat, not assign's column-by-column inserts; score columns sent in the input are replaced
+        kept = accounts.reset_index(drop=True).drop(columns=list(scores.columns), errors="ignore")
+        return pd.concat([kept, scores], axis=1)
 
-
-def calibrated_prediction(bundle: Bundle, X: pd.DataFrame) -> np.ndarray:
-    """`bundle.predict(X)` of a binary model without categorical features, with the model's columns of X
-    given to the booster as one float array: LightGBM's pandas checks cost more than predicting a few
-    rows. Anything else goes through `Bundle.predict`."""
-    booster = bundle.boosters["model"]
-    if bundle.metadata.task != "binary" or booster.pandas_categorical or len(X) == 0:
-        return bundle.predict(X)
-    frame = X if tuple(X.columns) == tuple(bundle.features) else bundle.feature_frame(X)
-    raw = booster.predict(frame.to_numpy(dtype=np.float64), num_threads=predict_threads(len(X)))
-    return raw if bundle.calibrator is None else bundle.calibrator.transform(raw)
 
 
 def _has_activity(tables: dict[str, pd.DataFrame], ids: pd.Index, as_of: pd.Timestamp) -> np.ndarray:
