@@ -218,6 +218,49 @@ def test_output_contract_and_inputs_untouched() -> None:
     assert np.isnan(out.loc["no_posts", "engagement_rate"]) and np.isnan(out.loc["zero", "engagement_rate"])
 
 
+def hand_posts(rows: list[tuple[str, str, float, float, float]]) -> pd.DataFrame:
+    """Posts from (account, posted_at, likes, comments, is_sponsored) rows, NaN for unknown values."""
+    frame = pd.DataFrame(rows, columns=["account_id", "posted_at", "like_count", "comment_count", "is_sponsored"])
+    return typed(frame.assign(post_id=[f"p{i}" for i in range(len(rows))]), "posts")
+
+
+def test_hand_computed_medians_ties_and_missing_values() -> None:
+    """Every statistic by hand on 1,000 followers, latest 4 posts: an even count of posts, ties in posted_at,
+    unknown comment counts and sponsored flags, posts of an unknown account and an account without posts."""
+    accounts = accounts_frame({"even": 1000, "tie": 1000, "none": 1000})
+    posts = hand_posts([
+        ("even", "2025-12-01T10:00:00Z", 10, 0, 0),
+        ("tie", "2025-12-01T10:00:00Z", 1000, 0, 0),  # older than the four tied posts: left out
+        ("even", "2025-12-02T10:00:00Z", 20, 0, 0),
+        ("tie", "2025-12-05T10:00:00Z", 100, 0, 0),  # five posts at the same time: the first four given count
+        ("tie", "2025-12-05T10:00:00Z", 200, 0, 0),
+        ("even", "2025-12-03T10:00:00Z", 40, np.nan, 1),  # unknown comments count as none in the rate
+        ("tie", "2025-12-05T10:00:00Z", 300, 0, 0),
+        ("tie", "2025-12-05T10:00:00Z", 400, 0, 0),
+        ("even", "2025-12-04T10:00:00Z", 30, 10, np.nan),  # unknown sponsorship: in no side of the ratio
+        ("tie", "2025-12-05T10:00:00Z", 500, 0, 0),
+        ("stranger", "2025-12-05T10:00:00Z", 9, 9, 1),  # not among the accounts
+    ])
+    out = engagement_features(accounts, posts, None, AS_OF, EngagementSettings(max_posts=4))
+    even, tie = out.loc["even"], out.loc["tie"]
+    # even: rates 0.01, 0.02, 0.04, 0.04 -> median of the two middles (0.02 + 0.04) / 2
+    assert even["engagement_rate"] == pytest.approx(0.03, rel=1e-12)
+    assert even["engagement_rate_mean"] == pytest.approx(0.11 / 4, rel=1e-12)
+    assert even["likes_cv"] == pytest.approx(np.sqrt(125.0) / 25.0, rel=1e-12)  # likes 10, 20, 40, 30
+    assert even["likes_gini"] == pytest.approx(0.25, rel=1e-12)  # 2 * 300 / (4 * 100) - 5 / 4
+    assert even["likes_per_comment"] == pytest.approx(101 / 11, rel=1e-12)
+    assert even["sponsored_engagement_ratio"] == pytest.approx(0.04 / 0.015, rel=1e-12)
+    # tie: likes 100, 200, 300, 400 -> median rate (0.2 + 0.3) / 2
+    assert tie["engagement_rate"] == pytest.approx(0.25, rel=1e-12)
+    assert tie["engagement_rate_mean"] == pytest.approx(0.25, rel=1e-12)
+    assert tie["likes_per_comment"] == pytest.approx(1001.0, rel=1e-12)
+    assert np.isnan(tie["sponsored_engagement_ratio"])  # no sponsored post
+    none = out.loc["none"]
+    assert none["follower_tier"] == 1 and none["log10_followers_as_of"] == pytest.approx(np.log10(1001.0))
+    assert none.drop(["follower_tier", "log10_followers_as_of"]).isna().all()
+    assert list(out.index) == ["even", "tie", "none"]
+
+
 def test_country_match_per_pair() -> None:
     accounts = accounts_frame({"a": 1, "b": 1, "c": 1}, {"a": "ch", "b": "DE"})
     campaigns = typed(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -15,6 +17,7 @@ from authfit.features.registry import FeatureSpec
 
 FAMILY = "engagement"
 _EPS = 1e-6
+_NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
 
 
 class EngagementSettings(BaseModel):
@@ -132,14 +135,101 @@ class EngagementBenchmark(TransformerMixin, BaseEstimator):
         return self.expected_rate(X["follower_count"])[:, None]
 
 
+def _utc_ns(times: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch (UTC) per value; NaT is the smallest int64, so it is never after a time."""
+    if not isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = pd.to_datetime(times, utc=True)
+    return times.array.as_unit("ns").asi8
+
+
+def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def followers_as_of(accounts: pd.DataFrame, history: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.Series:
-    """Followers per account at as_of: the latest history snapshot at or before it, else the profile count."""
-    profile = accounts.set_index("account_id")["follower_count"].astype(np.float64)
-    if history is None or history.empty:
-        return profile.rename("followers")
-    known = history.loc[(history["date"] <= as_utc(as_of)) & history["follower_count"].notna()]
-    latest = known.sort_values("date").groupby("account_id")["follower_count"].last()
-    return latest.reindex(profile.index).fillna(profile).astype(np.float64).rename("followers")
+    """Followers per account at as_of: the latest history snapshot at or before it, else the profile count.
+    Index account_id, in the order of `accounts` (whose ids are unique, as validation makes them)."""
+    ids = pd.Index(accounts["account_id"], name="account_id")
+    followers = _floats(accounts, "follower_count")
+    if history is not None and len(history):
+        codes = positions_in(history["account_id"], ids)
+        date, count = _utc_ns(history["date"]), _floats(history, "follower_count")
+        known = (date <= as_utc(as_of).value) & (date != _NAT) & ~np.isnan(count) & (codes >= 0)
+        codes, date, count = codes[known], date[known], count[known]
+        order = np.lexsort((date, codes))  # stable: of snapshots at the same time the last given wins
+        codes, count = codes[order], count[order]
+        last = np.flatnonzero(np.append(codes[1:] != codes[:-1], True)) if len(codes) else codes
+        followers = followers.copy()
+        followers[codes[last]] = count[last]
+    return pd.Series(followers, index=ids, name="followers")
+
+
+def _segments(codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows per group and the first row of each group, for rows sorted by group code."""
+    n = np.bincount(codes, minlength=n_groups)
+    return n, np.cumsum(n) - n
+
+
+def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Median of the known `values` within each group code 0..n_groups-1 (the mean of the two middle values
+    for an even count, as pandas); NaN for groups without known values."""
+    known = ~np.isnan(values)
+    codes, values = codes[known], values[known]
+    order = np.lexsort((values, codes))
+    ordered = values[order]
+    n, first = _segments(codes, n_groups)
+    has = n > 0
+    lo, hi = (first + (n - 1) // 2)[has], (first + n // 2)[has]
+    out = np.full(n_groups, np.nan)
+    out[has] = (ordered[lo] + ordered[hi]) / 2.0
+    return out
+
+
+def group_means(codes: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and population standard deviation of the known `values` within each group; NaN for groups
+    without known values."""
+    known = ~np.isnan(values)
+    codes, values = codes[known], values[known]
+    n = np.bincount(codes, minlength=n_groups).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(codes, weights=values, minlength=n_groups) / n
+        var = np.bincount(codes, weights=(values - mean[codes]) ** 2, minlength=n_groups) / n
+    return mean, np.sqrt(var)
+
+
+@dataclass(frozen=True)
+class PostWindow:
+    """The posts of known accounts within window_days before as_of, sorted by account then newest first."""
+
+    rows: np.ndarray  # position of each post in the posts table
+    code: np.ndarray  # position of its account among the followers
+    rate: np.ndarray  # (likes + comments) / followers; NaN without a positive follower count
+    likes: np.ndarray
+    comments: np.ndarray
+    sponsored: np.ndarray
+    recent: np.ndarray  # among the latest max_posts of its account
+
+
+def post_window(
+    posts: pd.DataFrame, followers: pd.Series, as_of: pd.Timestamp, settings: EngagementSettings
+) -> PostWindow:
+    """The window of posts the engagement statistics are computed on (see PostWindow)."""
+    end = as_utc(as_of)
+    start = (end - pd.Timedelta(days=settings.window_days)).value
+    codes = positions_in(posts["account_id"], followers.index)
+    posted = _utc_ns(posts["posted_at"])
+    inside = (posted <= end.value) & (posted > start) & (codes >= 0)
+    rows = np.flatnonzero(inside)
+    # Newest first within each account; of posts at the same time the earlier row comes first.
+    rows = rows[np.lexsort((-posted[rows], codes[rows]))]
+    code = codes[rows]
+    likes, comments = _floats(posts, "like_count")[rows], _floats(posts, "comment_count")[rows]
+    fol = followers.to_numpy(dtype=np.float64)[code]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(fol > 0, (likes + np.nan_to_num(comments)) / fol, np.nan)
+    n, first = _segments(code, len(followers))
+    recent = np.arange(len(code)) - first[code] < settings.max_posts
+    return PostWindow(rows, code, rate, likes, comments, _floats(posts, "is_sponsored")[rows], recent)
 
 
 def recent_posts(
@@ -147,21 +237,9 @@ def recent_posts(
 ) -> pd.DataFrame:
     """Posts of known accounts within window_days before as_of, with `code` (position of the account in
     followers), `rate` and `recent` (among the latest max_posts) columns added to a copy."""
-    as_of = as_utc(as_of)
-    start = as_of - pd.Timedelta(days=settings.window_days)
-    codes = positions_in(posts["account_id"], followers.index)
-    inside = ((posts["posted_at"] <= as_of) & (posts["posted_at"] > start)).to_numpy() & (codes >= 0)
-    frame = posts.loc[inside, ["posted_at", "like_count", "comment_count", "is_sponsored"]]
-    frame = frame.assign(code=codes[inside])
-    fol = followers.to_numpy(dtype=np.float64)[frame["code"].to_numpy()]
-    likes = frame["like_count"].to_numpy(dtype=np.float64)
-    total = likes + np.nan_to_num(frame["comment_count"].to_numpy(dtype=np.float64))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(fol > 0, total / fol, np.nan)
-    # Integer codes, not the id strings, as group keys: several times faster to sort and group.
-    order = frame.assign(rate=rate).sort_values(["code", "posted_at"], ascending=[True, False])
-    latest = order.groupby("code").cumcount() < settings.max_posts
-    return order.assign(recent=latest.to_numpy())
+    window = post_window(posts, followers, as_of, settings)
+    frame = posts.iloc[window.rows][["posted_at", "like_count", "comment_count", "is_sponsored"]]
+    return frame.assign(code=window.code, rate=window.rate, recent=window.recent)
 
 
 def gini_by_group(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
@@ -178,28 +256,31 @@ def gini_by_group(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.nd
     return np.where(total > 0, gini, np.nan)
 
 
-def _rate_stats(recent: pd.DataFrame, n_accounts: int) -> pd.DataFrame:
-    """Rate and like statistics per account code 0..n_accounts-1."""
-    grouped = recent.groupby("code")
-    likes = grouped["like_count"]
-    sums = grouped[["like_count", "comment_count"]].sum(min_count=1)
-    mean_likes = likes.mean()
-    stats = pd.DataFrame(
-        {
-            "engagement_rate": grouped["rate"].median(),
-            "engagement_rate_mean": grouped["rate"].mean(),
-            "likes_cv": (likes.std(ddof=0) / mean_likes).where(mean_likes > 0),
-            "likes_per_comment": (sums["like_count"] + 1.0) / (sums["comment_count"].fillna(0.0) + 1.0),
+def _rate_stats(window: PostWindow, n_accounts: int) -> dict[str, np.ndarray]:
+    """Rate and like statistics per account code 0..n_accounts-1, over each account's recent posts."""
+    code, rate = window.code[window.recent], window.rate[window.recent]
+    likes, comments = window.likes[window.recent], window.comments[window.recent]
+    mean_likes, std_likes = group_means(code, likes, n_accounts)
+    like_sum = np.bincount(code, weights=np.nan_to_num(likes), minlength=n_accounts)
+    comment_sum = np.bincount(code, weights=np.nan_to_num(comments), minlength=n_accounts)
+    has_likes = np.bincount(code, weights=~np.isnan(likes), minlength=n_accounts) > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "engagement_rate": group_medians(code, rate, n_accounts),
+            "engagement_rate_mean": group_means(code, rate, n_accounts)[0],
+            "likes_cv": np.where(mean_likes > 0, std_likes / mean_likes, np.nan),
+            "likes_per_comment": np.where(has_likes, (like_sum + 1.0) / (comment_sum + 1.0), np.nan),
+            "likes_gini": gini_by_group(code, likes, n_accounts),
         }
-    ).reindex(np.arange(n_accounts))
-    codes, like_counts = recent["code"].to_numpy(), recent["like_count"].to_numpy(dtype=np.float64)
-    return stats.assign(likes_gini=gini_by_group(codes, like_counts, n_accounts))
 
 
-def _sponsored_ratio(window: pd.DataFrame, n_accounts: int) -> np.ndarray:
-    medians = window.dropna(subset=["is_sponsored"]).groupby(["code", "is_sponsored"])["rate"].median()
-    table = medians.unstack("is_sponsored").reindex(index=np.arange(n_accounts), columns=[0.0, 1.0])
-    return (table[1.0] / table[0.0]).where(table[0.0] > 0).to_numpy()
+def _sponsored_ratio(window: PostWindow, n_accounts: int) -> np.ndarray:
+    """Median rate of sponsored over organic posts per account code, over the whole window."""
+    flagged = (window.sponsored == 0.0) | (window.sponsored == 1.0)
+    cell = 2 * window.code[flagged] + window.sponsored[flagged].astype(np.int64)
+    medians = group_medians(cell, window.rate[flagged], 2 * n_accounts).reshape(n_accounts, 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(medians[:, 0] > 0, medians[:, 1] / medians[:, 0], np.nan)
 
 
 def engagement_features(
@@ -213,24 +294,22 @@ def engagement_features(
     """Engagement features per account in `accounts` (index account_id, float64; NaN without posts)."""
     settings = settings or EngagementSettings()
     followers = followers_as_of(accounts, history, as_of)
-    window = recent_posts(posts, followers, as_of, settings)
-    stats = _rate_stats(window.loc[window["recent"]], len(followers)).set_axis(followers.index)
-    expected = (
-        benchmark.expected_rate(followers) if benchmark is not None else np.full(len(followers), np.nan)
-    )
-    rate = stats["engagement_rate"].to_numpy()
+    n = len(followers)
+    window = post_window(posts, followers, as_of, settings)
+    columns = _rate_stats(window, n)
+    fol = followers.to_numpy()
+    expected = benchmark.expected_rate(fol) if benchmark is not None else np.full(n, np.nan)
+    rate = columns["engagement_rate"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(expected > 0, rate / expected, np.nan)
-        log_ratio = np.log((rate + _EPS) / (expected + _EPS))
-    out = stats.assign(
-        log10_followers_as_of=np.log10(1.0 + followers.clip(lower=0)),
-        follower_tier=tier_codes(followers, settings),
-        engagement_vs_benchmark=ratio,
-        engagement_log_ratio=log_ratio,
-        sponsored_engagement_ratio=_sponsored_ratio(window, len(followers)),
-    )
-    out.index.name = "account_id"
-    return out[[spec.name for spec in FEATURES]].astype(np.float64).replace([np.inf, -np.inf], np.nan)
+        columns["engagement_vs_benchmark"] = np.where(expected > 0, rate / expected, np.nan)
+        columns["engagement_log_ratio"] = np.log((rate + _EPS) / (expected + _EPS))
+        columns["log10_followers_as_of"] = np.log10(1.0 + np.maximum(fol, 0.0))
+    columns["follower_tier"] = tier_codes(followers, settings)
+    columns["sponsored_engagement_ratio"] = _sponsored_ratio(window, n)
+    names = [spec.name for spec in FEATURES]
+    values = np.column_stack([columns[name] for name in names])
+    values[np.isinf(values)] = np.nan
+    return pd.DataFrame(values, index=followers.index, columns=names)
 
 
 def account_engagement_rates(
