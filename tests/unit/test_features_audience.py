@@ -102,6 +102,24 @@ def test_without_scorer_fake_columns_are_nan_but_sample_facts_remain() -> None:
     assert out.filter(like="fake_share").isna().all(axis=None)
 
 
+def test_followers_the_scorer_cannot_score_are_left_out_of_the_shares_only() -> None:
+    audience = audience_frame({"b": [(0, 2000.0), (0, 100.0)], "a": [(0, 100.0), (1, 100.0), (0, 100.0)]})
+    rates = ErrorRates(sources=("only",), tpr=(0.85,), fpr=(0.05,), threshold=0.5)
+
+    def partial(profiles: pd.DataFrame) -> np.ndarray:  # nothing for b, nothing for a's third follower
+        scores = no_picture_scorer(profiles)
+        return np.where(profiles["influencer_id"].eq("b").to_numpy() | (np.arange(len(profiles)) == 4),
+                        np.nan, scores)
+
+    out = audience_features(audience, partial, rates)
+    assert list(out.index) == ["a", "b"]  # sorted by influencer, whatever the input order
+    assert out["audience_sample_size"].tolist() == [3.0, 2.0]  # unscored followers still count here
+    assert out.loc["b", "audience_mass_follow_share"] == 0.5
+    assert out.loc["a", "audience_fake_share"] == 0.5  # one of the two scored followers
+    assert out.loc["a", "audience_fake_share_corrected"] == pytest.approx((0.5 - 0.05) / 0.8, abs=1e-6)
+    assert out.loc["b"].filter(like="fake_share").isna().all()
+
+
 def test_scorer_with_wrong_shape_is_an_error() -> None:
     with pytest.raises(ValueError, match="shape"):
         audience_features(audience_frame({"a": [(1, 1.0)] * 3}), lambda p: np.zeros(2))

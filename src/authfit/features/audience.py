@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -98,11 +99,17 @@ def share_sentences(share: pd.Series, lo: pd.Series, hi: pd.Series, confidence: 
     return text.astype("str").where(known.to_numpy())
 
 
+@lru_cache(maxsize=8)
+def _z(confidence: float) -> float:
+    """The two-sided standard normal quantile of `confidence` (scipy's ppf costs more than the interval)."""
+    return float(norm.ppf(0.5 + confidence / 2.0))
+
+
 def wilson_interval(
     successes: np.ndarray, trials: np.ndarray, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a binomial proportion; NaN where trials is 0."""
-    z = norm.ppf(0.5 + confidence / 2.0)
+    z = _z(confidence)
     n = np.asarray(trials, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.asarray(successes, dtype=np.float64) / n
@@ -114,25 +121,22 @@ def wilson_interval(
     )
 
 
+_SHARE_COLUMNS = tuple(spec.name for spec in FEATURES if "fake_share" in spec.name)
+
+
 def _fake_shares(
-    influencer: pd.Series, scores: np.ndarray, rates: ErrorRates, settings: AudienceSettings
-) -> pd.DataFrame:
-    codes, index = pd.factorize(influencer.to_numpy())
-    n = np.bincount(codes).astype(np.float64)
-    k = np.bincount(codes, weights=(scores >= rates.threshold).astype(np.float64), minlength=len(n))
+    codes: np.ndarray, scores: np.ndarray, n_groups: int, rates: ErrorRates, settings: AudienceSettings
+) -> dict[str, np.ndarray]:
+    """The fake-share columns per group code 0..n_groups-1 from the followers' scores (no NaN); NaN for
+    groups without a scored follower."""
+    present = np.bincount(codes, minlength=n_groups) > 0
+    dense = (np.cumsum(present) - 1)[codes]  # the estimators want codes 0..g-1, every code present
+    n = np.bincount(dense).astype(np.float64)
+    k = np.bincount(dense, weights=(scores >= rates.threshold).astype(np.float64), minlength=len(n))
     lo, hi = wilson_interval(k, n, settings.confidence)
-    share, share_lo, share_hi = rates.estimate(codes, scores, settings.confidence)
-    return pd.DataFrame(
-        {
-            "audience_fake_share": k / n,
-            "audience_fake_share_lo": lo,
-            "audience_fake_share_hi": hi,
-            "audience_fake_share_corrected": share,
-            "audience_fake_share_corrected_lo": share_lo,
-            "audience_fake_share_corrected_hi": share_hi,
-        },
-        index=index,
-    )
+    out = np.full((n_groups, len(_SHARE_COLUMNS)), np.nan)
+    out[present] = np.column_stack([k / n, lo, hi, *rates.estimate(dense, scores, settings.confidence)])
+    return dict(zip(_SHARE_COLUMNS, out.T))
 
 
 def audience_features(
@@ -141,26 +145,27 @@ def audience_features(
     error_rates: ErrorRates | None = None,
     settings: AudienceSettings | None = None,
 ) -> pd.DataFrame:
-    """Audience features per influencer with a follower sample (index account_id, float64). Followers are
-    flagged at `error_rates.threshold`, the threshold the rates were measured at. Without a scorer the
-    fake-share columns are NaN; without rates the scorer is taken as perfect at 0.5."""
+    """Audience features per influencer with a follower sample (index account_id in sorted order, float64).
+    Followers are flagged at `error_rates.threshold`, the threshold the rates were measured at. Without a
+    scorer the fake-share columns are NaN; without rates the scorer is taken as perfect at 0.5."""
     settings = settings or AudienceSettings()
     rates = error_rates or ErrorRates()
-    influencer = audience["influencer_id"]
-    following = audience["following_count"].to_numpy(dtype=np.float64)
-    mass = np.where(
-        np.isnan(following), np.nan, (following > settings.mass_follow_threshold).astype(np.float64)
-    )
-    base = pd.DataFrame({"mass": mass, "n": 1.0}, index=influencer.to_numpy()).groupby(level=0)
-    out = pd.DataFrame(
-        {"audience_sample_size": base["n"].sum(), "audience_mass_follow_share": base["mass"].mean()}
-    )
+    codes, ids = pd.factorize(audience["influencer_id"], sort=True)
+    known, n_groups = codes >= 0, len(ids)
+    following = audience["following_count"].to_numpy(dtype=np.float64, na_value=np.nan)
+    counted = known & ~np.isnan(following)
+    mass = np.bincount(codes[counted], weights=following[counted] > settings.mass_follow_threshold,
+                       minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mass_share = mass / np.bincount(codes[counted], minlength=n_groups)
+    columns = {"audience_sample_size": np.bincount(codes[known], minlength=n_groups).astype(np.float64),
+               "audience_mass_follow_share": mass_share}
     if account_scorer is not None and len(audience):
         scores = np.asarray(account_scorer(audience), dtype=np.float64)
         if scores.shape != (len(audience),):
             raise ValueError(f"account scorer returned shape {scores.shape}, expected ({len(audience)},)")
-        scored = ~np.isnan(scores)
-        out = out.join(_fake_shares(influencer[scored], scores[scored], rates, settings))
-    out = out.reindex(columns=[spec.name for spec in FEATURES]).astype(np.float64)
-    out.index.name = "account_id"
-    return out
+        scored = known & ~np.isnan(scores)
+        columns.update(_fake_shares(codes[scored], scores[scored], n_groups, rates, settings))
+    names = [spec.name for spec in FEATURES]
+    values = np.column_stack([columns.get(name, np.full(n_groups, np.nan)) for name in names])
+    return pd.DataFrame(values, index=pd.Index(ids, name="account_id"), columns=names)
