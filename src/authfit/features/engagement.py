@@ -185,7 +185,7 @@ def group_medians(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.nd
     return out
 
 
-def group_means(codes: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+def group_mean_std(codes: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """Mean and population standard deviation of the known `values` within each group; NaN for groups
     without known values."""
     known = ~np.isnan(values)
@@ -260,14 +260,14 @@ def _rate_stats(window: PostWindow, n_accounts: int) -> dict[str, np.ndarray]:
     """Rate and like statistics per account code 0..n_accounts-1, over each account's recent posts."""
     code, rate = window.code[window.recent], window.rate[window.recent]
     likes, comments = window.likes[window.recent], window.comments[window.recent]
-    mean_likes, std_likes = group_means(code, likes, n_accounts)
+    mean_likes, std_likes = group_mean_std(code, likes, n_accounts)
     like_sum = np.bincount(code, weights=np.nan_to_num(likes), minlength=n_accounts)
     comment_sum = np.bincount(code, weights=np.nan_to_num(comments), minlength=n_accounts)
     has_likes = np.bincount(code, weights=~np.isnan(likes), minlength=n_accounts) > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "engagement_rate": group_medians(code, rate, n_accounts),
-            "engagement_rate_mean": group_means(code, rate, n_accounts)[0],
+            "engagement_rate_mean": group_mean_std(code, rate, n_accounts)[0],
             "likes_cv": np.where(mean_likes > 0, std_likes / mean_likes, np.nan),
             "likes_per_comment": np.where(has_likes, (like_sum + 1.0) / (comment_sum + 1.0), np.nan),
             "likes_gini": gini_by_group(code, likes, n_accounts),
