@@ -220,7 +220,8 @@ def test_output_contract_and_inputs_untouched() -> None:
 
 def hand_posts(rows: list[tuple[str, str, float, float, float]]) -> pd.DataFrame:
     """Posts from (account, posted_at, likes, comments, is_sponsored) rows, NaN for unknown values."""
-    frame = pd.DataFrame(rows, columns=["account_id", "posted_at", "like_count", "comment_count", "is_sponsored"])
+    columns = ["account_id", "posted_at", "like_count", "comment_count", "is_sponsored"]
+    frame = pd.DataFrame(rows, columns=columns)
     return typed(frame.assign(post_id=[f"p{i}" for i in range(len(rows))]), "posts")
 
 
