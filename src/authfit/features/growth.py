@@ -226,6 +226,13 @@ def _first_valid(matrix: np.ndarray) -> np.ndarray:
     return np.where(valid.any(axis=1), np.argmax(valid, axis=1), matrix.shape[1])
 
 
+def _nan_padded(matrix: np.ndarray, before: int, after: int) -> np.ndarray:
+    """`matrix` with `before` and `after` columns of NaN on each side (np.pad costs more on small rows)."""
+    out = np.full((matrix.shape[0], before + matrix.shape[1] + after), np.nan)
+    out[:, before: before + matrix.shape[1]] = matrix
+    return out
+
+
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = num / den
@@ -261,11 +268,17 @@ def robust_z(followers: np.ndarray, settings: GrowthSettings) -> tuple[np.ndarra
     return (deltas - median[:, None]) / scale[:, None], median
 
 
+def _run_starts(flags: np.ndarray) -> np.ndarray:
+    """Cells that start a run of True in their row."""
+    starts = flags.copy()
+    starts[:, 1:] &= ~flags[:, :-1]
+    return starts
+
+
 def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Runs of True per row: (run id per cell, 0 outside runs; row, first col, last col of each run)."""
-    previous = np.pad(flags, ((0, 0), (1, 0)))[:, :-1]
-    following = np.pad(flags, ((0, 0), (0, 1)))[:, 1:]
-    starts, ends = flags & ~previous, flags & ~following
+    starts, ends = _run_starts(flags), flags.copy()
+    ends[:, :-1] &= ~flags[:, 1:]
     run_id = np.cumsum(starts.ravel()).reshape(flags.shape) * flags
     rows, first = np.nonzero(starts)
     _, last = np.nonzero(ends)
@@ -312,8 +325,8 @@ def spike_features(
     days_ago[rows] = n_days - 1 - best.start
     top = np.where(finite, z, -np.inf).max(axis=1, initial=-np.inf)
     return {
-        "follower_spike_count": np.where(has_data, _run_counts(spikes), np.nan),
-        "follower_drop_count": np.where(has_data, _run_counts(drops), np.nan),
+        "follower_spike_count": np.where(has_data, _run_starts(spikes).sum(axis=1), np.nan),
+        "follower_drop_count": np.where(has_data, _run_starts(drops).sum(axis=1), np.nan),
         "follower_max_jump_z": np.where(has_data, top, np.nan),
         "follower_max_jump_share": np.where(has_data, np.nan_to_num(share, nan=0.0), np.nan),
         "follower_max_jump_days_ago": days_ago,
@@ -321,20 +334,12 @@ def spike_features(
     }
 
 
-def _run_counts(flags: np.ndarray) -> np.ndarray:
-    """Number of runs of True per row."""
-    starts = flags.copy()
-    starts[:, 1:] &= ~flags[:, :-1]
-    return starts.sum(axis=1)
-
-
 def _purge_share(followers: np.ndarray, best: Spikes, window: int) -> np.ndarray:
     """Followers lost within `window` days after each largest spike, over the spike's excess gain."""
     out = np.full(followers.shape[0], np.nan)
     if not len(best.rows):
         return out
-    padded = np.pad(followers, ((0, 0), (0, window)), constant_values=np.nan)
-    after = sliding_window_view(padded, window + 1, axis=1)[best.rows, best.end]
+    after = sliding_window_view(_nan_padded(followers, 0, window), window + 1, axis=1)[best.rows, best.end]
     peak, low = after[:, 0], np.fmin.reduce(after, axis=1)
     seen_after = (~np.isnan(after[:, 1:])).any(axis=1)
     lost = np.where(seen_after, np.maximum(peak - low, 0.0), np.nan)
@@ -356,7 +361,7 @@ def step_z(followers: np.ndarray, settings: GrowthSettings) -> np.ndarray:
     n_rows, n_cols = weekly.shape
     offsets = 7 * np.arange(2, 2 + STEP_BASELINE_WEEKS)
     pad = int(offsets[-1])
-    padded = np.pad(weekly, ((0, 0), (pad, pad)), constant_values=np.nan)
+    padded = _nan_padded(weekly, pad, pad)
     shifts = [pad + sign * int(o) for o in offsets for sign in (-1, 1)]
     around = np.stack([padded[:, shift: shift + n_cols] for shift in shifts], axis=2)
     baseline = row_nanmedian(around.reshape(-1, around.shape[2])).reshape(n_rows, n_cols)
@@ -531,21 +536,28 @@ def engagement_steps(
     with np.errstate(divide="ignore", invalid="ignore"):
         log_likes = np.where(inside & (likes > 0), np.log(likes), np.nan)
         per_comment = np.where(inside, np.log((likes + 1.0) / (comments + 1.0)), np.nan)
-    ratio = padded_series(rows, per_comment, n_rows)
+    series = [padded_series(rows, log_likes, n_rows), padded_series(rows, per_comment, n_rows)]
+    series.append(-series[1])
+    stacked = np.full((3 * n_rows, max(part.shape[1] for part in series)), np.nan)
+    for i, part in enumerate(series):  # one step_t call: rows are independent, trailing NaN change nothing
+        stacked[i * n_rows: (i + 1) * n_rows, : part.shape[1]] = part
+    t = step_t(stacked, min_side)
     return {
-        "likes_step_t": step_t(padded_series(rows, log_likes, n_rows), min_side),
-        "likes_per_comment_step_t": step_t(ratio, min_side),
-        "comments_per_like_step_t": step_t(-ratio, min_side),
+        "likes_step_t": t[:n_rows],
+        "likes_per_comment_step_t": t[n_rows: 2 * n_rows],
+        "comments_per_like_step_t": t[2 * n_rows:],
     }
 
 
 def _account_rows(ids: pd.Series, times: np.ndarray, as_of: pd.Timestamp) -> tuple[pd.Index, np.ndarray]:
     """(sorted distinct `ids` with a time (ns) at or before as_of, row of each id among them or -1)."""
-    codes, ids = ids.factorize(sort=True)
+    codes, uniques = ids.factorize()  # sorting the uniques in numpy after costs less than sort=True
     codes = np.where((times != _NAT) & (times <= as_of.value), codes, -1)
-    present = np.bincount(codes[codes >= 0], minlength=len(ids)) > 0
-    rows = np.where(codes >= 0, np.cumsum(present)[codes] - 1, -1)
-    return pd.Index(ids[present], name="account_id"), rows
+    kept = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    kept = kept[np.argsort(uniques.to_numpy()[kept], kind="stable")]
+    row_of_code = np.full(len(uniques) + 1, -1)  # the last slot answers code -1
+    row_of_code[kept] = np.arange(len(kept))
+    return uniques.take(kept).rename("account_id"), row_of_code[codes]
 
 
 def growth_features(
