@@ -291,3 +291,98 @@ def test_step_z_sees_a_one_week_step_but_not_a_growth_rate_that_drifts() -> None
     assert features.loc["drift", "follower_step_z"] < 5.0
     # the global robust z reads the drifting rate's fast weeks as jumps as much as the step
     assert features.loc["drift", "follower_max_jump_z"] > features.loc["drift", "follower_step_z"]
+
+
+# ----------------------------------------------------------------- a 31-day grid computed by hand
+# Grid days 0..30 are 2025-12-01..2025-12-31 (lookback_days=30). Every series grows 10 a day, so the median
+# daily delta is 10 with MAD 0 and the robust scale is its floor of 1 follower: z = delta - 10.
+HAND = GrowthSettings(lookback_days=30)
+
+
+def _spike(day: int) -> float:  # +500 on day 20, -200 on day 25
+    return 1000.0 + 10 * day + 500 * (day >= 20) - 200 * (day >= 25)
+
+
+def _gap(day: int) -> float:  # no snapshot on days 11-13; the grid spreads +410 over 4 days
+    return 1000.0 + 10 * day + 370 * (day >= 14)
+
+
+def _edge(day: int) -> float:  # +300 on the first delta, +400 on the last
+    return 1000.0 + 10 * day + 300 * (day >= 1) + 400 * (day >= 30)
+
+
+def hand_history() -> pd.DataFrame:
+    rows: list[tuple[str, int, float, float]] = []  # (account, grid day, followers, following)
+    for day in range(31):
+        if day == 20:  # two snapshots on one day: the later one wins
+            rows.append(("spike", day, 9999.0, np.nan))
+        rows.append(("spike", day, _spike(day), {0: 100.0, 10: 150.0, 20: 150.0, 30: 100.0}.get(day, np.nan)))
+        rows.append(("edge", day, _edge(day), np.nan))
+        if not 11 <= day <= 13:
+            rows.append(("gap", day, _gap(day), np.nan))
+    rows += [
+        ("gap", 12, np.nan, 7.0),  # follower count unknown: only the following grid sees it
+        ("single", 15, 500.0, 50.0),
+        ("nan_only", 3, np.nan, np.nan),
+        ("late", 40, 100.0, 10.0),  # after as_of
+    ]
+    frame = pd.DataFrame(rows, columns=["account_id", "day", "follower_count", "following_count"])
+    frame["date"] = (pd.Timestamp("2025-12-01") + pd.to_timedelta(frame.pop("day"), unit="D")).dt.strftime(
+        "%Y-%m-%d")
+    return typed(frame, "follower_history")
+
+
+def hand_posts() -> pd.DataFrame:
+    days = [5, 10, 15, 18, 22, 26, 27, 29, 33]  # day 33 is after as_of
+    likes = [100.0, 300.0, np.nan, 200.0, 250.0, 150.0, 400.0, 1000.0, 5.0]
+    dates = pd.DatetimeIndex(pd.Timestamp("2025-12-01", tz="UTC") + pd.to_timedelta(days, unit="D"))
+    return pd.concat([posts_frame("spike", dates, np.array(likes)),
+                      posts_frame("stranger", dates[:2], np.array([1.0, 1e6]))])
+
+
+def test_growth_features_equal_a_hand_computed_fixture() -> None:
+    out = growth_features(hand_history(), hand_posts(), AS_OF, HAND)
+    assert list(out.index) == ["edge", "gap", "nan_only", "single", "spike"]
+    spike, gap, edge = out.loc["spike"], out.loc["gap"], out.loc["edge"]
+    expected = {
+        # jump of +500 (z 500) on the delta day 19 -> 20, purge of -200 (z -200) five days later
+        ("spike", "follower_growth_7d"): (1600 - 1730) / 1730,
+        ("spike", "follower_growth_30d"): (1600 - 1000) / 1000,
+        ("spike", "follower_spike_count"): 1,
+        ("spike", "follower_drop_count"): 1,
+        ("spike", "follower_max_jump_z"): 500,
+        ("spike", "follower_max_jump_share"): 500 / 1190,
+        ("spike", "follower_max_jump_days_ago"): 30 - 19,
+        ("spike", "follower_post_spike_drop"): (1700 - 1550) / 500,
+        # weekly values on days 2, 9, 16, 23, 30: 1020, 1090, 1160, 1730, 1600
+        ("spike", "follower_smoothness"): 1 - (0 + 500**2 + 700**2) / (4 * (70**2 + 70**2 + 570**2 + 130**2)),
+        # following 100 -> 150 (days 0-10), flat, 150 -> 100 (days 20-30): |delta| 100 over a mean 4100/31
+        ("spike", "following_churn_30d"): 100 / (4100 / 31),
+        ("spike", "following_reversals_30d"): 1,  # the flat days carry the rise's sign
+        # likes median 200 on days (-11, 19] (the NaN like is left out), 325 on days (19, 49] up to as_of
+        ("spike", "spike_like_gap"): np.log(1700 / 1190) - np.log(326 / 201),
+        # +410 spread over 4 grid days: one run of z 92.5, excess 4 x 92.5, never purged
+        ("gap", "follower_growth_7d"): (1670 - 1600) / 1600,
+        ("gap", "follower_spike_count"): 1,
+        ("gap", "follower_drop_count"): 0,
+        ("gap", "follower_max_jump_z"): 92.5,
+        ("gap", "follower_max_jump_share"): 370 / 1100,
+        ("gap", "follower_max_jump_days_ago"): 30 - 10,
+        ("gap", "follower_post_spike_drop"): 0,
+        # two spike runs on the first and the last delta; the larger, last one has no day after it
+        ("edge", "follower_growth_7d"): (2000 - 1530) / 1530,
+        ("edge", "follower_spike_count"): 2,
+        ("edge", "follower_max_jump_z"): 400,
+        ("edge", "follower_max_jump_share"): 400 / 1590,
+        ("edge", "follower_max_jump_days_ago"): 1,
+        ("edge", "spike_like_gap"): np.nan,  # no posts
+    }
+    for (account, name), value in expected.items():
+        got = out.loc[account, name]
+        assert got == pytest.approx(value, rel=1e-12, nan_ok=True), (account, name, got)
+    assert np.isnan(spike["follower_growth_90d"]) and np.isnan(spike["follower_like_gap_90d"])  # too short
+    assert np.isnan(edge["follower_post_spike_drop"])
+    # one following snapshot (on a day without a follower count) gives no churn; so does none at all
+    for row in (gap, edge):
+        assert np.isnan(row["following_churn_30d"]) and np.isnan(row["following_reversals_30d"])
+    assert out.loc[["single", "nan_only"]].isna().all().all()

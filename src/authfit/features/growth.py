@@ -8,6 +8,7 @@ account's latest snapshot, so a history crawled a few days before `as_of` still 
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -132,20 +133,42 @@ FEATURES: tuple[FeatureSpec, ...] = (
 )
 
 
+_DAY_NS = 86_400 * 10**9
+_NAT = np.iinfo(np.int64).min
+
+
+def _ns(times: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch of a datetime column (any unit); NaT as int64 min."""
+    return np.asarray(times.array.as_unit("ns").asi8)
+
+
+def _grid_start_ns(as_of: pd.Timestamp, n_days: int) -> int:
+    """Nanoseconds of the first grid day: the n_days ending at as_of's day."""
+    return int((as_of.normalize() - pd.Timedelta(days=n_days - 1)).value)
+
+
+# Built once: an Index of strings costs more to build than a one-account request's features.
+_COLUMNS = pd.Index([spec.name for spec in FEATURES])
+
+
 def daily_matrix(
     history: pd.DataFrame, column: str, accounts: pd.Index, as_of: pd.Timestamp, n_days: int
 ) -> np.ndarray:
     """(len(accounts), n_days) values of `column` linearly interpolated per account onto the days ending at
     as_of; NaN outside each account's first..last snapshot. Of several snapshots on one day the last wins."""
-    frame = history.loc[history[column].notna(), ["account_id", "date", column]]
-    acc = positions_in(frame["account_id"], accounts)
-    start = as_of.normalize() - pd.Timedelta(days=n_days - 1)
-    day = ((frame["date"] - start) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
-    keep = acc >= 0
-    order = np.lexsort((day[keep], acc[keep]))  # stable: same-day snapshots keep their input order
-    acc, day = acc[keep][order], day[keep][order]
-    vals = frame[column].to_numpy(dtype=np.float64)[keep][order]
-    return interpolate_daily(acc, day, vals, len(accounts), n_days)
+    times = _ns(history["date"])
+    acc = np.where(times != _NAT, positions_in(history["account_id"], accounts), -1)
+    day = (times - _grid_start_ns(as_of, n_days)) // _DAY_NS
+    order = np.lexsort((day, acc))  # stable: same-day snapshots keep their input order
+    values = history[column].to_numpy(dtype=np.float64)
+    return _sorted_grid(acc[order], day[order], values[order], len(accounts), n_days)
+
+
+def _sorted_grid(acc: np.ndarray, day: np.ndarray, values: np.ndarray, n_accounts: int, n_days: int
+                 ) -> np.ndarray:
+    """interpolate_daily of snapshots sorted by (account row, day), without unknown rows and values."""
+    keep = (acc >= 0) & ~np.isnan(values)
+    return interpolate_daily(acc[keep], day[keep], values[keep], n_accounts, n_days)
 
 
 @njit(cache=True, nogil=True)
@@ -203,6 +226,13 @@ def _first_valid(matrix: np.ndarray) -> np.ndarray:
     return np.where(valid.any(axis=1), np.argmax(valid, axis=1), matrix.shape[1])
 
 
+def _nan_padded(matrix: np.ndarray, before: int, after: int) -> np.ndarray:
+    """`matrix` with `before` and `after` columns of NaN on each side (np.pad costs more on small rows)."""
+    out = np.full((matrix.shape[0], before + matrix.shape[1] + after), np.nan)
+    out[:, before: before + matrix.shape[1]] = matrix
+    return out
+
+
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = num / den
@@ -238,70 +268,82 @@ def robust_z(followers: np.ndarray, settings: GrowthSettings) -> tuple[np.ndarra
     return (deltas - median[:, None]) / scale[:, None], median
 
 
+def _run_starts(flags: np.ndarray) -> np.ndarray:
+    """Cells that start a run of True in their row."""
+    starts = flags.copy()
+    starts[:, 1:] &= ~flags[:, :-1]
+    return starts
+
+
 def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Runs of True per row: (run id per cell, 0 outside runs; row, first col, last col of each run)."""
-    previous = np.pad(flags, ((0, 0), (1, 0)))[:, :-1]
-    following = np.pad(flags, ((0, 0), (0, 1)))[:, 1:]
-    starts, ends = flags & ~previous, flags & ~following
+    starts, ends = _run_starts(flags), flags.copy()
+    ends[:, :-1] &= ~flags[:, 1:]
     run_id = np.cumsum(starts.ravel()).reshape(flags.shape) * flags
     rows, first = np.nonzero(starts)
     _, last = np.nonzero(ends)
     return run_id, rows, first, last
 
 
+class Spikes(NamedTuple):
+    """The largest spike run of each account row that has one (rows ascending)."""
+
+    rows: np.ndarray  # account row
+    excess: np.ndarray  # followers gained above the row's median delta over the run
+    start: np.ndarray  # first delta column of the run (= grid day before its first rise)
+    end: np.ndarray  # grid day the run ended
+
+
 def largest_spikes(
     followers: np.ndarray, z: np.ndarray, median: np.ndarray, settings: GrowthSettings
-) -> pd.DataFrame:
-    """One row per account row index that has a spike: its largest run's excess gain, first delta column
-    and the day (grid column) the run ended."""
+) -> Spikes:
+    """Per account row with a spike: its run of the largest excess gain (of equal ones, the later)."""
     with np.errstate(invalid="ignore"):
         spike = z > settings.spike_z
     run_id, rows, first, last = _runs(spike)
     excess = np.where(spike, np.diff(followers, axis=1) - median[:, None], 0.0)
     sums = np.bincount(run_id.ravel(), weights=excess.ravel(), minlength=len(rows) + 1)[1:]
-    runs = pd.DataFrame({"row": rows, "excess": sums, "start": first, "end": last + 1})
-    best = runs.sort_values(["row", "excess"]).drop_duplicates("row", keep="last")
-    return best.set_index("row")
+    order = np.lexsort((sums, rows))  # stable: of equal excess the later run sorts last
+    rows, sums, first, last = rows[order], sums[order], first[order], last[order]
+    final = np.append(rows[1:] != rows[:-1], True) if len(rows) else np.zeros(0, dtype=bool)
+    return Spikes(rows[final], sums[final], first[final], last[final] + 1)
 
 
 def spike_features(
-    followers: np.ndarray, z: np.ndarray, best: pd.DataFrame, settings: GrowthSettings
+    followers: np.ndarray, z: np.ndarray, best: Spikes, settings: GrowthSettings
 ) -> dict[str, np.ndarray]:
     """Spike counts, the largest jump, when it started and how much of it was purged afterwards."""
     n_rows, n_days = followers.shape
     with np.errstate(invalid="ignore"):
         spikes, drops = z > settings.spike_z, z < -settings.spike_z
-    has_data = np.isfinite(z).any(axis=1)
-    rows = best.index.to_numpy()
-    level_before = followers[rows, best["start"].to_numpy()]
+    finite = np.isfinite(z)
+    has_data = finite.any(axis=1)
+    rows = best.rows
+    level_before = followers[rows, best.start]
     share, days_ago = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
-    share[rows] = _safe_ratio(best["excess"].to_numpy(), level_before)
-    days_ago[rows] = n_days - 1 - best["start"].to_numpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        max_z = np.where(has_data, np.nanmax(np.where(np.isfinite(z), z, -np.inf), axis=1), np.nan)
+    share[rows] = _safe_ratio(best.excess, level_before)
+    days_ago[rows] = n_days - 1 - best.start
+    top = np.where(finite, z, -np.inf).max(axis=1, initial=-np.inf)
     return {
-        "follower_spike_count": np.where(has_data, np.bincount(_runs(spikes)[1], minlength=n_rows), np.nan),
-        "follower_drop_count": np.where(has_data, np.bincount(_runs(drops)[1], minlength=n_rows), np.nan),
-        "follower_max_jump_z": max_z,
+        "follower_spike_count": np.where(has_data, _run_starts(spikes).sum(axis=1), np.nan),
+        "follower_drop_count": np.where(has_data, _run_starts(drops).sum(axis=1), np.nan),
+        "follower_max_jump_z": np.where(has_data, top, np.nan),
         "follower_max_jump_share": np.where(has_data, np.nan_to_num(share, nan=0.0), np.nan),
         "follower_max_jump_days_ago": days_ago,
         "follower_post_spike_drop": _purge_share(followers, best, settings.purge_window_days),
     }
 
 
-def _purge_share(followers: np.ndarray, best: pd.DataFrame, window: int) -> np.ndarray:
+def _purge_share(followers: np.ndarray, best: Spikes, window: int) -> np.ndarray:
     """Followers lost within `window` days after each largest spike, over the spike's excess gain."""
     out = np.full(followers.shape[0], np.nan)
-    if best.empty:
+    if not len(best.rows):
         return out
-    padded = np.pad(followers, ((0, 0), (0, window)), constant_values=np.nan)
-    rows, ends = best.index.to_numpy(), best["end"].to_numpy()
-    after = sliding_window_view(padded, window + 1, axis=1)[rows, ends]
+    after = sliding_window_view(_nan_padded(followers, 0, window), window + 1, axis=1)[best.rows, best.end]
     peak, low = after[:, 0], np.fmin.reduce(after, axis=1)
     seen_after = (~np.isnan(after[:, 1:])).any(axis=1)
     lost = np.where(seen_after, np.maximum(peak - low, 0.0), np.nan)
-    out[rows] = _safe_ratio(lost, best["excess"].to_numpy())
+    out[best.rows] = _safe_ratio(lost, best.excess)
     return out
 
 
@@ -319,7 +361,7 @@ def step_z(followers: np.ndarray, settings: GrowthSettings) -> np.ndarray:
     n_rows, n_cols = weekly.shape
     offsets = 7 * np.arange(2, 2 + STEP_BASELINE_WEEKS)
     pad = int(offsets[-1])
-    padded = np.pad(weekly, ((0, 0), (pad, pad)), constant_values=np.nan)
+    padded = _nan_padded(weekly, pad, pad)
     shifts = [pad + sign * int(o) for o in offsets for sign in (-1, 1)]
     around = np.stack([padded[:, shift: shift + n_cols] for shift in shifts], axis=2)
     baseline = row_nanmedian(around.reshape(-1, around.shape[2])).reshape(n_rows, n_cols)
@@ -349,24 +391,47 @@ def following_churn(following: np.ndarray, per_days: int = 30) -> dict[str, np.n
     """Churn (sum |delta| over mean level) and direction reversals of following_count, per `per_days` days."""
     deltas = np.diff(following, axis=1)
     n_deltas = (~np.isnan(deltas)).sum(axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        level = np.nanmean(following, axis=1)
+    n_values = (~np.isnan(following)).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.nansum(following, axis=1) / n_values  # np.nanmean, NaN for empty rows
     churn = _safe_ratio(np.nansum(np.abs(deltas), axis=1), level)
-    signs = pd.DataFrame(np.sign(deltas)).replace(0.0, np.nan).ffill(axis=1).to_numpy()
-    reversals = (signs[:, 1:] * signs[:, :-1] < 0).sum(axis=1) if signs.shape[1] > 1 else np.zeros(len(signs))
+    signs = np.sign(deltas)
+    signs[signs == 0.0] = np.nan
+    signs = _forward_filled(signs)
+    reversals = (signs[:, 1:] * signs[:, :-1] < 0).sum(axis=1)
     per = _safe_ratio(np.full(len(n_deltas), float(per_days)), n_deltas.astype(np.float64))
     return {"following_churn_30d": churn * per, "following_reversals_30d": reversals * per}
+
+
+def _forward_filled(values: np.ndarray) -> np.ndarray:
+    """Each NaN replaced by the last non-NaN value before it in its row (leading NaNs stay)."""
+    columns = np.where(np.isnan(values), 0, np.arange(values.shape[1]))
+    np.maximum.accumulate(columns, axis=1, out=columns)
+    return np.take_along_axis(values, columns, axis=1)
 
 
 def _median_likes_between(
     post_rows: np.ndarray, post_days: np.ndarray, likes: np.ndarray, low: np.ndarray, high: np.ndarray
 ) -> np.ndarray:
-    """Per account row: median likes of its posts on days in (low, high]; NaN without such posts."""
+    """Per account row: median likes of its posts on days in (low, high]; NaN without such posts. The posts
+    come sorted by (row, likes), without NaN likes."""
     with np.errstate(invalid="ignore"):
-        inside = (post_days > low[post_rows]) & (post_days <= high[post_rows]) & ~np.isnan(likes)
-    medians = pd.Series(likes[inside]).groupby(post_rows[inside]).median()
-    return medians.reindex(np.arange(len(low))).to_numpy(dtype=np.float64)
+        inside = (post_days > low[post_rows]) & (post_days <= high[post_rows])
+    return _sorted_segment_median(post_rows[inside], likes[inside], len(low))
+
+
+def _sorted_segment_median(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
+    """Median of `values` per row in range(n_rows), NaN for rows without values; `values` sorted by
+    (row, value)."""
+    out = np.full(n_rows, np.nan)
+    if not len(values):
+        return out
+    counts = np.bincount(rows, minlength=n_rows)
+    start = np.cumsum(counts) - counts
+    has = counts > 0
+    low, high = start[has] + (counts[has] - 1) // 2, start[has] + counts[has] // 2
+    out[has] = (values[low] + values[high]) / 2.0
+    return out
 
 
 def _log_ratio(after: np.ndarray, before: np.ndarray, plus: float = 0.0) -> np.ndarray:
@@ -376,28 +441,33 @@ def _log_ratio(after: np.ndarray, before: np.ndarray, plus: float = 0.0) -> np.n
 
 
 def post_days(
-    posts: pd.DataFrame, accounts: pd.Index, as_of: pd.Timestamp, n_days: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(account row, grid day, like count) of every post of a known account at or before as_of."""
-    posts = posts.loc[posts["posted_at"] <= as_of]
+    posts: pd.DataFrame, accounts: pd.Index, as_of: pd.Timestamp, grid_start_ns: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(account row, grid day, like count, comment count) of every post of a known account at or before
+    as_of, in posting order (stable); days count from the grid's first day."""
+    times = _ns(posts["posted_at"])
     rows = positions_in(posts["account_id"], accounts)
-    start = as_of.normalize() - pd.Timedelta(days=n_days - 1)
-    days = ((posts["posted_at"] - start) // pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
-    keep = rows >= 0
-    return rows[keep], days[keep], posts["like_count"].to_numpy(dtype=np.float64)[keep]
+    keep = np.flatnonzero((times != _NAT) & (times <= as_of.value) & (rows >= 0))
+    keep = keep[np.argsort(times[keep], kind="stable")]
+    days = ((times[keep] - grid_start_ns) // _DAY_NS).astype(np.float64)
+    likes = posts["like_count"].to_numpy(dtype=np.float64)[keep]
+    return rows[keep], days, likes, posts["comment_count"].to_numpy(dtype=np.float64)[keep]
 
 
 def like_gaps(
     followers: np.ndarray,
-    best: pd.DataFrame,
-    posts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    best: Spikes,
+    posts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     like_window: int,
 ) -> dict[str, np.ndarray]:
     """Follower growth that likes do not follow: around the largest spike, and over the last 90 days."""
     n_rows = followers.shape[0]
-    rows, days, likes = posts
+    rows, days, likes, _ = posts
+    known = ~np.isnan(likes)
+    order = np.lexsort((likes[known], rows[known]))
+    rows, days, likes = rows[known][order], days[known][order], likes[known][order]
     start, end = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
-    start[best.index.to_numpy()], end[best.index.to_numpy()] = best["start"], best["end"]
+    start[best.rows], end[best.rows] = best.start, best.end
     before = _median_likes_between(rows, days, likes, start - like_window, start)
     after = _median_likes_between(rows, days, likes, end - 1, end + like_window - 1)
     valid = ~np.isnan(start)
@@ -458,27 +528,36 @@ def step_t(series: np.ndarray, min_side: int) -> np.ndarray:
 
 
 def engagement_steps(
-    posts: pd.DataFrame | None, accounts: pd.Index, as_of: pd.Timestamp, n_days: int, min_side: int
+    posts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], n_rows: int, n_days: int, min_side: int
 ) -> dict[str, np.ndarray]:
-    """Step statistics of each account's post series in time order (see FEATURES)."""
-    n_rows = len(accounts)
-    names = ("likes_step_t", "likes_per_comment_step_t", "comments_per_like_step_t")
-    if posts is None or n_rows == 0:
-        return {name: np.full(n_rows, np.nan) for name in names}
-    posts = posts.loc[posts["posted_at"] <= as_of].sort_values("posted_at", kind="stable")
-    rows, days, likes = post_days(posts, accounts, as_of, n_days)
-    known = positions_in(posts["account_id"], accounts) >= 0  # the rows post_days keeps
-    comments = posts["comment_count"].to_numpy(dtype=np.float64)[known]
+    """Step statistics of each account's post series in time order (see FEATURES), from post_days."""
+    rows, days, likes, comments = posts
     inside = (days >= 0) & (days < n_days)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_likes = np.where(inside & (likes > 0), np.log(likes), np.nan)
         per_comment = np.where(inside, np.log((likes + 1.0) / (comments + 1.0)), np.nan)
-    ratio = padded_series(rows, per_comment, n_rows)
+    series = [padded_series(rows, log_likes, n_rows), padded_series(rows, per_comment, n_rows)]
+    series.append(-series[1])
+    stacked = np.full((3 * n_rows, max(part.shape[1] for part in series)), np.nan)
+    for i, part in enumerate(series):  # one step_t call: rows are independent, trailing NaN change nothing
+        stacked[i * n_rows: (i + 1) * n_rows, : part.shape[1]] = part
+    t = step_t(stacked, min_side)
     return {
-        names[0]: step_t(padded_series(rows, log_likes, n_rows), min_side),
-        names[1]: step_t(ratio, min_side),
-        names[2]: step_t(-ratio, min_side),
+        "likes_step_t": t[:n_rows],
+        "likes_per_comment_step_t": t[n_rows: 2 * n_rows],
+        "comments_per_like_step_t": t[2 * n_rows:],
     }
+
+
+def _account_rows(ids: pd.Series, times: np.ndarray, as_of: pd.Timestamp) -> tuple[pd.Index, np.ndarray]:
+    """(sorted distinct `ids` with a time (ns) at or before as_of, row of each id among them or -1)."""
+    codes, uniques = ids.factorize()  # sorting the uniques in numpy after costs less than sort=True
+    codes = np.where((times != _NAT) & (times <= as_of.value), codes, -1)
+    kept = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    kept = kept[np.argsort(uniques.to_numpy()[kept], kind="stable")]
+    row_of_code = np.full(len(uniques) + 1, -1)  # the last slot answers code -1
+    row_of_code[kept] = np.arange(len(kept))
+    return uniques.take(kept).rename("account_id"), row_of_code[codes]
 
 
 def growth_features(
@@ -490,17 +569,24 @@ def growth_features(
     """Growth features per account with history at or before as_of (index account_id, float64)."""
     settings = settings or GrowthSettings()
     as_of = as_utc(as_of)
-    history = history.loc[history["date"] <= as_of]
-    accounts = pd.Index(history["account_id"].unique(), name="account_id").sort_values()
     n_days = settings.lookback_days + 1
-    followers = daily_matrix(history, "follower_count", accounts, as_of, n_days)
-    following = daily_matrix(history, "following_count", accounts, as_of, n_days)
+    grid_start = _grid_start_ns(as_of, n_days)
+    times = _ns(history["date"])
+    accounts, acc = _account_rows(history["account_id"], times, as_of)
+    day = (times - grid_start) // _DAY_NS
+    order = np.lexsort((day, acc))  # stable: same-day snapshots keep their input order
+    acc, day = acc[order], day[order]
+    n_rows = len(accounts)
+    followers, following = (
+        _sorted_grid(acc, day, history[column].to_numpy(dtype=np.float64)[order], n_rows, n_days)
+        for column in ("follower_count", "following_count")
+    )
     z, median = robust_z(followers, settings)
     best = largest_spikes(followers, z, median, settings)
     if posts is None:
-        post_data = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+        post_data = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
     else:
-        post_data = post_days(posts, accounts, as_of, n_days)
+        post_data = post_days(posts, accounts, as_of, grid_start)
     columns = {
         **growth_rates(followers),
         **spike_features(followers, z, best, settings),
@@ -508,7 +594,7 @@ def growth_features(
         "follower_smoothness": smoothness(followers),
         **following_churn(following),
         **like_gaps(followers, best, post_data, settings.like_window_days),
-        **engagement_steps(posts, accounts, as_of, n_days, settings.step_min_posts),
+        **engagement_steps(post_data, n_rows, n_days, settings.step_min_posts),
     }
-    frame = pd.DataFrame(columns, index=accounts).astype(np.float64)
-    return frame[[spec.name for spec in FEATURES]]
+    values = np.stack([np.asarray(columns[name], dtype=np.float64) for name in _COLUMNS])
+    return pd.DataFrame(values.T, index=accounts, columns=_COLUMNS)
