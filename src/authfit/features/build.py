@@ -320,7 +320,8 @@ class FeatureBuilder(BaseEstimator):
         as_of = as_utc(as_of) if as_of is not None else self.resolve_as_of(tables)
         known = restrict_to_as_of(tables, as_of)
         ids = known["accounts"]["account_id"]
-        chunks = pd.Series(np.arange(len(ids)) // self._settings.chunk_size, index=ids.to_numpy())
+        # the ids as they are (Arrow strings): an object index made Arrow convert every id in each lookup
+        chunks = pd.Series(np.arange(len(ids)) // self._settings.chunk_size, index=pd.Index(ids))
         parts = self._map_chunks(known, chunk_positions(known, chunks), as_of)
         if not parts:
             return pd.DataFrame(
