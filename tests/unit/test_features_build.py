@@ -17,6 +17,7 @@ from authfit.features.build import (
     FeatureSettings,
     feature_set_version,
     positions_in,
+    side_by_side,
     split_by_accounts,
 )
 from authfit.features.docs import campaign_specs, current_features_md, influencer_specs
@@ -176,6 +177,26 @@ def test_restrict_to_as_of_drops_later_activity_and_comments_on_later_posts(worl
     for name, frame in world.items():
         pd.testing.assert_frame_equal(frame, before[name])
     assert max_timestamp(known) <= cut < max_timestamp(world)
+
+
+def test_as_of_cut_is_exact_in_the_columns_own_unit_and_keeps_unknown_times() -> None:
+    times = pd.Series(pd.to_datetime(["2025-01-01 00:00:00.000001", "2025-01-01 00:00:00.000002", None], utc=True)
+                      .as_unit("us"))
+    posts = pd.DataFrame({"post_id": ["a", "b", "c"], "posted_at": times})
+    cut = pd.Timestamp("2025-01-01 00:00:00.000001999", tz="UTC")  # between the two, in nanoseconds
+    known = restrict_to_as_of({"posts": posts}, cut)
+    assert known["posts"]["post_id"].tolist() == ["a", "c"]
+    assert restrict_to_as_of({"posts": posts}, times[1])["posts"] is posts  # all kept: the same frame
+
+
+def test_side_by_side_aligns_families_on_the_ids_as_floats_without_infinities() -> None:
+    ids = pd.Index(["a", "b", "c"], name="account_id")
+    first = pd.DataFrame({"n": [1, 2, 3], "flag": [True, False, True]}, index=ids)
+    second = pd.DataFrame({"rate": [np.inf, 0.5]}, index=pd.Index(["c", "a"]))
+    out = side_by_side([first, second, pd.DataFrame(columns=["none"], dtype=float)], ids)
+    expected = pd.DataFrame({"n": [1.0, 2.0, 3.0], "flag": [1.0, 0.0, 1.0], "rate": [0.5, np.nan, np.nan],
+                             "none": np.nan}, index=ids)
+    pd.testing.assert_frame_equal(out, expected)
 
 
 def test_split_by_accounts_partitions_every_table(world: dict) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 # Table -> the time column after which a row did not exist yet at as_of.
@@ -18,10 +19,30 @@ def as_utc(moment: pd.Timestamp | str) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _not_after(frame: pd.DataFrame, column: str, as_of: pd.Timestamp) -> pd.Series:
-    # Unknown times are kept: for comments they are bounded by their post, which is checked separately.
-    times = frame[column]
-    return times.isna() | (times <= as_of)
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
+def _not_after(frame: pd.DataFrame, column: str, as_of: pd.Timestamp) -> np.ndarray:
+    """Per row, whether its time is at or before `as_of`, on the column's integers in its own unit.
+    Unknown times are kept (NaT is the smallest integer): for comments they are bounded by their post,
+    which is checked separately."""
+    times = frame[column].array
+    if not len(times):
+        return np.ones(0, dtype=bool)
+    if not isinstance(times.dtype, pd.DatetimeTZDtype):
+        raise TypeError(f"{column} must hold UTC timestamps, not {times.dtype}")
+    return times.asi8 <= ticks(as_of, times.dtype.unit)
+
+
+def ticks(moment: pd.Timestamp, unit: str) -> int:
+    """`moment` as whole `unit`s since the epoch, floored: an integer count t of `unit` is at or before
+    `moment` exactly when t <= ticks(moment, unit), and after it exactly when t > ticks(moment, unit)."""
+    return moment.value // (10**9 // _PER_SECOND[unit])
+
+
+def per_second(unit: str) -> int:
+    """How many `unit`s (a timestamp resolution: s, ms, us, ns) make a second."""
+    return _PER_SECOND[unit]
 
 
 def restrict_to_as_of(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:

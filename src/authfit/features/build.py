@@ -78,9 +78,13 @@ def feature_set_version(names: list[str], settings: FeatureSettings) -> str:
     return f"{FEATURE_SET_VERSION}-{digest[:12]}"
 
 
-def complete_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """`tables` with a typed empty table for every activity table that is absent."""
-    names = ("accounts", "follower_history", "posts", "comments", "audience", "campaigns", "outcomes")
+_ACTIVITY_TABLES = ("accounts", "follower_history", "posts", "comments", "audience", "campaigns", "outcomes")
+
+
+def complete_tables(tables: dict[str, pd.DataFrame],
+                    names: tuple[str, ...] = _ACTIVITY_TABLES) -> dict[str, pd.DataFrame]:
+    """`tables` with a typed empty table for every one of `names` (default: every activity table) that is
+    absent."""
     return {name: tables[name] if name in tables else empty_table(name) for name in names} | {
         k: v for k, v in tables.items() if k not in names
     }
@@ -205,6 +209,24 @@ def _profile_features(accounts: pd.DataFrame, audience: pd.DataFrame) -> tuple[p
     return influencers, features.iloc[len(accounts):].set_axis(audience.index)
 
 
+def side_by_side(frames: list[pd.DataFrame], ids: pd.Index) -> pd.DataFrame:
+    """The frames' columns on the rows `ids` (NaN where a frame lacks an id) as one float64 matrix,
+    infinities as NaN: one array instead of a reindexed frame per family and a frame-wide cast."""
+    matrix = np.full((len(ids), sum(f.shape[1] for f in frames)), np.nan)
+    start = 0
+    for frame in frames:
+        values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        stop = start + values.shape[1]
+        if frame.index.equals(ids):
+            matrix[:, start:stop] = values
+        else:
+            at = frame.index.get_indexer(ids)
+            matrix[at >= 0, start:stop] = values[at[at >= 0]]
+        start = stop
+    matrix[np.isinf(matrix)] = np.nan
+    return pd.DataFrame(matrix, index=ids.rename("account_id"), columns=[c for f in frames for c in f.columns])
+
+
 class FeatureBuilder(BaseEstimator):
     """Fits the stateful feature parts (engagement benchmark, topic model) and turns contract tables into
     influencer features (`transform`) or influencer x campaign features (`campaign_features`).
@@ -289,24 +311,24 @@ class FeatureBuilder(BaseEstimator):
             comment_pattern_features(posts, tables["comments"], self.comment_scorer, s.comments, captions),
             content_features(posts, self.topic_model_, as_of, s.content, captions),
         ]
-        out = pd.concat([f.reindex(ids) for f in frames], axis=1)
-        out.index.name = "account_id"
-        return out.astype(np.float64).replace([np.inf, -np.inf], np.nan)
+        return side_by_side(frames, ids)
 
     def transform(self, tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | None = None) -> pd.DataFrame:
         """One row per account in tables["accounts"] (index account_id), columns feature_names_."""
         check_is_fitted(self, "feature_names_")
-        tables = complete_tables(tables)
+        tables = complete_tables(tables, _SPLIT_TABLES)  # the tables features are built from
         as_of = as_utc(as_of) if as_of is not None else self.resolve_as_of(tables)
         known = restrict_to_as_of(tables, as_of)
         ids = known["accounts"]["account_id"]
-        chunks = pd.Series(np.arange(len(ids)) // self._settings.chunk_size, index=ids.to_numpy())
+        # the ids as they are (Arrow strings): an object index made Arrow convert every id in each lookup
+        chunks = pd.Series(np.arange(len(ids)) // self._settings.chunk_size, index=pd.Index(ids))
         parts = self._map_chunks(known, chunk_positions(known, chunks), as_of)
         if not parts:
             return pd.DataFrame(
                 columns=self.feature_names_, index=pd.Index([], name="account_id"), dtype=np.float64
             )
-        return pd.concat(parts).reindex(columns=self.feature_names_)
+        out = pd.concat(parts) if len(parts) > 1 else parts[0]
+        return out if out.columns.equals(pd.Index(self.feature_names_)) else out.reindex(columns=self.feature_names_)
 
     def _map_chunks(
         self, tables: dict[str, pd.DataFrame], positions: ChunkPositions, as_of: pd.Timestamp

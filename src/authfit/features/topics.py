@@ -20,6 +20,7 @@ from sklearn.decomposition import NMF, non_negative_factorization
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.utils.validation import check_is_fitted
 
+from authfit.features.asof import per_second, ticks
 from authfit.features.registry import FeatureSpec
 from authfit.features.text_normalise import Tokens, caption_tokens, dedupe_pairs, is_hashtag
 
@@ -225,13 +226,19 @@ def _caption_flags(posts: pd.DataFrame, captions: Tokens, settings: ContentFeatu
     return flagged | tagged, hashtags.astype(np.float64)
 
 
+def _post_times(posts: pd.DataFrame) -> tuple[np.ndarray, str, np.ndarray]:
+    """posted_at as integers since the epoch, their unit, and where they are unknown."""
+    posted = pd.to_datetime(posts["posted_at"], utc=True).array
+    return posted.asi8, posted.unit, posted.isna()
+
+
 def _in_window(posts: pd.DataFrame, as_of: pd.Timestamp, window_days: float | None) -> np.ndarray:
     """Per post, whether it lies at or before `as_of` and within the window."""
-    posted = pd.to_datetime(posts["posted_at"], utc=True)
-    keep = posted <= as_of
+    times, unit, unknown = _post_times(posts)
+    keep = ~unknown & (times <= ticks(as_of, unit))
     if window_days is not None:
-        keep &= posted > as_of - pd.Timedelta(days=window_days)
-    return keep.to_numpy(dtype=bool)
+        keep &= times > ticks(as_of - pd.Timedelta(days=window_days), unit)
+    return keep
 
 
 def _account_matrix(codes: np.ndarray, n_accounts: int, rows: np.ndarray | None = None) -> sp.csr_matrix:
@@ -288,8 +295,6 @@ def _utc(when: pd.Timestamp | str) -> pd.Timestamp:
     return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
 
 
-def _seconds(values: pd.Series) -> np.ndarray:
-    return (pd.to_datetime(values, utc=True) - _EPOCH).dt.total_seconds().to_numpy(dtype=np.float64)
 
 
 def content_features(posts: pd.DataFrame, topic_model: TopicModel, as_of: pd.Timestamp,
@@ -298,6 +303,7 @@ def content_features(posts: pd.DataFrame, topic_model: TopicModel, as_of: pd.Tim
     `captions`: `caption_tokens(posts["caption"])` when the caller has it already."""
     as_of = _utc(as_of)
     keep = _in_window(posts, as_of, settings.window_days)
+    times, unit, _ = _post_times(posts)
     captions = caption_tokens(posts["caption"]) if captions is None else captions
     posts, captions = posts.loc[keep], captions.take_texts(keep)
     codes, accounts = pd.factorize(posts["account_id"], sort=True)
@@ -308,12 +314,14 @@ def content_features(posts: pd.DataFrame, topic_model: TopicModel, as_of: pd.Tim
     values = {name: mixture[:, i] for i, name in enumerate(topic_columns(mixture.shape[1]))}
     values |= _focus(mixture)
     as_of_s = (as_of - _EPOCH).total_seconds()
-    values |= _cadence(codes, n, _seconds(posts["posted_at"]), as_of_s, settings.min_gaps_for_regularity)
+    posted_s = times[keep] / per_second(unit)  # as (posted_at - epoch).total_seconds()
+    values |= _cadence(codes, n, posted_s, as_of_s, settings.min_gaps_for_regularity)
     with np.errstate(invalid="ignore", divide="ignore"):
         values["hashtags_per_post"] = np.bincount(codes, weights=hashtags, minlength=n) / n_posts
         values["sponsored_share"] = np.bincount(codes, weights=sponsored, minlength=n) / n_posts
-    out = pd.DataFrame(values, index=pd.Index(accounts, name="account_id"), dtype=np.float64)
-    return out.replace([np.inf, -np.inf], np.nan)
+    matrix = np.column_stack([np.asarray(v, dtype=np.float64) for v in values.values()]).reshape(n, len(values))
+    matrix[np.isinf(matrix)] = np.nan
+    return pd.DataFrame(matrix, index=pd.Index(accounts, name="account_id"), columns=list(values))
 
 
 def _row_cosine(left: np.ndarray, right: np.ndarray) -> np.ndarray:

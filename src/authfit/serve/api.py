@@ -81,9 +81,10 @@ def warm(scorer: Any) -> Any:
     example.pop("campaign", None)
     accounts = AccountsRequest.model_validate(AccountsRequest.model_json_schema()["examples"][0])
     example["influencers"][0]["audience"] = [a.model_dump(exclude_none=True) for a in accounts.accounts]
-    body = InfluencersRequest.model_validate(example)
+    body = InfluencersRequest.model_validate_json(json.dumps(example))  # as the handler gets it
     result = scorer.score(influencer_tables(body), as_of=body.as_of)
-    records(result.influencers)
+    _json(InfluencersResponse(model_version=scorer.model_version, influencers=records(result.influencers),
+                              rejects=records(result.rejects)))
     if getattr(scorer, "account", None) is not None:
         records(scorer.score_accounts(accounts_frame(accounts)))
     gc.collect()

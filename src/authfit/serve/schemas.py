@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from authfit.contract.schema import ACCOUNT_CONTEXT_COLUMNS, PROFILE_COLUMNS, TABLES, Column, Kind
@@ -240,36 +242,61 @@ class ErrorResponse(BaseModel):
     detail: str = Field(description="what is wrong with the request, and where")
 
 
-def _frame(rows: list[dict[str, Any]], columns: Iterable[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(columns)) if rows else pd.DataFrame(columns=list(columns))
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str"
+
+
+def _typed_column(values: list[Any], kind: Kind) -> Any:
+    """One request column as the contract type the validator parses it into (text, float64, or UTC
+    timestamps: naive ones are UTC, as the validator takes them), so no type is inferred per value. A column
+    no row gives stays an object column of nulls, as a table of dicts gives it (the validator's cue for an
+    unset optional field). Integers too large for a float stay Python objects, for the validator to judge."""
+    if values.count(None) == len(values):
+        return np.full(len(values), None, dtype=object)
+    if kind is Kind.STRING:
+        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_TEXT)
+    if kind in (Kind.TIMESTAMP, Kind.DATE):
+        stamps = pa.array(values, type=pa.timestamp("us", tz="UTC")).to_numpy(zero_copy_only=False)
+        return pd.array(stamps.astype("datetime64[us]")).tz_localize("UTC")
+    try:
+        return np.array(values, dtype=np.float64)  # None -> NaN; booleans -> 1.0 / 0.0
+    except OverflowError:
+        return np.array(values, dtype=object)
+
+
+def _table(name: str, rows: list[BaseModel], fields: Iterable[str], given: dict[str, list[Any]] | None = None
+           ) -> pd.DataFrame:
+    """Contract table `name` from request rows, column by column: the `fields` read off the rows, and the
+    columns in `given` (keys from the rows' nesting) as they are."""
+    given = given or {}
+    wanted = set(fields) | set(given)
+    return pd.DataFrame({
+        column.name: _typed_column(given[column.name] if column.name in given
+                                   else list(map(attrgetter(column.name), rows)), column.kind)
+        for column in TABLES[name].columns if column.name in wanted}, copy=False)
 
 
 def influencer_tables(body: InfluencersRequest) -> dict[str, pd.DataFrame]:
     """The request as contract tables (raw form; the scorer validates them like any other input)."""
-    accounts, history, posts, comments, audience = [], [], [], [], []
-    # one model_dump of the whole request: pydantic's serialiser walks the tree once, instead of a Python
-    # call per history point, post, comment and follower
-    for item in body.model_dump(include={"influencers"})["influencers"]:
-        account_id = item["account"]["account_id"]
-        accounts.append(item["account"])
-        history += [{"account_id": account_id, **h} for h in item["follower_history"]]
-        audience += [{"influencer_id": account_id, **f} for f in item["audience"]]
-        for post in item["posts"]:
-            post_comments = post.pop("comments")
-            posts.append({"account_id": account_id, **post})
-            comments += [{"post_id": post["post_id"], **c} for c in post_comments]
+    influencers = body.influencers
+    ids = [i.account.account_id for i in influencers]
+    posts = [p for i in influencers for p in i.posts]
     tables = {
-        "accounts": pd.DataFrame(accounts),
-        "follower_history": _frame(history, TABLES["follower_history"].column_names),
-        "posts": _frame(posts, TABLES["posts"].column_names),
-        "comments": _frame(comments, TABLES["comments"].column_names),
-        "audience": _frame(audience, TABLES["audience"].column_names),
+        "accounts": _table("accounts", [i.account for i in influencers], Account.model_fields),
+        "follower_history": _table(
+            "follower_history", [h for i in influencers for h in i.follower_history], HistoryPoint.model_fields,
+            {"account_id": [a for a, i in zip(ids, influencers) for _ in i.follower_history]}),
+        "posts": _table("posts", posts, set(Post.model_fields) - {"comments"},
+                        {"account_id": [a for a, i in zip(ids, influencers) for _ in i.posts]}),
+        "comments": _table("comments", [c for p in posts for c in p.comments], Comment.model_fields,
+                           {"post_id": [p.post_id for p in posts for _ in p.comments]}),
+        "audience": _table("audience", [f for i in influencers for f in i.audience], Follower.model_fields,
+                           {"influencer_id": [a for a, i in zip(ids, influencers) for _ in i.audience]}),
     }
     if body.campaign is not None:
-        tables["campaigns"] = pd.DataFrame([body.campaign.model_dump()])
-        costs = [{"campaign_id": body.campaign.campaign_id, "account_id": i.account.account_id, "cost": i.cost}
-                 for i in body.influencers]
-        tables["offers"] = pd.DataFrame(costs)
+        campaign = body.campaign.campaign_id
+        tables["campaigns"] = _table("campaigns", [body.campaign], Campaign.model_fields)
+        tables["offers"] = _table("offers", list(influencers), ["cost"],
+                                  {"campaign_id": [campaign] * len(ids), "account_id": ids})
     return tables
 
 
