@@ -7,6 +7,7 @@ token sets become integer codes, and every aggregate is a `np.bincount` over acc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -142,9 +143,19 @@ class _Frame:
         return len(self.accounts)
 
 
+_PERIODS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
 def _seconds(values: pd.Series) -> np.ndarray:
-    epoch = pd.Timestamp("1970-01-01", tz="UTC")
-    return (pd.to_datetime(values, utc=True) - epoch).dt.total_seconds().to_numpy(dtype=np.float64)
+    """Seconds since the epoch (NaN where missing), as `(t - epoch).dt.total_seconds()` gives them: the
+    integer count in the column's own unit over that unit's periods per second."""
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        values = pd.to_datetime(values, utc=True)
+    stamps = values.array
+    ticks = stamps.asi8
+    out = ticks / _PERIODS_PER_SECOND[stamps.unit]
+    out[stamps.isna()] = np.nan
+    return out
 
 
 def _build_frame(posts: pd.DataFrame, comments: pd.DataFrame) -> tuple[_Frame, pd.DataFrame]:
@@ -259,7 +270,14 @@ def _token_sets(texts: pd.Series, captions: Tokens) -> Tokens:
 
 
 def _in_vocab(vocab: np.ndarray, words: tuple[str, ...]) -> np.ndarray:
-    return pd.Index(vocab).isin(collapse_repeats(np.asarray(words, dtype=object)))
+    found = pc.is_in(pa.array(vocab, type=pa.large_string()), value_set=_collapsed(words))
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+@functools.cache
+def _collapsed(words: tuple[str, ...]) -> pa.Array:
+    """The word list as the vocabulary spells it (repeated letters collapsed), once per list."""
+    return pa.array(collapse_repeats(np.asarray(words, dtype=object)), type=pa.large_string())
 
 
 def _set_hash(rows: np.ndarray, codes: np.ndarray, n_rows: int, n_codes: int) -> np.ndarray:
@@ -316,7 +334,7 @@ def _relevance_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_c
     caption_keys = caption_post * width + codes[~mine]
     comment_rows, comment_codes = _expand_pairs(rows[mine], codes[mine], n_distinct, text_codes)
     comment_keys = frame.post[comment_rows] * width + comment_codes
-    hit = pd.Series(comment_keys).isin(caption_keys).to_numpy()
+    hit = np.isin(comment_keys, caption_keys)
     overlap = np.bincount(comment_rows, weights=hit, minlength=n_comments)
     n_mine = np.bincount(comment_rows, minlength=n_comments).astype(np.float64)
     n_caption = np.bincount(caption_post, minlength=n_posts).astype(np.float64)[frame.post]
@@ -462,5 +480,6 @@ def comment_pattern_features(posts: pd.DataFrame, comments: pd.DataFrame,
     values |= _commenter_features(frame, comments["commenter_id"].reset_index(drop=True), settings)
     values |= _timing_features(frame, len(posts), settings)
     values |= _spam_features(frame, text_codes, text_uniques, comment_scorer, settings)
-    out = pd.DataFrame({name: values[name] for name in FEATURE_NAMES}, index=frame.accounts, dtype=np.float64)
-    return out.replace([np.inf, -np.inf], np.nan)
+    matrix = np.column_stack([np.asarray(values[name], dtype=np.float64) for name in FEATURE_NAMES])
+    matrix[np.isinf(matrix)] = np.nan
+    return pd.DataFrame(matrix, index=frame.accounts, columns=list(FEATURE_NAMES))
