@@ -79,6 +79,16 @@ def test_is_word_is_the_re2_word_class(vocab: list[str]) -> None:
     assert tokens.is_word.tolist() == expected.to_pylist()
 
 
+def test_the_planes_the_category_table_skips_hold_no_categorised_code_point() -> None:
+    asked = np.zeros(0x110000, dtype=bool)
+    for start, stop in tx.CATEGORY_PLANES:
+        asked[start:stop] = True
+    asked[0xD800:0xE000] = True  # surrogates are no characters
+    skipped = np.flatnonzero(~asked)
+    assert len(skipped) > 700_000
+    assert not tx.re2_categories(skipped).any()
+
+
 @pytest.mark.parametrize(("text", "tokens"), [
     ("x.@ann nice", ["ann", "nice", "x"]),  # "." starts a punctuation run that swallows the "@"
     ("@ann.@bob hi", ["hi"]),  # the first mention ends on "." and the next "@" starts another

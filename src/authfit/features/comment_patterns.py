@@ -165,8 +165,8 @@ def _build_frame(posts: pd.DataFrame, comments: pd.DataFrame) -> tuple[_Frame, p
                         value_set=pa.array(posts["post_id"], type=pa.large_string(), from_pandas=True))
     post = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
     known = post >= 0  # foreign keys resolve after validation; this guards raw callers
-    comments = comments.loc[known]
-    post = post[known]
+    if not known.all():
+        comments, post = comments.loc[known], post[known]
     created = _seconds(comments["created_at"])
     posted = _seconds(posts["posted_at"])
     frame = _Frame(
@@ -334,7 +334,7 @@ def _relevance_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_c
     caption_keys = caption_post * width + codes[~mine]
     comment_rows, comment_codes = _expand_pairs(rows[mine], codes[mine], n_distinct, text_codes)
     comment_keys = frame.post[comment_rows] * width + comment_codes
-    hit = np.isin(comment_keys, caption_keys)
+    hit = _isin_sorted(comment_keys, np.sort(caption_keys))
     overlap = np.bincount(comment_rows, weights=hit, minlength=n_comments)
     n_mine = np.bincount(comment_rows, minlength=n_comments).astype(np.float64)
     n_caption = np.bincount(caption_post, minlength=n_posts).astype(np.float64)[frame.post]
@@ -345,6 +345,14 @@ def _relevance_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_c
         "caption_relevance_mean": _share(acc, np.nan_to_num(cosine), n, valid),
         "caption_overlap_share": _share(acc, overlap > 0, n, valid),
     }
+
+
+def _isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """`np.isin` by binary search in an ascending array (numpy's own hashes, and is slower on large keys)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    position = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[position] == values
 
 
 def _text_features(frame: _Frame, text_codes: np.ndarray, uniques: pd.Series, captions: Tokens,

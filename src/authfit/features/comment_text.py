@@ -473,11 +473,11 @@ def _to_column32(packed: np.ndarray, n_features: int) -> np.ndarray:
 def _phrase_flags(normalised: pa.Array) -> dict[str, np.ndarray]:
     """One pass with all phrases joined finds the few texts with any; each phrase then scans only those."""
     hit = np.flatnonzero(_np(pc.match_substring_regex(normalised, "|".join(_PHRASES.values()))))
-    candidates = normalised.take(pa.array(hit, type=pa.int64()))
-    flags = {}
-    for name, pattern in _PHRASES.items():
-        flags[name] = np.zeros(len(normalised))
-        flags[name][hit] = _np(pc.match_substring_regex(candidates, pattern))
+    flags = {name: np.zeros(len(normalised)) for name in _PHRASES}
+    if len(hit):  # each scan compiles its expression, even over no text
+        candidates = normalised.take(pa.array(hit, type=pa.int64()))
+        for name, pattern in _PHRASES.items():
+            flags[name][hit] = _np(pc.match_substring_regex(candidates, pattern))
     return flags
 
 

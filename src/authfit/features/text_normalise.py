@@ -39,22 +39,34 @@ _CATEGORY_CLASSES = ((LETTER_OR_NUMBER, r"^[\pL\pN]"), (MARK, r"^\pM"), (SYMBOL,
 _EMOJI_VARIANCE = (0xFE0E, 0xFE0F, 0x200D, *range(0x1F3FB, 0x1F400))  # `_PUNCTUATION`'s first class
 
 
+# Planes 4-13 are unassigned and planes 15-16 private use in every Unicode release so far, so RE2 puts no
+# code point there in these classes (a test checks it) and the table does not ask about them.
+CATEGORY_PLANES = ((0, 0xD800), (0xE000, 0x40000), (0xE0000, 0xF0000))
+
+
 @functools.cache
 def code_point_categories() -> np.ndarray:
     """For every code point, its `LETTER_OR_NUMBER | MARK | SYMBOL | CURRENCY` bits as RE2 matches
-    `\\pL`/`\\pN`, `\\pM`, `\\p{So}` and `\\p{Sc}`: one anchored match per class over a string per code
-    point, once per process (RE2's Unicode tables, which are not Python's, decide as they always have)."""
-    points = np.arange(0x110000, dtype=np.uint32)
-    points = points[(points < 0xD800) | (points > 0xDFFF)]
-    data = points.tobytes().decode("utf-32-le").encode("utf-8")
+    `\\pL`/`\\pN`, `\\pM`, `\\p{So}` and `\\p{Sc}`, built once per process (RE2's Unicode tables, which
+    are not Python's, decide as they always have)."""
+    points = np.concatenate([np.arange(a, b, dtype=np.uint32) for a, b in CATEGORY_PLANES])
+    table = np.zeros(0x110000, dtype=np.uint8)
+    table[points] = re2_categories(points)
+    return table
+
+
+def re2_categories(points: np.ndarray) -> np.ndarray:
+    """The category bits of each code point (no surrogates): one anchored RE2 match per class over a
+    string per code point."""
+    data = points.astype(np.uint32).tobytes().decode("utf-32-le").encode("utf-8")
     lengths = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
     offsets = np.zeros(len(points) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     one_each = pa.LargeStringArray.from_buffers(len(points), pa.py_buffer(offsets), pa.py_buffer(data))
-    table = np.zeros(0x110000, dtype=np.uint8)
+    bits = np.zeros(len(points), dtype=np.uint8)
     for bit, pattern in _CATEGORY_CLASSES:
-        table[points[pc.match_substring_regex(one_each, pattern).to_numpy(zero_copy_only=False)]] |= bit
-    return table
+        bits[pc.match_substring_regex(one_each, pattern).to_numpy(zero_copy_only=False)] |= bit
+    return bits
 
 
 @functools.cache
