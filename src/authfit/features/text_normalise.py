@@ -1,13 +1,14 @@
 """Fast, column-wise text normalisation and tokenisation for comments and captions.
 
-The per-text work runs over whole columns, so there is no Python loop per text. Comments are read as code
-points and classified through a table of Unicode categories that RE2 (pyarrow's regex engine) gives, built
-once per process: compiling a Unicode class such as `\\pL` costs RE2 milliseconds on every kernel call,
-more than a small request's whole tokenisation. Only the mention rule, which depends on the order of
-characters, still runs as a regular expression, on ASCII stand-ins for the character classes. Captions
-go through RE2 directly, then Arrow splits on whitespace and dictionary-encodes. Tokens come back as
-integer codes into a vocabulary; the finer caption rules (duplicating hashtags) and collapsing repeated
-letters run once per distinct token, also vectorised, and are mapped back through the codes.
+The per-text work runs over whole columns, so there is no Python loop per text. Comments are read byte by
+byte (`Utf8`), each byte taking the class of its character from a per-code-point table of the Unicode
+categories RE2 (pyarrow's regex engine) gives, built once per process: compiling a Unicode class such as
+`\\pL` costs RE2 milliseconds on every kernel call, more than a small request's whole tokenisation. Only
+the mention rule, which depends on the order of characters, still runs as a regular expression, on ASCII
+stand-ins for the character classes. Captions go through RE2 directly, then Arrow splits on whitespace
+and dictionary-encodes. Tokens come back as integer codes into a vocabulary; the finer caption rules
+(duplicating hashtags) and collapsing repeated letters run once per distinct token, also vectorised, and
+are mapped back through the codes.
 """
 
 from __future__ import annotations
@@ -184,8 +185,9 @@ def _vocab_arrow(vocab: np.ndarray) -> pa.Array:
     return pa.array(vocab, type=pa.large_string())
 
 
-def _to_arrow(texts: pd.Series) -> pa.Array:
-    arr = pa.array(texts, type=pa.large_string(), from_pandas=True)
+def _to_arrow(texts: pd.Series | pa.Array) -> pa.Array:
+    arr = (texts.cast(pa.large_string()) if isinstance(texts, (pa.Array, pa.ChunkedArray))
+           else pa.array(texts, type=pa.large_string(), from_pandas=True))
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
@@ -268,7 +270,7 @@ def replace_where_found(arr: pa.Array, pattern: str, replacement: str,
                                                                         replacement))
 
 
-def tokenise(texts: pd.Series) -> Tokens:
+def tokenise(texts: pd.Series | pa.Array) -> Tokens:
     """Word and emoji tokens of comment-like texts (as `normalise_text` splits them), on one vocabulary:
     lower-cased, `_PUNCTUATION` (mentions, punctuation, emoji variance) separates tokens as whitespace
     does, each emoji or other symbol is a token of its own and the runs of other characters between them
