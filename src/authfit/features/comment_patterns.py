@@ -353,7 +353,7 @@ def _relevance_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_c
     caption_keys = caption_post * width + codes[~mine]
     comment_rows, comment_codes = _expand_pairs(rows[mine], codes[mine], n_distinct, text_codes)
     comment_keys = frame.post[comment_rows] * width + comment_codes
-    hit = _isin_sorted(comment_keys, np.sort(caption_keys))
+    hit = pd.Series(comment_keys).isin(caption_keys).to_numpy()  # a hash table: np.isin is far slower here
     overlap = np.bincount(comment_rows, weights=hit, minlength=n_comments)
     n_mine = np.bincount(comment_rows, minlength=n_comments).astype(np.float64)
     n_caption = np.bincount(caption_post, minlength=n_posts).astype(np.float64)[frame.post]
@@ -364,14 +364,6 @@ def _relevance_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_c
         "caption_relevance_mean": _share(acc, np.nan_to_num(cosine), n, valid),
         "caption_overlap_share": _share(acc, overlap > 0, n, valid),
     }
-
-
-def _isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """`np.isin` by binary search in an ascending array (numpy's own hashes, and is slower on large keys)."""
-    if not len(sorted_set):
-        return np.zeros(len(values), dtype=bool)
-    position = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    return sorted_set[position] == values
 
 
 def _text_features(frame: _Frame, text_codes: np.ndarray, uniques: pa.Array, captions: Tokens,
