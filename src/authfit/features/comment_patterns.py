@@ -1,12 +1,13 @@
 """Comment-pattern features per influencer: volume, generic and duplicated text, commenter concentration
 (pods), timing, relevance to the caption and comment-spam probability.
 
-The comment path is built for throughput: the text is tokenised once (Arrow kernels), commenters, texts and
+The comment path is built for throughput: each distinct text is tokenised once, commenters, texts and
 token sets become integer codes, and every aggregate is a `np.bincount` over account codes.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -142,20 +143,30 @@ class _Frame:
         return len(self.accounts)
 
 
+_PERIODS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
 def _seconds(values: pd.Series) -> np.ndarray:
-    epoch = pd.Timestamp("1970-01-01", tz="UTC")
-    return (pd.to_datetime(values, utc=True) - epoch).dt.total_seconds().to_numpy(dtype=np.float64)
+    """Seconds since the epoch (NaN where missing), as `(t - epoch).dt.total_seconds()` gives them: the
+    integer count in the column's own unit over that unit's periods per second."""
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        values = pd.to_datetime(values, utc=True)
+    stamps = values.array
+    ticks = stamps.asi8
+    out = ticks / _PERIODS_PER_SECOND[stamps.unit]
+    out[stamps.isna()] = np.nan
+    return out
 
 
 def _build_frame(posts: pd.DataFrame, comments: pd.DataFrame) -> tuple[_Frame, pd.DataFrame]:
-    post_account, accounts = pd.factorize(posts["account_id"], sort=True)
+    post_account, accounts = _sorted_codes(posts["account_id"])
     # Arrow's hash lookup is about 5x faster than pandas' Index.get_indexer on string keys.
     found = pc.index_in(pa.array(comments["post_id"], type=pa.large_string(), from_pandas=True),
                         value_set=pa.array(posts["post_id"], type=pa.large_string(), from_pandas=True))
     post = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
     known = post >= 0  # foreign keys resolve after validation; this guards raw callers
-    comments = comments.loc[known]
-    post = post[known]
+    if not known.all():
+        comments, post = comments.loc[known], post[known]
     created = _seconds(comments["created_at"])
     posted = _seconds(posts["posted_at"])
     frame = _Frame(
@@ -164,6 +175,16 @@ def _build_frame(posts: pd.DataFrame, comments: pd.DataFrame) -> tuple[_Frame, p
         delay_s=created - posted[post], created_s=created, posted_s=posted,
     )
     return frame, comments
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+    """`pd.factorize(values, sort=True)` for strings, by Arrow kernels (UTF-8 byte order is code point
+    order, as Python sorts); -1 for missing."""
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    uniques = pc.drop_null(pc.unique(arr))
+    uniques = uniques.take(pc.sort_indices(uniques))
+    codes = pc.fill_null(pc.index_in(arr, value_set=uniques, skip_nulls=True), -1)
+    return codes.to_numpy(zero_copy_only=False).astype(np.int64), pd.array(uniques, dtype="str")
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -222,12 +243,21 @@ def factorize_strings(texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes (-1 for missing) and distinct values of `texts`, in order of first appearance, as
     `pd.factorize` gives them; Arrow's dictionary encode hashes the string buffers without building a
     Python string per row."""
+    codes, uniques = _string_codes(texts)
+    return codes, _as_series(uniques)
+
+
+def _string_codes(texts: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """`factorize_strings` with the distinct values left as an Arrow array."""
     values = pa.array(texts, type=pa.large_string(), from_pandas=True)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     encoded = pc.dictionary_encode(values)
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, pd.Series(pd.array(encoded.dictionary, dtype="str"))
+    return pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+
+
+def _as_series(texts: pa.Array) -> pd.Series:
+    return pd.Series(pd.array(texts, dtype="str"))
 
 
 def _expand_pairs(rows: np.ndarray, codes: np.ndarray, n_distinct: int,
@@ -247,7 +277,7 @@ def _per_comment(per_distinct: np.ndarray, text_codes: np.ndarray) -> np.ndarray
     return np.append(per_distinct, 0)[text_codes]
 
 
-def _token_sets(texts: pd.Series, captions: Tokens) -> Tokens:
+def _token_sets(texts: pd.Series | pa.Array, captions: Tokens) -> Tokens:
     """Token sets of the texts (rows 0..n-1) then of the captions' words (rows n..), on one shared
     vocabulary. Captions come as `caption_tokens` makes them, shared with the topic model so each caption
     is tokenised once; their hashtags count as words only ("#gym" as "gym"), as in comments."""
@@ -259,7 +289,14 @@ def _token_sets(texts: pd.Series, captions: Tokens) -> Tokens:
 
 
 def _in_vocab(vocab: np.ndarray, words: tuple[str, ...]) -> np.ndarray:
-    return pd.Index(vocab).isin(collapse_repeats(np.asarray(words, dtype=object)))
+    found = pc.is_in(pa.array(vocab, type=pa.large_string()), value_set=_collapsed(words))
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+@functools.cache
+def _collapsed(words: tuple[str, ...]) -> pa.Array:
+    """The word list as the vocabulary spells it (repeated letters collapsed), once per list."""
+    return pa.array(collapse_repeats(np.asarray(words, dtype=object)), type=pa.large_string())
 
 
 def _set_hash(rows: np.ndarray, codes: np.ndarray, n_rows: int, n_codes: int) -> np.ndarray:
@@ -316,7 +353,7 @@ def _relevance_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_c
     caption_keys = caption_post * width + codes[~mine]
     comment_rows, comment_codes = _expand_pairs(rows[mine], codes[mine], n_distinct, text_codes)
     comment_keys = frame.post[comment_rows] * width + comment_codes
-    hit = pd.Series(comment_keys).isin(caption_keys).to_numpy()
+    hit = pd.Series(comment_keys).isin(caption_keys).to_numpy()  # a hash table: np.isin is far slower here
     overlap = np.bincount(comment_rows, weights=hit, minlength=n_comments)
     n_mine = np.bincount(comment_rows, minlength=n_comments).astype(np.float64)
     n_caption = np.bincount(caption_post, minlength=n_posts).astype(np.float64)[frame.post]
@@ -329,7 +366,7 @@ def _relevance_features(frame: _Frame, sets: Tokens, is_word: np.ndarray, text_c
     }
 
 
-def _text_features(frame: _Frame, text_codes: np.ndarray, uniques: pd.Series, captions: Tokens,
+def _text_features(frame: _Frame, text_codes: np.ndarray, uniques: pa.Array, captions: Tokens,
                    settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
     """Bots and generic comments repeat, so only the distinct texts (`uniques`; `text_codes` per comment,
     -1 when missing) are tokenised."""
@@ -373,7 +410,7 @@ def _concentration(pair_account: np.ndarray, counts: np.ndarray, n: int, top_k: 
 def _commenter_features(frame: _Frame, commenters: pd.Series,
                         settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
     n = frame.n_accounts
-    code = factorize_strings(commenters)[0]
+    code = _string_codes(commenters)[0]
     known = code >= 0
     acc, post, who = frame.account[known], frame.post[known], code[known]
     width = np.int64(who.max() + 1 if who.size else 1)
@@ -422,7 +459,7 @@ def _timing_features(frame: _Frame, n_posts: int, settings: CommentFeatureSettin
     }
 
 
-def _spam_features(frame: _Frame, codes: np.ndarray, uniques: pd.Series, scorer: CommentScorer | None,
+def _spam_features(frame: _Frame, codes: np.ndarray, uniques: pa.Array, scorer: CommentScorer | None,
                    settings: CommentFeatureSettings) -> dict[str, np.ndarray]:
     """Spam probability per comment; `codes`/`uniques` factorize the texts (bots repeat themselves, so
     scoring each distinct text once is much cheaper than scoring every row)."""
@@ -432,7 +469,7 @@ def _spam_features(frame: _Frame, codes: np.ndarray, uniques: pd.Series, scorer:
     known = codes >= 0
     probs = np.full(len(codes), np.nan)
     if len(uniques):
-        unique_probs = np.asarray(scorer(uniques), dtype=np.float64).reshape(-1)
+        unique_probs = np.asarray(scorer(_as_series(uniques)), dtype=np.float64).reshape(-1)
         if unique_probs.shape[0] != len(uniques):
             raise ValueError(
                 f"comment scorer returned {unique_probs.shape[0]} scores for {len(uniques)} texts")
@@ -456,11 +493,12 @@ def comment_pattern_features(posts: pd.DataFrame, comments: pd.DataFrame,
     frame, comments = _build_frame(posts, comments)
     if captions is None:
         captions = caption_tokens(posts["caption"])
-    text_codes, text_uniques = factorize_strings(comments["text"])
+    text_codes, text_uniques = _string_codes(comments["text"])
     values = _volume_features(posts, frame)
     values |= _text_features(frame, text_codes, text_uniques, captions, settings)
     values |= _commenter_features(frame, comments["commenter_id"].reset_index(drop=True), settings)
     values |= _timing_features(frame, len(posts), settings)
     values |= _spam_features(frame, text_codes, text_uniques, comment_scorer, settings)
-    out = pd.DataFrame({name: values[name] for name in FEATURE_NAMES}, index=frame.accounts, dtype=np.float64)
-    return out.replace([np.inf, -np.inf], np.nan)
+    matrix = np.column_stack([np.asarray(values[name], dtype=np.float64) for name in FEATURE_NAMES])
+    matrix[np.isinf(matrix)] = np.nan
+    return pd.DataFrame(matrix, index=frame.accounts, columns=list(FEATURE_NAMES))

@@ -13,6 +13,7 @@ matrix from those blocks; scoring sums the linear margin from them (`ngram_margi
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -24,7 +25,15 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from authfit.features.arrow_text import utf8_buffer
-from authfit.features.text_normalise import replace_where_found
+from authfit.features.text_normalise import (
+    CURRENCY,
+    LETTER_OR_NUMBER,
+    MARK,
+    SYMBOL,
+    Utf8,
+    code_point_categories,
+    replace_where_found,
+)
 
 # Zero-width characters, BOMs and emoji variation selectors carry no meaning but do carry crawl
 # artefacts (the YouTube export adds BOMs mostly to ham), so they go before anything is measured.
@@ -33,6 +42,10 @@ _APOSTROPHES = r"['\x{2018}\x{2019}`\x{00B4}]"
 # Letters, numbers, marks, symbols (emoji, currency), @, # and whitespace survive; everything else is
 # punctuation whose variants ("!!", "...", "?!") should not make two comments look different.
 _PUNCTUATION = r"[^\pL\pN\pM\p{So}\p{Sc}@#\s]+"
+# `_INVISIBLE` and `_APOSTROPHES` as code points, for `_normalise_arrow`.
+_DROPPED = np.asarray([*range(0x200B, 0x2010), 0x2060, 0xFEFF, 0xFE0E, 0xFE0F, ord("'"), 0x2018, 0x2019,
+                       ord("`"), 0x00B4])
+_KEEP = 1  # in `_normalised_bytes`; no byte of a kept character is 1
 
 _PHRASES: dict[str, str] = {
     "has_check_my": r"\bcheck (it )?(out )?(my|our|this)\b|\bmy (channel|page|profile|video|music|song)\b",
@@ -95,15 +108,32 @@ def normalise_comment_text(texts: pd.Series) -> pd.Series:
 
 
 def _normalise_arrow(arr: pa.Array) -> pa.Array:
-    """`normalise_comment_text` on an Arrow array, by RE2 regexes over whole columns.
+    """`normalise_comment_text` on an Arrow array: after NFKD and lower-casing, the characters of
+    `_INVISIBLE` and `_APOSTROPHES` go, and each run of the others that are neither kept (letters,
+    numbers, marks, symbols, currency, "@", "#") is one space between the runs of kept ones. That is
+    what the RE2 replacements (`\\s*{_PUNCTUATION}\\s*` -> " ", trim, `\\s{2,}|[^\\S ]` -> " ") did,
+    read off the code points and RE2's categories (`code_point_categories`) without compiling a Unicode
+    class per call.
 
     NFKD, not NFKC: pyarrow 25 returns the decomposed form for every form it is asked for (apache/arrow
     #51225, fixed in a later release), so asking for NFKC would give NFKD here and NFKC after an upgrade,
     and the features would shift under a trained model. NFKD is what the models were trained on."""
-    arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFKD"))
-    arr = pc.replace_substring_regex(arr, f"{_INVISIBLE}|{_APOSTROPHES}", "")
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, rf"\s*{_PUNCTUATION}\s*", " "))
-    return pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
+    utf8 = Utf8.of(pc.utf8_lower(pc.utf8_normalize(arr, "NFKD")), _normalised_bytes())
+    out = np.where(utf8.values == _KEEP, utf8.data, utf8.values)
+    out = utf8.with_bytes(out)
+    if (utf8.values == 0).any():  # a NUL is not kept, so every NUL left marks a dropped character
+        out = pc.replace_substring(out, "\x00", "")
+    return pc.utf8_trim(pc.replace_substring_regex(out, " {2,}", " "), " ")
+
+
+@functools.cache
+def _normalised_bytes() -> np.ndarray:
+    """Per code point, what `_normalise_arrow` makes of its bytes: `_KEEP` them, 0 (dropped) or a space."""
+    table = np.where((code_point_categories() & (LETTER_OR_NUMBER | MARK | SYMBOL | CURRENCY)) > 0,
+                     np.uint8(_KEEP), np.uint8(ord(" ")))
+    table[[ord("@"), ord("#")]] = _KEEP
+    table[_DROPPED] = 0
+    return table
 
 
 def _text_of(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -443,11 +473,11 @@ def _to_column32(packed: np.ndarray, n_features: int) -> np.ndarray:
 def _phrase_flags(normalised: pa.Array) -> dict[str, np.ndarray]:
     """One pass with all phrases joined finds the few texts with any; each phrase then scans only those."""
     hit = np.flatnonzero(_np(pc.match_substring_regex(normalised, "|".join(_PHRASES.values()))))
-    candidates = normalised.take(pa.array(hit, type=pa.int64()))
-    flags = {}
-    for name, pattern in _PHRASES.items():
-        flags[name] = np.zeros(len(normalised))
-        flags[name][hit] = _np(pc.match_substring_regex(candidates, pattern))
+    flags = {name: np.zeros(len(normalised)) for name in _PHRASES}
+    if len(hit):  # each scan compiles its expression, even over no text
+        candidates = normalised.take(pa.array(hit, type=pa.int64()))
+        for name, pattern in _PHRASES.items():
+            flags[name][hit] = _np(pc.match_substring_regex(candidates, pattern))
     return flags
 
 
