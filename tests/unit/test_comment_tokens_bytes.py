@@ -6,6 +6,7 @@ values."""
 
 from __future__ import annotations
 
+import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -61,6 +62,26 @@ def _regex_normalised(arr: pa.Array) -> list[str]:
 def test_tokenise_splits_as_the_re2_expression(values: list[str | None]) -> None:
     texts = pd.Series(values, dtype="str")
     assert _tokens(texts) == _regex_tokens(texts)
+
+
+def _regex_caption_tokens(texts: pd.Series) -> list[tuple[int, str]]:
+    """The RE2 path `caption_tokens` replaces: `_CAPTION_PUNCTUATION` to spaces, split on whitespace, then
+    each hashtag twice (as the word and as the tag), and stems shorter than two characters dropped."""
+    spaced = pc.replace_substring_regex(pc.utf8_lower(pa.array(texts, type=pa.large_string(), from_pandas=True)),
+                                        r"@[\pL\pN_.]+|[^\pL\pN\pM_#\s]+", " ")
+    words = [(row, word) for row, parts in enumerate(pc.ascii_split_whitespace(spaced).to_pylist())
+             for word in (parts or [])]
+    tagged = [(row, part) for row, word in words for part in re.sub(r"#([^#]+)", r" \1 #\1 ", word).split()]
+    return sorted((row, part) for row, part in tagged if len(part.lstrip("#")) >= 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_caption_tokens_split_as_the_re2_expression(values: list[str | None]) -> None:
+    texts = pd.Series(values, dtype="str")
+    tokens = tx.caption_tokens(texts)
+    assert sorted(zip(tokens.rows.tolist(), tokens.vocab[tokens.codes].tolist())) == _regex_caption_tokens(texts)
+    assert tokens.n_texts == len(texts)
 
 
 @settings(max_examples=300, deadline=None)

@@ -5,8 +5,8 @@ byte (`Utf8`), each byte taking the class of its character from a per-code-point
 categories RE2 (pyarrow's regex engine) gives, built once per process: compiling a Unicode class such as
 `\\pL` costs RE2 milliseconds on every kernel call, more than a small request's whole tokenisation. Only
 the mention rule, which depends on the order of characters, still runs as a regular expression, on ASCII
-stand-ins for the character classes. Captions go through RE2 directly, then Arrow splits on whitespace
-and dictionary-encodes. Tokens come back as integer codes into a vocabulary; the finer caption rules
+stand-ins for the character classes. Captions are read the same way with their own classes. Tokens come
+back as integer codes into a vocabulary, dictionary-encoded by Arrow; the finer caption rules
 (duplicating hashtags) and collapsing repeated letters run once per distinct token, also vectorised, and
 are mapped back through the codes.
 """
@@ -80,7 +80,7 @@ def _word_characters() -> np.ndarray:
 
 @functools.cache
 def _comment_letters() -> np.ndarray:
-    """Per code point, the letter `_comment_separators` reads it as: the classes `_PUNCTUATION` tells
+    """Per code point, the letter `_COMMENT_MATCHES` reads it as: the classes `_PUNCTUATION` tells
     apart, plus " " for RE2's whitespace and "s" for symbols (neither ever matches)."""
     categories = code_point_categories()
     kept = (categories & (LETTER_OR_NUMBER | MARK | SYMBOL)) > 0
@@ -96,9 +96,31 @@ def _comment_letters() -> np.ndarray:
     return letters
 
 
-_SEPARATOR_LETTER = np.zeros(256, dtype=bool)
-_SEPARATOR_LETTER[[ord(c) for c in "pz@.v "]] = True  # whatever else the mentions take
-_MENTIONS = r"[vz]|@[w.]+|[z@.p]+"  # `_PUNCTUATION` over `_comment_letters`
+@functools.cache
+def _caption_letters() -> np.ndarray:
+    """Per code point, the letter `_CAPTION_MATCHES` reads it as: "w" for `[\\pL\\pN_]` (a mention takes
+    them), "k" for the other kept characters (`\\pM`, "#"), " " for RE2's whitespace, "@" and "." as
+    themselves and "p" for the rest, which `_CAPTION_PUNCTUATION` always covers."""
+    categories = code_point_categories()
+    letters = np.full(len(categories), ord("p"), dtype=np.uint8)
+    letters[(categories & MARK) > 0] = ord("k")
+    letters[(categories & LETTER_OR_NUMBER) > 0] = ord("w")
+    letters[ord("_")], letters[ord("#")] = ord("w"), ord("k")
+    letters[[9, 10, 12, 13, 32]] = ord(" ")  # RE2's \s: [\t\n\f\r ] (\v is punctuation)
+    letters[ord(".")], letters[ord("@")] = ord("."), ord("@")
+    return letters
+
+
+def _letter_set(letters: str) -> np.ndarray:
+    out = np.zeros(256, dtype=bool)
+    out[[ord(c) for c in letters]] = True
+    return out
+
+
+# What separates tokens whatever surrounds it, and the expression over the letters that finds the rest
+# (the mentions): `_PUNCTUATION` over `_comment_letters`, `_CAPTION_PUNCTUATION` over `_caption_letters`.
+_COMMENT_SEPARATORS, _COMMENT_MATCHES = _letter_set("pz@.v "), r"[vz]|@[w.]+|[z@.p]+"
+_CAPTION_SEPARATORS, _CAPTION_MATCHES = _letter_set("p@. "), r"@[w.]+|[p@.]+"
 
 
 @dataclass(frozen=True)
@@ -192,17 +214,6 @@ def _to_arrow(texts: pd.Series | pa.Array) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _encode(normalised: pa.Array, n_texts: int) -> Tokens:
-    # Only ASCII whitespace survives the normalising regex, so the faster ASCII splitter is exact.
-    lists = pc.ascii_split_whitespace(normalised)
-    flat = pc.list_flatten(lists)
-    rows = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
-    encoded = pc.dictionary_encode(flat)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    vocab = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    return Tokens(rows=rows, codes=codes, vocab=vocab, n_texts=n_texts)
-
-
 def _expand(tokens: Tokens, spaced_vocab: pa.Array) -> Tokens:
     """Replace every vocabulary entry by the whitespace-separated parts of its `spaced_vocab` entry (zero
     or more), repeating its occurrences to match.
@@ -279,37 +290,44 @@ def tokenise(texts: pd.Series | pa.Array) -> Tokens:
 
     Works on the UTF-8 bytes, each byte standing for its character (`_comment_letters`)."""
     utf8 = Utf8.of(pc.utf8_lower(_to_arrow(texts)), _comment_letters())
-    data, letters, n = utf8.data, utf8.values, len(utf8.data)
-    symbol = letters == ord("s")
-    word = ~(_comment_separators(utf8) | symbol)
+    symbol = utf8.values == ord("s")
+    return _tokens_between(utf8, ~(_separators(utf8, _COMMENT_SEPARATORS, _COMMENT_MATCHES) | symbol), symbol)
+
+
+def _tokens_between(utf8: Utf8, word: np.ndarray, symbol: np.ndarray | None = None) -> Tokens:
+    """Tokens of `utf8`'s texts: every run of `word` bytes within a text, and every character of a
+    `symbol` byte on its own, on one vocabulary in the order they first occur."""
+    data, n = utf8.data, len(utf8.data)
     text_start = np.zeros(n + 1, dtype=bool)
     text_start[utf8.offsets] = True
-    lead = np.append((data & 0xC0) != 0x80, True)  # a character starts here (or the data ends)
     joined = np.zeros(n + 1, dtype=bool)  # byte i continues the word run of byte i - 1
     joined[1:n] = word[1:] & word[:-1]
     joined &= ~text_start
-    starts = np.flatnonzero((word & ~joined[:n]) | (symbol & lead[:n]))
-    ends = np.flatnonzero((word & ~joined[1:]) | (symbol & lead[1:])) + 1
+    starts, ends = word & ~joined[:n], word & ~joined[1:]
+    if symbol is not None:
+        lead = np.append((data & 0xC0) != 0x80, True)  # a character starts here (or the data ends)
+        starts, ends = starts | (symbol & lead[:n]), ends | (symbol & lead[1:])
+    starts, ends = np.flatnonzero(starts), np.flatnonzero(ends) + 1
     encoded = pc.dictionary_encode(utf8.ranges(starts, ends))
     return Tokens(rows=utf8.text_of(starts), codes=encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                  vocab=np.asarray(encoded.dictionary.to_pylist(), dtype=object), n_texts=len(texts))
+                  vocab=np.asarray(encoded.dictionary.to_pylist(), dtype=object), n_texts=len(utf8.offsets) - 1)
 
 
-def _comment_separators(utf8: Utf8) -> np.ndarray:
-    """Per byte of lower-cased text (`utf8.values` its `_comment_letters`): True where `_PUNCTUATION`
-    covers its character or it is ASCII whitespace.
+def _separators(utf8: Utf8, always: np.ndarray, matches: str) -> np.ndarray:
+    """Per byte of lower-cased text (`utf8.values` its letters): True where the punctuation expression
+    (`_PUNCTUATION`, `_CAPTION_PUNCTUATION`) covers its character or it is ASCII whitespace.
 
-    Every punctuation character and emoji-variance character is covered, whatever surrounds it; letters,
-    digits and "_" only when a mention takes them. RE2 picks `_PUNCTUATION`'s matches left to right, and
-    whether an "@" starts a mention depends on what came before it ("x.@ann" is one punctuation run then
-    "ann"; "@ann.@bob" two mentions), so in the texts holding an "@" the matches are found by the same
-    expression over the letters (a character of several bytes repeats its letter, which changes no match's
-    extent); ASCII classes compile in microseconds where `\\pL` takes milliseconds."""
-    covered = _SEPARATOR_LETTER[utf8.values]
+    Every letter in `always` is covered, whatever surrounds it; letters, digits and "_" only when a
+    mention takes them. RE2 picks the expression's matches left to right, and whether an "@" starts a
+    mention depends on what came before it ("x.@ann" is one punctuation run then "ann"; "@ann.@bob" two
+    mentions), so in the texts holding an "@" the matches are found by `matches`, the same expression over
+    the letters (a character of several bytes repeats its letter, which changes no match's extent); ASCII
+    classes compile in microseconds where `\\pL` takes milliseconds."""
+    covered = always[utf8.values]
     texts = np.unique(utf8.text_of(np.flatnonzero(utf8.data == ord("@"))))
     if len(texts):
         letters = utf8.with_bytes(utf8.values).take(pa.array(texts, type=pa.int64()))
-        marked, _ = utf8_buffer(pc.replace_substring_regex(letters, _MENTIONS, r"<\0>"))
+        marked, _ = utf8_buffer(pc.replace_substring_regex(letters, matches, r"<\0>"))
         depth = np.cumsum((marked == ord("<")).astype(np.int8) - (marked == ord(">")))
         inside = (depth > 0)[(marked != ord("<")) & (marked != ord(">"))]
         starts = utf8.offsets[texts]
@@ -322,8 +340,8 @@ def caption_tokens(captions: pd.Series) -> Tokens:
 
     Emoji and punctuation separate tokens and are dropped; one-character words are dropped.
     """
-    arr = pc.replace_substring_regex(pc.utf8_lower(_to_arrow(captions)), _CAPTION_PUNCTUATION, " ")
-    return _split_hashtags(_encode(arr, len(captions)))
+    utf8 = Utf8.of(pc.utf8_lower(_to_arrow(captions)), _caption_letters())
+    return _split_hashtags(_tokens_between(utf8, ~_separators(utf8, _CAPTION_SEPARATORS, _CAPTION_MATCHES)))
 
 
 def stack_tokens(first: Tokens, second: Tokens) -> Tokens:
