@@ -77,7 +77,13 @@ _FLAGS = ("has_profile_pic", "is_private", "is_verified", "has_external_url")
 
 
 def account_profile_features(profiles: pd.DataFrame) -> pd.DataFrame:
-    """One row of `ACCOUNT_FEATURES` (float64, NaN where unknown, never inf) per profile, same index.
+    """One row of `ACCOUNT_FEATURES` (float64, NaN where unknown, never inf) per profile, same index."""
+    return pd.DataFrame(profile_feature_values(profiles), index=profiles.index, columns=list(ACCOUNT_FEATURES))
+
+
+def profile_feature_values(profiles: pd.DataFrame) -> np.ndarray:
+    """`account_profile_features` as one float array (profiles x `ACCOUNT_FEATURES`), for callers that
+    go on with arrays (the scorer's predictions and reasons).
 
     Each text column is read once into its code points, and every statistic is a numpy pass over them
     (Arrow kernels where pandas' string methods run Arrow): a few profiles cost a few dozen array calls,
@@ -96,8 +102,8 @@ def account_profile_features(profiles: pd.DataFrame) -> pd.DataFrame:
         columns["username_digit_count"], columns["username_length"]), columns["username_digit_share"])
     values = np.column_stack([columns[f] for f in ACCOUNT_FEATURES]) if len(profiles) else np.zeros(
         (0, len(ACCOUNT_FEATURES)))
-    values = np.where(np.isinf(values), np.nan, values)
-    return pd.DataFrame(values, index=profiles.index, columns=list(ACCOUNT_FEATURES))
+    values[np.isinf(values)] = np.nan
+    return values
 
 
 def _numeric(frame: pd.DataFrame, name: str) -> np.ndarray:
