@@ -460,9 +460,9 @@ def request_stages(models: str, requests: int = 11, seed: int = 0, cpu: bool = F
     this process's CPU time rather than wall time: less disturbed by other jobs on a shared machine."""
     timer = time.process_time if cpu else time.perf_counter
     from authfit.scoring import Scorer
-    from authfit.serve.api import accounts_json, warm
-    from authfit.serve.schemas import (AccountsRequest, InfluencersRequest, InfluencersResponse,
-                                       accounts_frame, influencer_tables, records)
+    from authfit.serve.api import accounts_json, profile_frame, warm
+    from authfit.serve.schemas import (AccountsRequest, InfluencersRequest, InfluencersResponse, influencer_tables,
+                                       records)
     from authfit_bench.loadtest import account_rows, influencer_payload
 
     started = time.perf_counter()
@@ -516,7 +516,7 @@ def request_stages(models: str, requests: int = 11, seed: int = 0, cpu: bool = F
         t: dict[str, float] = {}
         s = timer()
         request = AccountsRequest.model_validate_json(body)
-        frame = accounts_frame(request)
+        frame = profile_frame(request)  # as the endpoint
         s = clock(t, "parse JSON + frame", s)
         X = scorer.account.features(frame)
         s = clock(t, "account_profile_features", s)

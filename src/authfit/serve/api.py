@@ -29,6 +29,7 @@ from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from authfit.contract.schema import PROFILE_COLUMNS
 from authfit.scoring.scorer import AccountScores, ScoringError
 from authfit.serve.batching import AccountBatcher
 from authfit.serve.schemas import (
@@ -203,6 +204,15 @@ def _json(body: BaseModel) -> Response:
     return Response(body.model_dump_json(), media_type="application/json")
 
 
+def profile_frame(body: AccountsRequest) -> pd.DataFrame:
+    """The accounts' profile columns, all that account scores read (the response echoes the rows from
+    the request itself): a column per list, cheaper than a frame of whole rows."""
+    return pd.DataFrame({name: [getattr(account, name) for account in body.accounts] for name in _PROFILE_NAMES})
+
+
+_PROFILE_NAMES = tuple(column.name for column in PROFILE_COLUMNS)
+
+
 def accounts_json(model_version: str, body: AccountsRequest, scored: AccountScores) -> bytes:
     """The `AccountsResponse` of `body`'s accounts and their scores as JSON, written straight from the
     request's validated rows and the score arrays (each account's fields as sent, null where not sent):
@@ -266,7 +276,7 @@ def create_app(holder: ScorerHolder, settings: ServiceSettings, api_key: str | N
     def score_accounts(body: AccountsRequest) -> Response:
         _row_limit(len(body.accounts), settings.max_rows, "accounts")
         scorer = holder.current()
-        frame = accounts_frame(body)
+        frame = profile_frame(body)
         scored = batcher.score(scorer, frame) if len(frame) <= batcher.max_rows else scorer.account_scores(frame)
         return Response(accounts_json(scorer.model_version, body, scored), media_type="application/json")
 
