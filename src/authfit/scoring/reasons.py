@@ -284,7 +284,6 @@ def reason_lists(contributions: np.ndarray, features: FeatureMatrix, positive: n
         template = TEMPLATES.get(name) or _fallback(name, definitions.get(name, name.replace("_", " ")))
         text = np.empty(rows.size, dtype=object)
         text[:] = template(columns if rows.size == columns.n_rows else columns.take(rows))  # constants broadcast
-        # a sentence with a missing number is NaN in the list, as pandas' string dtype had it
-        text[[s is MISSING for s in text]] = np.nan
+        text[[s is MISSING for s in text]] = None  # a sentence with a number not known is dropped
         sentences[rows, ranks] = text
     return [list(dict.fromkeys(s for s in row if s is not None)) for row in sentences.tolist()]
