@@ -8,6 +8,7 @@ influencer scores with reasons, campaign predictions, and the rows it rejected w
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -365,7 +366,9 @@ def _campaign_currency(campaigns: pd.DataFrame, campaign: str) -> str:
     return str(found.iloc[0]) if len(found) else DEFAULT_CURRENCY
 
 
+@functools.cache
 def _definitions() -> dict[str, str]:
+    """Feature definitions for the reasons' fallback sentences (read, never changed, by every call)."""
     from authfit.features.docs import campaign_specs, influencer_specs
 
     return {spec.name: spec.definition for spec in [*influencer_specs(), *campaign_specs()]}
