@@ -98,6 +98,8 @@ class Bundle:
         """The model's features of `X` as one float array in training order (extra columns ignored,
         missing ones refused), read without selecting columns in pandas, which cost more than predicting
         a few rows."""
+        if not X.columns.is_unique:  # no position per name: pandas selects (or refuses) as before
+            return self.feature_frame(X).to_numpy(dtype=np.float64, na_value=np.nan)
         positions = X.columns.get_indexer(self.features) if tuple(X.columns) != tuple(self.features) else None
         if positions is not None and (positions < 0).any():
             return self.feature_frame(X).to_numpy(dtype=np.float64)  # refuses the missing features
