@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from authfit.scoring.scorer import AccountScores
 from authfit.serve.batching import AccountBatcher
 
 
@@ -22,13 +23,14 @@ class GatedScorer:
         self.calls: list[list[str]] = []
         self.entered, self.release = threading.Event(), threading.Event()
 
-    def score_accounts(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def account_scores(self, frame: pd.DataFrame) -> AccountScores:
         self.calls.append(frame["follower_id"].tolist())
         self.entered.set()
         assert self.release.wait(10)
         if (frame["username"] == "boom").any():
             raise ValueError("cannot score a row named boom")
-        return frame.reset_index(drop=True).assign(fake_probability=frame["username"].str.len().to_numpy() / 10.0)
+        p = frame["username"].str.len().to_numpy(dtype=float, na_value=np.nan) / 10.0
+        return AccountScores(p, p >= 0.3, [[f"row {i}"] for i in frame["follower_id"]], "v1")
 
 
 def _frame(prefix: str, names: list[str | None], followers: list[int | None] | None = None) -> pd.DataFrame:
@@ -52,15 +54,13 @@ def test_requests_waiting_behind_a_batch_are_scored_together_each_with_its_own_r
     futures = [batcher.submit(scorer, f) for f in frames]
     scorer.release.set()
     results = [f.result(10) for f in futures]
-    assert first.result(10)["fake_probability"].tolist() == [0.1]
+    assert first.result(10).probability.tolist() == [0.1]
     assert scorer.calls == [["first0"], ["x0", "x1", "y0", "z0", "z1", "z2"]]  # one call for the three waiting
-    for frame, result in zip(frames, results):
-        assert result["follower_id"].tolist() == frame["follower_id"].tolist()
-        assert list(result.columns) == [*frame.columns, "fake_probability"]  # no columns of other requests
-        expected = frame["username"].str.len().to_numpy() / 10.0
-        np.testing.assert_array_equal(result["fake_probability"].to_numpy(), expected)
-    # echoed input keeps its own dtype: next to y's null, x's counts would have become 5.0 and 7.0
-    assert results[0]["follower_count"].tolist() == [5, 7] and results[0]["follower_count"].dtype == np.int64
+    for frame, result in zip(frames, results):  # each request gets exactly its own rows' scores
+        assert result.reasons == [[f"row {i}"] for i in frame["follower_id"]]
+        expected = frame["username"].str.len().to_numpy(dtype=float, na_value=np.nan) / 10.0
+        np.testing.assert_array_equal(result.probability, expected)
+        np.testing.assert_array_equal(result.flag, expected >= 0.3)
 
 
 def test_a_bad_request_fails_alone_and_its_neighbours_are_still_scored():
@@ -70,12 +70,12 @@ def test_a_bad_request_fails_alone_and_its_neighbours_are_still_scored():
                         (("g", ["ok"]), ("b", ["boom"]), ("o", ["fine", "yes"])))
     scorer.release.set()
     first.result(10)
-    assert good.result(10)["fake_probability"].tolist() == [0.2]
-    assert other.result(10)["fake_probability"].tolist() == [0.4, 0.3]
+    assert good.result(10).probability.tolist() == [0.2]
+    assert other.result(10).probability.tolist() == [0.4, 0.3]
     with pytest.raises(ValueError, match="boom"):
         bad.result(10)
     later = batcher.submit(scorer, _frame("later", ["abc"]))  # the batcher still works afterwards
-    assert later.result(10)["fake_probability"].tolist() == [0.3]
+    assert later.result(10).probability.tolist() == [0.3]
 
 
 def test_batches_respect_the_row_cap_and_never_mix_scorers():
@@ -100,7 +100,7 @@ def test_a_cancelled_request_is_skipped_without_stalling_the_queue():
     kept = batcher.submit(scorer, _frame("kept", ["ab"]))
     scorer.release.set()
     first.result(10)
-    assert kept.result(10)["fake_probability"].tolist() == [0.2]
+    assert kept.result(10).probability.tolist() == [0.2]
     assert ["gone0"] not in scorer.calls and scorer.calls[-1] == ["kept0"]
 
 
@@ -122,20 +122,20 @@ def test_a_worker_that_dies_fails_its_requests_and_the_queue_keeps_working(monke
     monkeypatch.setattr(batching, "score_batch", real)
     scorer = GatedScorer()
     scorer.release.set()
-    assert batcher.submit(scorer, _frame("e", ["abc"])).result(10)["fake_probability"].tolist() == [0.3]
+    assert batcher.submit(scorer, _frame("e", ["abc"])).result(10).probability.tolist() == [0.3]
 
 
 def test_a_blocking_call_scores_in_its_own_thread_and_hands_what_queued_to_a_worker():
     scorer, batcher = GatedScorer(), AccountBatcher(max_rows=100)
     threads: list[str] = []
-    score = scorer.score_accounts
+    score = scorer.account_scores
 
-    def recording(frame: pd.DataFrame) -> pd.DataFrame:
+    def recording(frame: pd.DataFrame) -> AccountScores:
         threads.append(threading.current_thread().name)
         return score(frame)
 
-    scorer.score_accounts = recording  # type: ignore[method-assign]
-    results: dict[str, pd.DataFrame] = {}
+    scorer.account_scores = recording  # type: ignore[method-assign]
+    results: dict[str, AccountScores] = {}
     caller = threading.Thread(target=lambda: results.update(own=batcher.score(scorer, _frame("own", ["ab"]))),
                               name="caller")
     caller.start()
@@ -143,8 +143,8 @@ def test_a_blocking_call_scores_in_its_own_thread_and_hands_what_queued_to_a_wor
     queued = [batcher.submit(scorer, _frame("q", ["abc"])), batcher.submit(scorer, _frame("r", ["a"]))]
     scorer.release.set()
     caller.join(10)
-    assert results["own"]["fake_probability"].tolist() == [0.2]
-    assert [f.result(10)["fake_probability"].tolist() for f in queued] == [[0.3], [0.1]]
+    assert results["own"].probability.tolist() == [0.2]
+    assert [f.result(10).probability.tolist() for f in queued] == [[0.3], [0.1]]
     assert threads == ["caller", "authfit-account-batches"]  # one batch each: the caller's, then the worker's
     assert scorer.calls == [["own0"], ["q0", "r0"]]
-    assert batcher.score(scorer, _frame("later", ["abcd"]))["fake_probability"].tolist() == [0.4]  # not stuck
+    assert batcher.score(scorer, _frame("later", ["abcd"])).probability.tolist() == [0.4]  # not stuck

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 import authfit.modeling.real_data_models as components
 from authfit_bench.loadtest import account_rows
+from authfit.scoring.scorer import AccountScores
 from authfit.serve.api import ScorerHolder, create_app
 from authfit.serve.batching import AccountBatcher
 from authfit.serve.schemas import AccountsRequest, ServiceSettings, accounts_frame
@@ -40,8 +41,8 @@ def _frames(n: int) -> list[pd.DataFrame]:
 def test_score_accounts_builds_features_once_and_matches_the_two_step_path(scorer, monkeypatch):
     frame = pd.concat(_frames(6), ignore_index=True)
     calls = []
-    original = components.account_profile_features
-    monkeypatch.setattr(components, "account_profile_features", lambda p: calls.append(len(p)) or original(p))
+    original = components.profile_feature_values
+    monkeypatch.setattr(components, "profile_feature_values", lambda p: calls.append(len(p)) or original(p))
     scored = scorer.score_accounts(frame)
     assert calls == [len(frame)]
     monkeypatch.undo()
@@ -61,11 +62,11 @@ class HeldScorer:
         self.scorer, self.calls = scorer, []
         self.entered, self.release = threading.Event(), threading.Event()
 
-    def score_accounts(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def account_scores(self, frame: pd.DataFrame) -> AccountScores:
         self.calls.append(len(frame))
         self.entered.set()
         assert self.release.wait(30)
-        return self.scorer.score_accounts(frame)
+        return self.scorer.account_scores(frame)
 
 
 def test_a_batched_request_scores_exactly_as_it_would_alone(scorer):
@@ -78,7 +79,10 @@ def test_a_batched_request_scores_exactly_as_it_would_alone(scorer):
     results = [first.result(60), *(f.result(60) for f in futures)]
     assert held.calls == [len(frames[0]), sum(len(f) for f in frames[1:])]  # the rest in one batch
     for frame, result in zip(frames, results):
-        pd.testing.assert_frame_equal(result, scorer.score_accounts(frame))
+        alone = scorer.account_scores(frame)
+        np.testing.assert_array_equal(result.probability, alone.probability)
+        np.testing.assert_array_equal(result.flag, alone.flag)
+        assert result.reasons == alone.reasons
 
 
 def test_concurrent_http_requests_each_get_their_own_rows(scorer):

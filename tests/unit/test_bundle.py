@@ -78,6 +78,19 @@ def test_round_trip_predicts_exactly_what_was_trained(bundle_dir, trained):
         bundle.predict(X[["a", "b"]])
 
 
+def test_feature_values_are_the_models_columns_in_order_whatever_else_the_frame_holds(bundle_dir, trained):
+    X = trained[0].head(4)
+    bundle = load_bundle(bundle_dir)
+    expected = X[["c", "a", "b"]].to_numpy()
+    mixed = X[["b", "c", "a"]].assign(note="text")  # a column the model does not read, not even a number
+    np.testing.assert_array_equal(bundle.feature_values(mixed), expected)
+    np.testing.assert_array_equal(bundle.predict(bundle.feature_values(mixed)), bundle.predict(X))
+    np.testing.assert_array_equal(bundle.contributions(bundle.feature_values(mixed)),
+                                  bundle.contributions(X[["c", "a", "b"]]))
+    with pytest.raises(BundleError, match="lacks"):
+        bundle.feature_values(X[["a", "b"]])
+
+
 def test_bundles_are_immutable(tmp_path, trained):
     meta = _meta("acct")
     save_bundle(tmp_path, meta, trained[2], ["a", "b", "c"])

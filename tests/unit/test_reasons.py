@@ -69,3 +69,16 @@ def test_a_missing_number_inside_a_sentence_keeps_the_sentence_missing():
     assert corrected[1] is MISSING
     # a later row alone gets the same sentence as within the frame
     assert TEMPLATES["full_name_length"](columns.take(np.array([1]))).tolist() == ["no display name"]
+
+
+def test_a_sentence_whose_number_is_unknown_is_dropped_from_the_list():
+    # the fake-share sentence also states its interval; without the interval it has no sentence
+    features = pd.DataFrame({"audience_fake_share_corrected": [0.2, 0.3], "spam_share": [0.1, 0.2],
+                             "audience_fake_share_corrected_lo": [0.1, np.nan],
+                             "audience_fake_share_corrected_hi": [0.3, 0.4]})
+    contributions = np.array([[2.0, 1.0, 0.0, 0.0, 0.1], [2.0, 1.0, 0.0, 0.0, 0.1]])
+    reasons = top_reasons(contributions, features, positive=np.array([True, True]), k=2)
+    assert reasons.tolist() == [["an estimated 20% of followers are fake (10% to 30%)",
+                                 "10% of comments look like spam or bots"],
+                                ["20% of comments look like spam or bots"]]
+    assert all(isinstance(s, str) for row in reasons for s in row)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from authfit.scoring.scorer import AccountScores
 from authfit.serve.api import ScorerHolder, create_app
 from authfit.serve.schemas import ServiceSettings
 
@@ -37,8 +39,9 @@ class EchoScorer:
         rejects = pd.DataFrame(columns=["table", "row", "columns", "reason"])
         return SimpleNamespace(influencers=influencers, campaign=None, rejects=rejects)
 
-    def score_accounts(self, frame):
-        return frame.assign(fake_probability=0.9, is_fake=True, reasons=[["no profile picture"]] * len(frame))
+    def account_scores(self, frame):
+        n = len(frame)
+        return AccountScores(np.full(n, 0.9), np.ones(n, dtype=bool), [["no profile picture"]] * n, self.model_version)
 
 
 def _payload(n: int = 1) -> dict:

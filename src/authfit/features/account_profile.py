@@ -77,7 +77,13 @@ _FLAGS = ("has_profile_pic", "is_private", "is_verified", "has_external_url")
 
 
 def account_profile_features(profiles: pd.DataFrame) -> pd.DataFrame:
-    """One row of `ACCOUNT_FEATURES` (float64, NaN where unknown, never inf) per profile, same index.
+    """One row of `ACCOUNT_FEATURES` (float64, NaN where unknown, never inf) per profile, same index."""
+    return pd.DataFrame(profile_feature_values(profiles), index=profiles.index, columns=list(ACCOUNT_FEATURES))
+
+
+def profile_feature_values(profiles: pd.DataFrame) -> np.ndarray:
+    """`account_profile_features` as one float array (profiles x `ACCOUNT_FEATURES`), for callers that
+    go on with arrays (the scorer's predictions and reasons).
 
     Each text column is read once into its code points, and every statistic is a numpy pass over them
     (Arrow kernels where pandas' string methods run Arrow): a few profiles cost a few dozen array calls,
@@ -96,8 +102,8 @@ def account_profile_features(profiles: pd.DataFrame) -> pd.DataFrame:
         columns["username_digit_count"], columns["username_length"]), columns["username_digit_share"])
     values = np.column_stack([columns[f] for f in ACCOUNT_FEATURES]) if len(profiles) else np.zeros(
         (0, len(ACCOUNT_FEATURES)))
-    values = np.where(np.isinf(values), np.nan, values)
-    return pd.DataFrame(values, index=profiles.index, columns=list(ACCOUNT_FEATURES))
+    values[np.isinf(values)] = np.nan
+    return values
 
 
 def _numeric(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -144,10 +150,10 @@ class _Points(NamedTuple):
 
 
 def _code_points(text: pa.Array | pa.ChunkedArray) -> _Points:
-    text = _as_array(text)
-    values = text.fill_null("").to_pylist()
+    raw = _as_array(text).to_pylist()  # one conversion; Arrow's fill_null and is_null cost more on a few rows
+    known = np.fromiter((value is not None for value in raw), dtype=bool, count=len(raw))
+    values = ["" if value is None else value for value in raw]
     points, row = _codepoints(values)
-    known = ~text.is_null().to_numpy(zero_copy_only=False)
     return _Points(points, row, np.bincount(row, minlength=len(values)).astype("float64"), known, values)
 
 
@@ -198,12 +204,12 @@ def _username_features(name: _Points) -> dict[str, np.ndarray]:
     digit = _in_class(r"\d", name.points)
     digits = _per_row(name, digit)
     lower = _code_points(pc.utf8_lower(pa.array(name.values, type=pa.large_string())))
-    vowels = np.isin(lower.points, _ord("aeiouy"))
+    vowels = _member("aeiouy")[lower.points]
     return {
         "username_length": length,
         "username_digit_count": digits,
         "username_digit_share": _share(digits, length),
-        "username_nonalnum_share": _share(_per_row(name, ~np.isin(name.points, _ASCII_ALNUM)), length),
+        "username_nonalnum_share": _share(_per_row(name, ~_member(_ASCII_ALNUM)[name.points]), length),
         "username_trailing_digits": _trailing_run(name, digit),
         "username_vowel_share": _share(_per_row(name, vowels), length),
         "username_max_consonant_run": _longest_run(lower._replace(known=name.known), "bcdfghjklmnpqrstvwxz"),
@@ -217,7 +223,15 @@ def _ord(characters: str) -> np.ndarray:
     return np.frombuffer(characters.encode("utf-32-le"), dtype=np.uint32)
 
 
-_ASCII_ALNUM = _ord("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_ASCII_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@functools.cache
+def _member(characters: str) -> np.ndarray:
+    """For every code point, whether it is one of `characters`: a lookup instead of a search per call."""
+    table = np.zeros(0x110000, dtype=bool)
+    table[_ord(characters)] = True
+    return table
 
 
 def _trailing_run(text: _Points, inside: np.ndarray) -> np.ndarray:
@@ -249,7 +263,7 @@ def _longest_run(text: _Points, letters: str) -> np.ndarray:
     points, row = text.points, text.row
     longest = np.zeros(len(text.known))
     if points.size:
-        inside = np.isin(points, _ord(letters))
+        inside = _member(letters)[points]
         position = np.arange(points.size)
         row_start = np.concatenate(([True], row[1:] != row[:-1]))
         breaks = np.where(~inside, position, np.where(row_start, position - 1, -1))

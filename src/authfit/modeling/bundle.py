@@ -94,31 +94,52 @@ class Bundle:
             raise BundleError(f"input lacks {len(missing)} feature(s) the model needs: {missing[:10]}")
         return X.loc[:, list(self.features)]
 
-    def booster_input(self, frame: pd.DataFrame, booster: str = PRIMARY) -> pd.DataFrame | np.ndarray:
-        """What the booster is given for `frame` (the model's features in order): one float array unless
-        the model has categorical features, since LightGBM's pandas checks cost more than predicting a few
-        rows and convert to the same floats."""
-        return frame if self.boosters[booster].pandas_categorical else frame.to_numpy(dtype=np.float64)
+    def feature_values(self, X: pd.DataFrame) -> np.ndarray:
+        """The model's features of `X` as one float array in training order (extra columns ignored,
+        missing ones refused), read without selecting columns in pandas, which cost more than predicting
+        a few rows."""
+        if not X.columns.is_unique:  # no position per name: pandas selects (or refuses) as before
+            return self.feature_frame(X).to_numpy(dtype=np.float64, na_value=np.nan)
+        positions = X.columns.get_indexer(self.features) if tuple(X.columns) != tuple(self.features) else None
+        if positions is not None and (positions < 0).any():
+            return self.feature_frame(X).to_numpy(dtype=np.float64)  # refuses the missing features
+        try:
+            values = X.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):  # a column outside the model's that is not numeric
+            return self.feature_frame(X).to_numpy(dtype=np.float64, na_value=np.nan)
+        return values if positions is None else values[:, positions]
 
-    def contributions(self, frame: pd.DataFrame, booster: str = PRIMARY) -> np.ndarray:
+    def booster_input(self, frame: pd.DataFrame | np.ndarray, booster: str = PRIMARY) -> pd.DataFrame | np.ndarray:
+        """What the booster is given for `frame` (the model's features in order, as a frame or as
+        `feature_values`): one float array unless the model has categorical features, since LightGBM's
+        pandas checks cost more than predicting a few rows and convert to the same floats."""
+        if self.boosters[booster].pandas_categorical:
+            return frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame, columns=list(self.features))
+        return frame if isinstance(frame, np.ndarray) else frame.to_numpy(dtype=np.float64)
+
+    def contributions(self, frame: pd.DataFrame | np.ndarray, booster: str = PRIMARY) -> np.ndarray:
         """TreeSHAP contributions (one column per feature, then the bias) of `frame`'s rows (at least one),
-        `frame` holding the model's features in order."""
+        `frame` holding the model's features in order (a frame, or `feature_values`)."""
         return self.boosters[booster].predict(self.booster_input(frame, booster), pred_contrib=True,
                                               num_threads=predict_threads(len(frame)))
 
-    def predict(self, X: pd.DataFrame, booster: str = PRIMARY) -> np.ndarray:
+    def predict(self, X: pd.DataFrame | np.ndarray, booster: str = PRIMARY) -> np.ndarray:
         """Calibrated probabilities (binary) or expected counts (count; exposure read from
-        `metadata.exposure_column`)."""
+        `metadata.exposure_column`). `X` is a frame, or for a binary model also `feature_values`."""
         model = self.boosters[booster]
-        frame = self.feature_frame(X)
-        if len(frame) == 0:  # LightGBM refuses empty input; no rows in, no predictions out
+        if isinstance(X, np.ndarray):
+            values: pd.DataFrame | np.ndarray = X
+        else:
+            values = self.feature_frame(X) if model.pandas_categorical or self.metadata.task == "count" \
+                else self.feature_values(X)
+        if len(values) == 0:  # LightGBM refuses empty input; no rows in, no predictions out
             return np.zeros(0)
         if self.metadata.task == "count":
             exposure_col = self.metadata.exposure_column
             if exposure_col is None or exposure_col not in X.columns:
                 raise BundleError(f"count model needs the exposure column {exposure_col!r} in its input")
-            return predict_count(model, frame, X[exposure_col].to_numpy(dtype=float))
-        raw = model.predict(self.booster_input(frame, booster), num_threads=predict_threads(len(frame)))
+            return predict_count(model, values, X[exposure_col].to_numpy(dtype=float))
+        raw = model.predict(self.booster_input(values, booster), num_threads=predict_threads(len(values)))
         calibrator = self.calibrator
         return raw if calibrator is None else calibrator.transform(raw)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from authfit.features.account_profile import account_profile_features
+from authfit.features.account_profile import ACCOUNT_FEATURES, profile_feature_values
 from authfit.features.audience import ErrorRates
 from authfit.modeling.bundle import Bundle, BundleError
 
@@ -38,7 +38,15 @@ class AccountModel(BundledModel):
         return ErrorRates(**rates) if rates else None
 
     def features(self, profiles: pd.DataFrame) -> pd.DataFrame:
-        return account_profile_features(profiles).reindex(columns=list(self.bundle.features))
+        return pd.DataFrame(self.feature_values(profiles), index=profiles.index, columns=list(self.bundle.features))
+
+    def feature_values(self, profiles: pd.DataFrame) -> np.ndarray:
+        """`features(profiles)` as one float array, the bundle's columns in order (NaN for any it has that
+        the profile features lack)."""
+        values = profile_feature_values(profiles)
+        at = {name: i for i, name in enumerate(ACCOUNT_FEATURES)}
+        padded = np.concatenate([values, np.full((len(values), 1), np.nan)], axis=1)  # column -1: unknown
+        return padded[:, [at.get(name, -1) for name in self.bundle.features]]
 
     def predict_proba(self, profiles: pd.DataFrame) -> np.ndarray:
         if len(profiles) == 0:

@@ -9,7 +9,8 @@ the sentence `MISSING`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,34 +32,64 @@ class _Missing(str):
 MISSING = _Missing("")
 
 
-class FeatureColumns(Mapping[str, np.ndarray]):
-    """Some rows of a feature frame, column by column as numpy arrays, each read from the frame when a
-    template first asks for it (a template reads one to three of the frame's columns)."""
+class FeatureMatrix(NamedTuple):
+    """Feature columns as one float array (rows x `names`, the model's columns in order), with helper
+    columns (such as the Scorer's `_as_of`) beside it: what the Scorer hands over, without a DataFrame."""
 
-    def __init__(self, frame: pd.DataFrame, rows: np.ndarray | None = None,
+    values: np.ndarray
+    names: Sequence[str]
+    extra: Mapping[str, np.ndarray] = {}
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame, n_model: int) -> FeatureMatrix:
+        """The frame's first `n_model` columns as the array, the others as helper columns."""
+        names = list(frame.columns)
+        model = frame if len(names) == n_model else frame.iloc[:, :n_model]
+        return cls(model.to_numpy(dtype=np.float64, na_value=np.nan), names[:n_model],
+                   {name: frame[name].to_numpy() for name in names[n_model:]})
+
+
+class FeatureColumns(Mapping[str, np.ndarray]):
+    """Some rows of a feature frame (or a `FeatureMatrix`), column by column as numpy arrays, each read when
+    a template first asks for it (a template reads one to three of the frame's columns)."""
+
+    def __init__(self, frame: pd.DataFrame | FeatureMatrix, rows: np.ndarray | None = None,
                  cache: dict[str, np.ndarray] | None = None):
         self._frame, self._rows = frame, rows
         self._cache = {} if cache is None else cache
-        self.n_rows = len(frame) if rows is None else len(rows)
+        if isinstance(frame, FeatureMatrix):
+            self._names = [*frame.names, *frame.extra]
+            self._position = {name: i for i, name in enumerate(frame.names)}
+            self.n_rows = len(frame.values) if rows is None else len(rows)
+        else:
+            self._names, self._position = list(frame.columns), {}
+            self.n_rows = len(frame) if rows is None else len(rows)
 
     def take(self, rows: np.ndarray) -> FeatureColumns:
         """These columns at `rows` (positions in the frame), sharing the columns already read."""
         return FeatureColumns(self._frame, rows, self._cache)
 
+    def _read(self, name: str) -> np.ndarray:
+        frame = self._frame
+        if not isinstance(frame, FeatureMatrix):
+            return frame[name].to_numpy()
+        return frame.values[:, self._position[name]] if name in self._position else frame.extra[name]
+
     def __getitem__(self, name: str) -> np.ndarray:
         values = self._cache.get(name)
         if values is None:
-            values = self._cache[name] = self._frame[name].to_numpy()
+            values = self._cache[name] = self._read(name)
         return values if self._rows is None else values[self._rows]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._frame.columns
+        return name in self._position or name in (self._frame.extra if isinstance(self._frame, FeatureMatrix)
+                                                  else self._frame.columns)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._frame.columns)
+        return iter(self._names)
 
     def __len__(self) -> int:
-        return len(self._frame.columns)
+        return len(self._names)
 
 
 Template = Callable[[FeatureColumns], "np.ndarray | str"]
@@ -221,34 +252,38 @@ def _fallback(name: str, definition: str) -> Template:
 
 def top_reasons(contributions: np.ndarray, features: pd.DataFrame, positive: np.ndarray, k: int = 3,
                 definitions: dict[str, str] | None = None, min_abs: float = 1e-6) -> pd.Series:
+    """`reason_lists` of a feature frame (the model's columns in order, then any helper columns such as
+    `_as_of`), indexed as the frame."""
+    matrix = FeatureMatrix.of_frame(features, contributions.shape[1] - 1)
+    return pd.Series(reason_lists(contributions, matrix, positive, k, definitions, min_abs), index=features.index,
+                     dtype=object)
+
+
+def reason_lists(contributions: np.ndarray, features: FeatureMatrix, positive: np.ndarray, k: int = 3,
+                 definitions: dict[str, str] | None = None, min_abs: float = 1e-6) -> list[list[str]]:
     """A list of up to `k` sentences per row. `contributions` is (rows, features + 1) from pred_contrib;
     rows with `positive` True are explained by what raised their score, the others by what lowered it."""
-    names = list(features.columns)
     signed = np.where(positive[:, None], contributions[:, :-1], -contributions[:, :-1])
     # A missing feature has a contribution too but no sentence: rank the features that have a value, so
     # NaN columns (e.g. step statistics of an account with few posts) cannot crowd out every reason.
-    # (features may carry helper columns such as _as_of after the model's columns)
-    model_columns = features if features.shape[1] == signed.shape[1] else features.iloc[:, :signed.shape[1]]
-    missing = pd.isna(model_columns.to_numpy())
-    signed = np.where(missing, -np.inf, signed)
+    signed[np.isnan(features.values)] = -np.inf
     order = np.argsort(-signed, axis=1, kind="stable")[:, :k]
     strength = np.take_along_axis(signed, order, axis=1)
     sentences = np.full(order.shape, None, dtype=object)
+    # every (row, rank) slot with a reason, grouped by feature: one template call per feature
+    slot_row, slot_rank = np.nonzero(strength > min_abs)
+    slot_feature = order[slot_row, slot_rank]
+    by_feature = np.argsort(slot_feature, kind="stable")
+    slot_row, slot_rank, slot_feature = slot_row[by_feature], slot_rank[by_feature], slot_feature[by_feature]
+    bounds = np.flatnonzero(np.diff(slot_feature)) + 1
     definitions = definitions or {}
     columns = FeatureColumns(features)
-    for j in np.unique(order):
-        mask = (order == j) & (strength > min_abs)
-        rows = np.flatnonzero(mask.any(axis=1))
-        if not rows.size:
-            continue
-        name = names[j]
+    for rows, ranks, j in zip(np.split(slot_row, bounds), np.split(slot_rank, bounds),
+                              slot_feature[np.append(0, bounds)].tolist() if slot_feature.size else []):
+        name = features.names[j]
         template = TEMPLATES.get(name) or _fallback(name, definitions.get(name, name.replace("_", " ")))
         text = np.empty(rows.size, dtype=object)
         text[:] = template(columns if rows.size == columns.n_rows else columns.take(rows))  # constants broadcast
-        # a sentence with a missing number is NaN in the list, as pandas' string dtype had it
-        text[[s is MISSING for s in text]] = np.nan
-        text[missing[rows, j]] = None
-        sentences[rows, np.argmax(mask[rows], axis=1)] = text
-    deduped = pd.Series([list(dict.fromkeys(s for s in row if s is not None)) for row in sentences],
-                        index=features.index)
-    return deduped
+        text[[s is MISSING for s in text]] = None  # a sentence with a number not known is dropped
+        sentences[rows, ranks] = text
+    return [list(dict.fromkeys(s for s in row if s is not None)) for row in sentences.tolist()]

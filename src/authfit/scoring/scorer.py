@@ -8,6 +8,7 @@ influencer scores with reasons, campaign predictions, and the rows it rejected w
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from authfit.contract.keys import positions_in
 from authfit.modeling.bundle import Bundle, BundleError, load_bundle, resolve_model_set
 from authfit.modeling.model_set import ACCOUNT_MODEL, COMMENT_MODEL, CONVERSION_MODEL, FAKE_ENGAGEMENT_MODEL
 from authfit.modeling.real_data_models import AccountModel, CommentModel, plugged_scorers
-from authfit.scoring.reasons import top_reasons
+from authfit.scoring.reasons import FeatureMatrix, reason_lists
 from authfit.contract.schema import DEFAULT_CURRENCY
 from authfit.contract.validate import validate_tables
 
@@ -119,6 +120,16 @@ def estimated_cost(curve: dict | None, followers: np.ndarray) -> tuple[np.ndarra
 
 
 @dataclass
+class AccountScores:
+    """Per account row: calibrated fake probability, verdict (at the account model's threshold), reasons."""
+
+    probability: np.ndarray
+    flag: np.ndarray
+    reasons: list[list[str]]
+    model_version: str
+
+
+@dataclass
 class ScoreResult:
     influencers: pd.DataFrame
     campaign: pd.DataFrame | None
@@ -196,15 +207,16 @@ class Scorer:
                             "fake_engagement_flag": p >= (self.fake.metadata.threshold or 0.5)}, index=X.index)
         if reasons and len(X):
             when = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
-            out["reasons"] = self.explain(X, p, when).reindex(X.index).to_numpy()
+            out["reasons"] = self.explain(X, p, when).to_numpy()
         return out
 
     def explain(self, X: pd.DataFrame, probability: np.ndarray, as_of: pd.Timestamp, k: int = 3) -> pd.Series:
-        frame = self.fake.feature_frame(X)
-        contributions = self.fake.contributions(frame)
+        """The reasons of each row of `X` (indexed as `X`), from the model's features as one array."""
+        values = self.fake.feature_values(X)
         threshold = self.fake.metadata.threshold or 0.5
-        return top_reasons(contributions, frame.assign(_as_of=as_of)[[*frame.columns, "_as_of"]],
-                           probability >= threshold, k=k, definitions=_definitions())
+        matrix = FeatureMatrix(values, self.fake.features, {"_as_of": np.full(len(values), as_of, dtype=object)})
+        return pd.Series(reason_lists(self.fake.contributions(values), matrix, probability >= threshold, k=k,
+                                      definitions=_definitions()), index=X.index, dtype=object)
 
     def score_influencers(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """Scores as of the builder's as-of time (fixed with `at`, else the latest time in `tables`). An
@@ -215,7 +227,7 @@ class Scorer:
         known = _has_activity(tables, X.index, as_of)
         p = np.clip(np.nan_to_num(self.predict_features(X), nan=0.5), 0.0, 1.0)
         threshold = self.fake.metadata.threshold or 0.5
-        reasons = np.array(self.explain(X, p, as_of).reindex(X.index).to_numpy() if len(X) else [], dtype=object)
+        reasons = self.explain(X, p, as_of).to_numpy(copy=True) if len(X) else np.array([], dtype=object)
         for i in np.flatnonzero(~known):  # only the influencers without data
             reasons[i] = [f"insufficient data: no posts or follower history up to {as_of:%Y-%m-%d}"]
         p = np.where(known, p, np.nan)
@@ -306,17 +318,27 @@ class Scorer:
         campaign_scores = scorer.score_campaign(valid, campaign) if campaign is not None else None
         return ScoreResult(influencers, campaign_scores, checked.rejects.reindex(columns=REJECT_COLUMNS))
 
-    def score_accounts(self, accounts: pd.DataFrame) -> pd.DataFrame:
-        """Fake probability, verdict and reasons for account rows (followers, commenters)."""
+    def account_scores(self, accounts: pd.DataFrame) -> AccountScores:
+        """Fake probability, verdict and reasons of account rows (followers, commenters), as arrays: what
+        `score_accounts` adds to the rows, and what the service writes as JSON."""
         if self.account is None:
             raise ScoringError("this model set has no account authenticity model")
-        X = self.account.features(accounts)  # once: predictions and reasons share it
-        p = np.clip(self.account.predict_features(X), 0.0, 1.0)
+        bundle = self.account.bundle
+        values = self.account.feature_values(accounts)  # once: predictions and reasons share it
+        if not len(values):
+            return AccountScores(np.zeros(0), np.zeros(0, dtype=bool), [], bundle.metadata.version)
+        p = np.clip(bundle.predict(values), 0.0, 1.0)
         flagged = p >= self.account.threshold
-        reasons = (top_reasons(self.account.bundle.contributions(X), X, flagged, definitions=_definitions())
-                   if len(X) else pd.Series(dtype=object))
-        scores = pd.DataFrame({"fake_probability": p, "is_fake": flagged, "reasons": reasons.to_numpy(),
-                               "model_version": self.account.bundle.metadata.version})
+        reasons = reason_lists(bundle.contributions(values), FeatureMatrix(values, bundle.features), flagged,
+                               definitions=_definitions())
+        return AccountScores(p, flagged, reasons, bundle.metadata.version)
+
+    def score_accounts(self, accounts: pd.DataFrame) -> pd.DataFrame:
+        """The account rows with their fake probability, verdict and reasons (`account_scores`)."""
+        found = self.account_scores(accounts)
+        scores = pd.DataFrame({"fake_probability": found.probability, "is_fake": found.flag,
+                               "reasons": pd.Series(found.reasons, dtype=object).to_numpy(),
+                               "model_version": found.model_version})
         # one concat, not assign's column-by-column inserts; score columns sent in the input are replaced
         kept = accounts.reset_index(drop=True).drop(columns=list(scores.columns), errors="ignore")
         return pd.concat([kept, scores], axis=1)
@@ -344,7 +366,9 @@ def _campaign_currency(campaigns: pd.DataFrame, campaign: str) -> str:
     return str(found.iloc[0]) if len(found) else DEFAULT_CURRENCY
 
 
+@functools.cache
 def _definitions() -> dict[str, str]:
+    """Feature definitions for the reasons' fallback sentences (read, never changed, by every call)."""
     from authfit.features.docs import campaign_specs, influencer_specs
 
     return {spec.name: spec.definition for spec in [*influencer_specs(), *campaign_specs()]}

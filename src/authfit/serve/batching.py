@@ -1,8 +1,8 @@
 """Score the account rows of concurrent requests together.
 
-Building account features has a fixed cost of ~25 ms per call (a few hundred pandas column operations),
-whatever the number of rows, so a service answering many requests of a few rows each spent nearly all
-its time on that overhead. Under load, small requests that arrive while a batch is being scored wait
+Scoring account rows has a fixed cost per call (feature building, the booster calls, the reasons'
+templates) whatever the number of rows, so a service answering many requests of a few rows each spends
+much of its time on that overhead. Under load, small requests that arrive while a batch is being scored wait
 for it and are then scored together in one call; a lone request is scored at once, with no waiting
 window. Every account feature, prediction and reason depends on its own row only, so a batched row
 scores exactly as it would alone (tests/integration/test_account_scoring_service.py checks it).
@@ -16,7 +16,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from authfit.scoring.scorer import AccountScores
 
 
 @dataclass
@@ -38,14 +41,14 @@ class AccountBatcher:
         self._draining = False
 
     def submit(self, scorer: Any, frame: pd.DataFrame) -> Future:
-        """A future of `scorer.score_accounts(frame)`, scored with whatever else is waiting."""
+        """A future of `scorer.account_scores(frame)`, scored with whatever else is waiting."""
         job = self._queue(scorer, frame)
         if job.start:
             self._start_worker()
         return job.future
 
-    def score(self, scorer: Any, frame: pd.DataFrame) -> pd.DataFrame:
-        """`scorer.score_accounts(frame)`, scored with whatever else is waiting. With no batch in flight,
+    def score(self, scorer: Any, frame: pd.DataFrame) -> AccountScores:
+        """`scorer.account_scores(frame)`, scored with whatever else is waiting. With no batch in flight,
         the calling thread scores the first batch itself (starting a thread per call cost more CPU than
         scoring a row) and hands what queued meanwhile to a worker thread."""
         job = self._queue(scorer, frame)
@@ -138,23 +141,17 @@ def score_batch(batch: list[_Job]) -> None:
             return
     for job in batch:
         try:
-            job.future.set_result(job.scorer.score_accounts(job.frame))
+            job.future.set_result(job.scorer.account_scores(job.frame))
         except Exception as exc:  # noqa: BLE001 - handed to the request, which maps it to its status
             job.future.set_exception(exc)
 
 
-def _split(batch: list[_Job]) -> list[pd.DataFrame]:
-    """Score the batch in one call and give each request its own rows back."""
+def _split(batch: list[_Job]) -> list[AccountScores]:
+    """Score the batch in one call and give each request its own rows' scores back."""
     combined = pd.concat([job.frame for job in batch], ignore_index=True)
-    scored = batch[0].scorer.score_accounts(combined)
-    if len(scored) != len(combined):
-        raise ValueError(f"the scorer returned {len(scored)} rows for {len(combined)}")
-    added = [name for name in scored.columns if name not in combined.columns]
-    results, start = [], 0
-    for job in batch:
-        part = scored.iloc[start:start + len(job.frame)]
-        start += len(job.frame)
-        # the request's own input columns: concatenation can change their dtypes (3 -> 3.0 next to a null)
-        # and adds the columns only other requests had
-        results.append(job.frame.reset_index(drop=True).assign(**{name: part[name].to_numpy() for name in added}))
-    return results
+    scored = batch[0].scorer.account_scores(combined)
+    if len(scored.probability) != len(combined) or len(scored.reasons) != len(combined):
+        raise ValueError(f"the scorer returned {len(scored.probability)} rows for {len(combined)}")
+    ends = np.cumsum([len(job.frame) for job in batch]).tolist()
+    return [AccountScores(scored.probability[start:end], scored.flag[start:end], scored.reasons[start:end],
+                          scored.model_version) for start, end in zip([0, *ends[:-1]], ends)]
