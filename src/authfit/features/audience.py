@@ -82,8 +82,9 @@ SHARE_MEANING_ONE_SOURCE = (
     "share can lie outside it.")
 
 
-def _percent(values: pd.Series) -> pd.Series:
-    return (100 * values).round().astype("Int64").astype("string") + "%"
+def _percent(values: np.ndarray) -> np.ndarray:
+    """Whole percent, rounded half to even as pandas rounds, as text ("12%"); an object array."""
+    return np.round(100 * values).astype(np.int64).astype(str).astype(object) + "%"
 
 
 def share_sentences(share: pd.Series, lo: pd.Series, hi: pd.Series, confidence: float = 0.95,
@@ -91,12 +92,15 @@ def share_sentences(share: pd.Series, lo: pd.Series, hi: pd.Series, confidence: 
     """Per influencer, the estimated fake-follower share with its interval and what the interval means (whose
     errors it allows for: `out_of_source` when the error rates were measured on sources held out), in
     plain words (pandas' string dtype, as a scores file reads back; missing where there is no estimate)."""
-    share, lo, hi = (pd.to_numeric(pd.Series(v), errors="coerce") for v in (share, lo, hi))
+    index = pd.Series(share).index
+    share, lo, hi = (pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                     for v in (share, lo, hi))
+    known = ~(np.isnan(share) | np.isnan(lo) | np.isnan(hi))
+    share, lo, hi = (np.where(known, v, 0.0) for v in (share, lo, hi))
     text = ("An estimated " + _percent(share) + " of followers are fake; with " + f"{confidence:.0%}"
             + " confidence the true share is between " + _percent(lo) + " and " + _percent(hi) + ". "
             + (SHARE_MEANING if out_of_source else SHARE_MEANING_ONE_SOURCE))
-    known = share.notna() & lo.notna() & hi.notna()
-    return text.astype("str").where(known.to_numpy())
+    return pd.Series(np.where(known, text, None), index=index, dtype="str")
 
 
 @lru_cache(maxsize=8)
