@@ -23,3 +23,14 @@ def positions_in(keys: pd.Series, values: pd.Series | pd.Index) -> np.ndarray:
         return np.asarray(found.to_numpy(), dtype=np.int64)
     except (pa.ArrowException, TypeError):
         return pd.Index(values).get_indexer(keys)
+
+
+def key_codes(values: pd.Series) -> np.ndarray:
+    """An integer code per value, equal for equal values, -1 for nulls (as `pd.factorize`). Arrow-backed
+    text is dictionary-encoded by Arrow directly, without pandas' wrapping of it."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        array = pa.array(values.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return np.asarray(pc.fill_null(pc.dictionary_encode(array).indices, -1), dtype=np.int64)
+    return pd.factorize(values)[0]
