@@ -25,11 +25,11 @@ def positions_in(keys: pd.Series, values: pd.Series | pd.Index) -> np.ndarray:
         return pd.Index(values).get_indexer(keys)
 
 
-def key_codes(values: pd.Series) -> np.ndarray:
+def key_codes(values: pd.Series | pd.api.extensions.ExtensionArray | np.ndarray) -> np.ndarray:
     """An integer code per value, equal for equal values, -1 for nulls (as `pd.factorize`). Arrow-backed
     text is dictionary-encoded by Arrow directly, without pandas' wrapping of it."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        array = pa.array(values.array)
+        array = pa.array(values.array if isinstance(values, pd.Series) else values)
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
         return np.asarray(pc.fill_null(pc.dictionary_encode(array).indices, -1), dtype=np.int64)

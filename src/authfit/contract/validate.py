@@ -132,15 +132,29 @@ def _parse_text_timestamp(text: pd.Series, date_format: str | None) -> pd.Series
 
 
 def _stripped_text(text: pd.Series) -> pd.api.extensions.ExtensionArray:
-    """Stripped text, null where blank: three Arrow kernels on Arrow-backed text, the same operations that
+    """Stripped text, null where blank: Arrow kernels on Arrow-backed text, the same operations that
     `text.str.strip()`, `.str.len()` and `.where` run, without a pandas wrapper around each."""
     arrow = _arrow_text(text)
     if arrow is None:
         stripped = text.str.strip()
         return stripped.where(stripped.str.len() > 0).array
     stripped = pc.utf8_trim_whitespace(arrow)
-    kept = pc.if_else(pc.greater(pc.utf8_length(stripped), 0), stripped, pa.nulls(len(stripped), stripped.type))
-    return pd.array(kept, dtype=text.dtype)
+    if _has_empty(stripped):
+        kept = pc.greater(pc.utf8_length(stripped), 0)
+        stripped = pc.if_else(kept, stripped, pa.nulls(len(stripped), stripped.type))
+    return pd.array(stripped, dtype=text.dtype)
+
+
+_OFFSETS = {pa.string(): np.int32, pa.large_string(): np.int64}
+
+
+def _has_empty(text: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any value (or null) has no characters, from the offsets: most text columns have none,
+    and need no masking."""
+    if isinstance(text, pa.ChunkedArray) or text.type not in _OFFSETS:
+        return True  # the general answer: the caller masks
+    offsets = np.frombuffer(text.buffers()[1], dtype=_OFFSETS[text.type])[text.offset:text.offset + len(text) + 1]
+    return bool((offsets[1:] == offsets[:-1]).any())
 
 
 def _parse_timestamp(raw: pd.Series, kind: Kind, date_format: str | None = None) -> pd.Series:
@@ -226,6 +240,13 @@ _MAX_US = pd.Timestamp("2262-01-01", tz="UTC").value // 1_000
 
 def _problem_frame(table: str, rows: np.ndarray, column: str, reason: str) -> pd.DataFrame:
     return pd.DataFrame({"table": table, "row": rows, "column": column, "reason": reason})
+
+
+@functools.cache
+def _empty_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Built once: no problems and no rejects (what most requests give), to be copied."""
+    problems = _problem_frame("", np.zeros(0, dtype=np.int64), "", "")
+    return problems, pd.DataFrame(columns=["table", "row", "columns", "reason", "record"])
 
 
 # A problem found: the 1-based rows, the column(s) at fault and the reason. Checks collect these and each
@@ -331,7 +352,7 @@ def _coerce(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None, date_fo
     for column in table.columns:
         raw = frame[column.name] if column.name in frame.columns else None
         # absent, or optional and nothing but nulls (a JSON request's unset fields): typed nulls, nothing to check
-        if raw is None or (not column.required and raw.dtype == object and pd.isna(raw.to_numpy()).all()):
+        if raw is None or (not column.required and _all_null(raw)):
             typed[column.name] = _null_column(column.kind, len(frame))
             if raw is None and column.required and len(frame):
                 found.append((rows, column.name, "required column is missing"))
@@ -341,14 +362,26 @@ def _coerce(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None, date_fo
         parsed = _parse(raw, column, date_format)
         typed[column.name] = parsed[0]
         found.extend(_column_problems(raw, parsed, column, now, rows, date_format))
-    out = pd.DataFrame(typed, index=pd.Index(rows, name="row"), copy=False)
     if table.key:
-        found.append(_duplicate_key_problems(out, table))
-    return out, found
+        found.append(_duplicate_key_problems(typed, rows, table))
+    return pd.DataFrame(typed, index=pd.Index(rows, name="row"), copy=False), found
+
+
+def _all_null(raw: pd.Series) -> bool:
+    """Nothing but nulls in an object or Arrow text column (a JSON request's unset fields)."""
+    if raw.dtype == object:
+        return bool(pd.isna(raw.to_numpy()).all())
+    arrow = _arrow_text(raw)
+    return arrow is not None and arrow.null_count == len(arrow)
 
 
 def _null_column(kind: Kind, length: int) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """A typed column of nulls."""
+    """A typed column of nulls (a copy: callers may write into the tables they get)."""
+    return _null_array(kind, length).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _null_array(kind: Kind, length: int) -> pd.api.extensions.ExtensionArray | np.ndarray:
     if kind is Kind.STRING:
         return pd.array(np.full(length, np.nan, dtype=object), dtype="str")
     if kind in (Kind.TIMESTAMP, Kind.DATE):
@@ -356,16 +389,20 @@ def _null_column(kind: Kind, length: int) -> pd.api.extensions.ExtensionArray | 
     return np.full(length, np.nan)
 
 
-def _duplicate_key_problems(typed: pd.DataFrame, table: Table) -> Found:
+def _duplicate_key_problems(typed: dict[str, pd.api.extensions.ExtensionArray | np.ndarray], rows: np.ndarray,
+                            table: Table) -> Found:
+    """Rows whose key (all parts known) repeats an earlier row's, from the typed columns."""
     key = list(table.key)
-    codes = [key_codes(typed[name]) for name in key]
-    known = np.logical_and.reduce([c >= 0 for c in codes])
-    combined = codes[0].astype(np.int64)
-    for more in codes[1:]:  # mixed radix over the codes: one integer per key, nulls never collide with values
-        combined = combined * (int(more.max(initial=0)) + 2) + (more + 1)
-    duplicated = np.ones(len(combined), dtype=bool)
-    duplicated[np.unique(combined, return_index=True)[1]] = False
-    return typed.index.to_numpy()[duplicated & known], ",".join(key), _duplicate_reason(table)
+    duplicated = np.zeros(len(rows), dtype=bool)
+    if len(rows) > 1:
+        codes = [key_codes(typed[name]) for name in key]
+        combined = codes[0].astype(np.int64)
+        for more in codes[1:]:  # mixed radix over the codes: one integer per key, nulls never collide with values
+            combined = combined * (int(more.max(initial=0)) + 2) + (more + 1)
+        duplicated[:] = True
+        duplicated[np.unique(combined, return_index=True)[1]] = False
+        duplicated &= np.logical_and.reduce([c >= 0 for c in codes])
+    return rows[duplicated], ",".join(key), _duplicate_reason(table)
 
 
 def _duplicate_reason(table: Table) -> str:
@@ -459,7 +496,7 @@ def _time_order_problems(name: str, typed: pd.DataFrame, valid: dict[str, pd.Dat
 
 def _reject_rows(raw: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
     if problems.empty:
-        return pd.DataFrame(columns=["table", "row", "columns", "reason", "record"])
+        return _empty_frames()[1].copy()
     grouped = problems.groupby(["table", "row"], sort=True).agg(
         columns=("column", lambda c: ",".join(dict.fromkeys(c))),
         reason=("reason", lambda r: "; ".join(dict.fromkeys(r))),
@@ -483,7 +520,7 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | Non
     parsed: dict[str, pd.DataFrame] = {}
     all_problems: list[pd.DataFrame] = []
     all_rejects: list[pd.DataFrame] = []
-    counts = []
+    counts: dict[str, list] = {"table": [], "rows_in": [], "valid": [], "rejected": []}
     for name in VALIDATION_ORDER:
         if name not in raw_tables:
             continue
@@ -497,11 +534,14 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | Non
         if found:  # a frame per table only where there are problems: most tables of a request have none
             all_problems.append(_problems_frame(name, found))
             all_rejects.append(_reject_rows(raw_tables[name], all_problems[-1]))
-        counts.append({"table": name, "rows_in": len(typed), "valid": len(valid[name]), "rejected": len(bad_rows)})
-    problems = (pd.concat(all_problems, ignore_index=True) if all_problems
-                else _problem_frame("", np.zeros(0, dtype=np.int64), "", ""))
-    rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else _reject_rows(pd.DataFrame(), problems)
-    return ValidationResult(valid, problems, rejects, pd.DataFrame(counts, columns=["table", "rows_in", "valid", "rejected"]))
+        for key, value in zip(counts, (name, len(typed), len(valid[name]), len(bad_rows))):
+            counts[key].append(value)
+    if not all_problems:
+        problems, rejects = (frame.copy() for frame in _empty_frames())
+    else:
+        problems, rejects = pd.concat(all_problems, ignore_index=True), pd.concat(all_rejects, ignore_index=True)
+    return ValidationResult(valid, problems, rejects,
+                            pd.DataFrame(counts) if counts["table"] else pd.DataFrame(columns=list(counts)))
 
 
 def summarise_problems(problems: pd.DataFrame, examples: int = 3) -> pd.DataFrame:
