@@ -281,9 +281,9 @@ def _present(raw: pd.Series, column: Column) -> np.ndarray:
         return raw.notna().to_numpy()
     text = raw.astype("str")
     arrow = _arrow_text(text)
-    if arrow is not None:
-        blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(arrow)), 0), True)
-        return ~pd.isna(raw.to_numpy()) & ~np.asarray(blank, dtype=bool)
+    if arrow is not None:  # null or blank: no characters once stripped
+        given = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arrow)), 0), False))
+        return given & ~pd.isna(raw.to_numpy()) if raw.dtype == object else given
     return (raw.notna() & (text.str.strip().str.len() > 0)).to_numpy(dtype=bool, na_value=False)
 
 
