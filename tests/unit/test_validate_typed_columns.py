@@ -93,6 +93,14 @@ def test_bools_as_text_read_in_any_case_and_padding():
     assert problems["row"].tolist() == [5]  # blank and null are missing, not unparseable
 
 
+def test_json_booleans_with_nulls_read_as_their_text():
+    flags = pd.Series([True, None, False, np.nan], dtype=object)
+    typed = pd.DataFrame({"account_id": list("abcd"), "follower_count": [1] * 4, "is_verified": flags})
+    text = typed.assign(is_verified=pd.Series(["True", None, "False", None], dtype="str"))
+    _same(typed, text, "accounts")
+    assert coerce_table(typed, "accounts", now=NOW)[0]["is_verified"].tolist()[::2] == [1.0, 0.0]
+
+
 def test_arrow_and_object_text_give_the_same_table():
     texts = [" a ", "", "  ", None, "b\u2028c", "\u00a0d\u00a0"]
     frame = pd.DataFrame({"comment_id": [f"c{i}" for i in range(6)], "post_id": ["p"] * 6, "text": texts})

@@ -100,9 +100,6 @@ def _parse_bool(raw: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(raw) or pd.api.types.is_numeric_dtype(raw):
         numeric = raw.astype("float64")
         return numeric.where(numeric.isin([0.0, 1.0]))
-    if _only_bools(raw):  # as the text path reads them ("True"/"False"), without formatting each as text
-        values = np.where(raw.isna().to_numpy(), np.nan, (raw.to_numpy() == True).astype("float64"))  # noqa: E712
-        return pd.Series(values, index=raw.index)
     text = raw.astype("str")
     arrow = _arrow_text(text)
     if arrow is not None:  # the kernels `.str.strip().str.lower()` run on Arrow text, without their wrappers
@@ -212,6 +209,11 @@ def _parse_typed(raw: pd.Series, column: Column) -> Parsed | None:
         return None
     if timestamp and dtype.kind == "M" and np.datetime_data(dtype)[0] in _NS_PER_UNIT:
         return _timestamps(raw.to_numpy().view(np.int64), np.datetime_data(dtype)[0], column.kind)
+    if column.kind is Kind.BOOL and _only_bools(raw):  # JSON booleans: as the text path reads "True"/"False"
+        objects = raw.to_numpy()
+        present = ~pd.isna(objects)
+        values = np.where(present, (objects == True).astype("float64"), np.nan)  # noqa: E712
+        return values, present, values, ~present
     if timestamp or dtype.kind not in "biuf":
         return None
     values = raw.to_numpy().astype(np.float64)
