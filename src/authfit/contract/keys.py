@@ -9,6 +9,8 @@ import pyarrow.compute as pc
 
 
 def _arrow(values: pd.Series | pd.Index) -> pa.Array | pa.ChunkedArray:
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.array(values.array)  # the Arrow array itself, without pandas' conversion of a Series
     return pa.array(values, from_pandas=True)
 
 
@@ -23,3 +25,14 @@ def positions_in(keys: pd.Series, values: pd.Series | pd.Index) -> np.ndarray:
         return np.asarray(found.to_numpy(), dtype=np.int64)
     except (pa.ArrowException, TypeError):
         return pd.Index(values).get_indexer(keys)
+
+
+def key_codes(values: pd.Series | pd.api.extensions.ExtensionArray | np.ndarray) -> np.ndarray:
+    """An integer code per value, equal for equal values, -1 for nulls (as `pd.factorize`). Arrow-backed
+    text is dictionary-encoded by Arrow directly, without pandas' wrapping of it."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        array = _arrow(values) if isinstance(values, pd.Series) else pa.array(values)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return np.asarray(pc.fill_null(pc.dictionary_encode(array).indices, -1), dtype=np.int64)
+    return pd.factorize(values)[0]

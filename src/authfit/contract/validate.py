@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from authfit.contract.keys import positions_in
+from authfit.contract.keys import key_codes, positions_in
 from authfit.contract.schema import TABLES, VALIDATION_ORDER, Column, Kind, Table
 
 # Social platforms did not exist before this; older timestamps are typos or epoch-zero defaults.
@@ -68,6 +68,16 @@ def _dtype(kind: Kind) -> str:
     return "float64"
 
 
+# One parsed column: the typed values (the column of the typed table), which raw values are given (not null
+# and, for text, not blank), the values to compare against bounds (float64, int64 nanoseconds for timestamps,
+# None for text) and where the typed value is null.
+Parsed = tuple[pd.api.extensions.ExtensionArray | np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]
+_NAT = np.iinfo(np.int64).min
+_DAY_NS = 86_400 * 10**9
+_NS_PER_UNIT = {"us": 1_000, "ns": 1}
+_UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+
+
 def _parse_number(raw: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(raw):
         return raw.astype("float64")
@@ -79,14 +89,24 @@ def _only_bools(raw: pd.Series) -> bool:
     return raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) == "boolean"
 
 
+def _arrow_text(text: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """The Arrow array behind Arrow-backed text, None for other columns."""
+    if isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow":
+        return pa.array(text.array)
+    return None
+
+
 def _parse_bool(raw: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(raw) or pd.api.types.is_numeric_dtype(raw):
         numeric = raw.astype("float64")
         return numeric.where(numeric.isin([0.0, 1.0]))
-    if _only_bools(raw):  # as the text path reads them ("True"/"False"), without formatting each as text
-        values = np.where(raw.isna().to_numpy(), np.nan, (raw.to_numpy() == True).astype("float64"))  # noqa: E712
-        return pd.Series(values, index=raw.index)
-    text = raw.astype("str").str.strip().str.lower()
+    text = raw.astype("str")
+    arrow = _arrow_text(text)
+    if arrow is not None:  # the kernels `.str.strip().str.lower()` run on Arrow text, without their wrappers
+        words = pc.utf8_lower(pc.utf8_trim_whitespace(arrow))
+        truth = [np.asarray(pc.fill_null(pc.is_in(words, value_set=pa.array(sorted(s))), False)) for s in (_TRUE, _FALSE)]
+        return pd.Series(np.select(truth, [1.0, 0.0], default=np.nan), index=raw.index)
+    text = text.str.strip().str.lower()
     return pd.Series(
         np.select([text.isin(_TRUE), text.isin(_FALSE)], [1.0, 0.0], default=np.nan), index=raw.index
     )
@@ -108,15 +128,30 @@ def _parse_text_timestamp(text: pd.Series, date_format: str | None) -> pd.Series
     return parsed
 
 
-def _parse_text(text: pd.Series) -> pd.Series:
-    """Stripped text, null where blank: three Arrow kernels on Arrow-backed text, the same operations that
+def _stripped_text(text: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Stripped text, null where blank: Arrow kernels on Arrow-backed text, the same operations that
     `text.str.strip()`, `.str.len()` and `.where` run, without a pandas wrapper around each."""
-    if not (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"):
+    arrow = _arrow_text(text)
+    if arrow is None:
         stripped = text.str.strip()
-        return stripped.where(stripped.str.len() > 0)
-    stripped = pc.utf8_trim_whitespace(pa.array(text.array))
-    kept = pc.if_else(pc.greater(pc.utf8_length(stripped), 0), stripped, pa.nulls(len(stripped), stripped.type))
-    return pd.Series(pd.array(kept, dtype=text.dtype), index=text.index, name=text.name)
+        return stripped.where(stripped.str.len() > 0).array
+    stripped = pc.utf8_trim_whitespace(arrow)
+    if _has_empty(stripped):
+        kept = pc.greater(pc.utf8_length(stripped), 0)
+        stripped = pc.if_else(kept, stripped, pa.nulls(len(stripped), stripped.type))
+    return pd.array(stripped, dtype=text.dtype)
+
+
+_OFFSETS = {pa.string(): np.int32, pa.large_string(): np.int64}
+
+
+def _has_empty(text: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any value (or null) has no characters, from the offsets: most text columns have none,
+    and need no masking."""
+    if isinstance(text, pa.ChunkedArray) or text.type not in _OFFSETS:
+        return True  # the general answer: the caller masks
+    offsets = np.frombuffer(text.buffers()[1], dtype=_OFFSETS[text.type])[text.offset:text.offset + len(text) + 1]
+    return bool((offsets[1:] == offsets[:-1]).any())
 
 
 def _parse_timestamp(raw: pd.Series, kind: Kind, date_format: str | None = None) -> pd.Series:
@@ -135,8 +170,11 @@ def _parse_timestamp(raw: pd.Series, kind: Kind, date_format: str | None = None)
 def parse_column(raw: pd.Series, column: Column, date_format: str | None = None) -> pd.Series:
     """Parse one raw column into its typed form; values that cannot be parsed become null. Timestamps and
     dates are ISO 8601 unless `date_format` (a strftime format such as %d/%m/%Y) says otherwise."""
-    if column.kind is Kind.STRING:
-        return _parse_text(raw.astype("str"))
+    return pd.Series(_parse(raw, column, date_format)[0], index=raw.index, name=raw.name)
+
+
+def _parse_series(raw: pd.Series, column: Column, date_format: str | None) -> pd.Series:
+    """The general path, for any raw column (text, objects, nullable types)."""
     if column.kind in (Kind.INT, Kind.FLOAT):
         return _parse_number(raw)
     if column.kind is Kind.BOOL:
@@ -144,8 +182,73 @@ def parse_column(raw: pd.Series, column: Column, date_format: str | None = None)
     return _parse_timestamp(raw, column.kind, date_format)
 
 
+def _parse(raw: pd.Series, column: Column, date_format: str | None = None) -> Parsed:
+    """Parse one raw column on its arrays: columns that already hold numbers, booleans or datetimes (JSON
+    requests, Parquet) and Arrow text never go through a pandas Series operation."""
+    if column.kind is Kind.STRING:
+        typed = _stripped_text(raw if _arrow_text(raw) is not None else raw.astype("str"))
+        missing = np.asarray(typed.isna(), dtype=bool)
+        present = ~pd.isna(raw.to_numpy()) if raw.dtype.kind in "biufmM" else ~missing
+        return typed, present, None, missing
+    fast = _parse_typed(raw, column)
+    if fast is not None:
+        return fast
+    typed = _parse_series(raw, column, date_format)
+    values, missing = _typed_values(typed)
+    return typed.array, _present(raw, column), values, missing
+
+
+def _parse_typed(raw: pd.Series, column: Column) -> Parsed | None:
+    """A column already of a numpy number, boolean or datetime type (us or ns), parsed as `_parse_series`
+    does; None for other columns."""
+    dtype = raw.dtype
+    timestamp = column.kind in (Kind.TIMESTAMP, Kind.DATE)
+    if timestamp and isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit in _NS_PER_UNIT:
+        return _timestamps(raw.array.asi8, dtype.unit, column.kind)
+    if not isinstance(dtype, np.dtype):
+        return None
+    if timestamp and dtype.kind == "M" and np.datetime_data(dtype)[0] in _NS_PER_UNIT:
+        return _timestamps(raw.to_numpy().view(np.int64), np.datetime_data(dtype)[0], column.kind)
+    if column.kind is Kind.BOOL and _only_bools(raw):  # JSON booleans: as the text path reads "True"/"False"
+        objects = raw.to_numpy()
+        present = ~pd.isna(objects)
+        values = np.where(present, (objects == True).astype("float64"), np.nan)  # noqa: E712
+        return values, present, values, ~present
+    if timestamp or dtype.kind not in "biuf":
+        return None
+    values = raw.to_numpy().astype(np.float64)
+    present = ~np.isnan(values) if dtype.kind == "f" else np.ones(len(values), dtype=bool)
+    if column.kind is Kind.BOOL:
+        values = np.where((values == 0.0) | (values == 1.0), values, np.nan)
+    return values, present, values, np.isnan(values)
+
+
+def _timestamps(ticks: np.ndarray, unit: str, kind: Kind) -> Parsed:
+    """Epoch ticks (NaT as int64 min) as `_parse_timestamp` reads a datetime column: to whole microseconds
+    (truncated, as `astype` does), null outside [MIN_TIMESTAMP, 2262-01-01), in nanoseconds, floored to
+    the day for dates."""
+    present = ticks != _NAT
+    micros = ticks // 1_000 if unit == "ns" else ticks
+    in_range = present & (micros >= _MIN_US) & (micros < _MAX_US)
+    values = np.where(in_range, micros * 1_000, _NAT)
+    if kind is Kind.DATE:
+        values = np.where(in_range, values // _DAY_NS * _DAY_NS, _NAT)
+    return pd.array(values.view("M8[ns]"), dtype=_UTC_NS), present, values, ~in_range
+
+
+_MIN_US = MIN_TIMESTAMP.value // 1_000
+_MAX_US = pd.Timestamp("2262-01-01", tz="UTC").value // 1_000
+
+
 def _problem_frame(table: str, rows: np.ndarray, column: str, reason: str) -> pd.DataFrame:
     return pd.DataFrame({"table": table, "row": rows, "column": column, "reason": reason})
+
+
+@functools.cache
+def _empty_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Built once: no problems and no rejects (what most requests give), to be copied."""
+    problems = _problem_frame("", np.zeros(0, dtype=np.int64), "", "")
+    return problems, pd.DataFrame(columns=["table", "row", "columns", "reason", "record"])
 
 
 # A problem found: the 1-based rows, the column(s) at fault and the reason. Checks collect these and each
@@ -172,15 +275,18 @@ _EXPECTED = {Kind.INT: "an integer", Kind.FLOAT: "a number", Kind.BOOL: "true/fa
              Kind.DATE: "an ISO 8601 date after 2000-01-01", Kind.STRING: "text"}
 
 
-def _present(raw: pd.Series, typed: pd.Series, column: Column) -> np.ndarray:
-    """Which raw values are given: not null and, for text, not blank once stripped."""
+def _present(raw: pd.Series, column: Column) -> np.ndarray:
+    """Which raw values of a non-text column are given: not null and, for text, not blank once stripped."""
     if raw.dtype.kind in "biufmM":  # only text can be blank; formatting typed columns as text took seconds
         return raw.notna().to_numpy()
-    if column.kind is Kind.STRING:  # the parsed text is the stripped text, null where blank
-        return typed.notna().to_numpy()
     if _only_bools(raw):  # True and False are never blank
         return raw.notna().to_numpy()
-    return (raw.notna() & (raw.astype("str").str.strip().str.len() > 0)).to_numpy(dtype=bool, na_value=False)
+    text = raw.astype("str")
+    arrow = _arrow_text(text)
+    if arrow is not None:  # null or blank: no characters once stripped
+        given = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arrow)), 0), False))
+        return given & ~pd.isna(raw.to_numpy()) if raw.dtype == object else given
+    return (raw.notna() & (text.str.strip().str.len() > 0)).to_numpy(dtype=bool, na_value=False)
 
 
 def _typed_values(typed: pd.Series) -> tuple[np.ndarray | None, np.ndarray]:
@@ -194,11 +300,10 @@ def _typed_values(typed: pd.Series) -> tuple[np.ndarray | None, np.ndarray]:
     return None, typed.isna().to_numpy(dtype=bool, na_value=True)
 
 
-def _column_problems(raw: pd.Series, typed: pd.Series, column: Column, now: pd.Timestamp, rows: np.ndarray,
+def _column_problems(raw: pd.Series, parsed: Parsed, column: Column, now: pd.Timestamp, rows: np.ndarray,
                      date_format: str | None = None) -> list[Found]:
     """Every check of one column, on numpy masks (pandas' per-operation cost dominated small tables)."""
-    present = _present(raw, typed, column)
-    values, missing = _typed_values(typed)
+    _, present, values, missing = parsed
     unparseable = present & missing
     expected = _EXPECTED[column.kind]
     timestamp = column.kind in (Kind.TIMESTAMP, Kind.DATE)
@@ -244,37 +349,62 @@ def _coerce(frame: pd.DataFrame, table: Table, now: pd.Timestamp | None, date_fo
             ) -> tuple[pd.DataFrame, list[Found]]:
     now = now or pd.Timestamp.now(tz="UTC")
     rows = np.arange(1, len(frame) + 1)
-    index = pd.RangeIndex(len(frame))
-    typed: dict[str, pd.Series] = {}
+    typed: dict[str, pd.api.extensions.ExtensionArray | np.ndarray] = {}
     found: list[Found] = []
     for column in table.columns:
         raw = frame[column.name] if column.name in frame.columns else None
         # absent, or optional and nothing but nulls (a JSON request's unset fields): typed nulls, nothing to check
-        if raw is None or (not column.required and raw.dtype == object and raw.isna().all()):
-            typed[column.name] = pd.Series(np.nan, index=index).astype(_dtype(column.kind))
+        if raw is None or (not column.required and _all_null(raw)):
+            typed[column.name] = _null_column(column.kind, len(frame))
             if raw is None and column.required and len(frame):
                 found.append((rows, column.name, "required column is missing"))
             continue
         if not isinstance(raw.index, pd.RangeIndex) or raw.index.start != 0 or raw.index.step != 1:
             raw = raw.reset_index(drop=True)
-        typed[column.name] = parse_column(raw, column, date_format)
-        found.extend(_column_problems(raw, typed[column.name], column, now, rows, date_format))
-    out = pd.DataFrame(typed).set_axis(pd.Index(rows, name="row"), axis=0)
+        parsed = _parse(raw, column, date_format)
+        typed[column.name] = parsed[0]
+        found.extend(_column_problems(raw, parsed, column, now, rows, date_format))
     if table.key:
-        found.append(_duplicate_key_problems(out, table))
-    return out, found
+        found.append(_duplicate_key_problems(typed, rows, table))
+    return pd.DataFrame(typed, index=pd.Index(rows, name="row"), copy=False), found
 
 
-def _duplicate_key_problems(typed: pd.DataFrame, table: Table) -> Found:
+def _all_null(raw: pd.Series) -> bool:
+    """Nothing but nulls in an object or Arrow text column (a JSON request's unset fields)."""
+    if raw.dtype == object:
+        return bool(pd.isna(raw.to_numpy()).all())
+    arrow = _arrow_text(raw)
+    return arrow is not None and arrow.null_count == len(arrow)
+
+
+def _null_column(kind: Kind, length: int) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A typed column of nulls (a copy: callers may write into the tables they get)."""
+    return _null_array(kind, length).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _null_array(kind: Kind, length: int) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    if kind is Kind.STRING:
+        return pd.array(np.full(length, np.nan, dtype=object), dtype="str")
+    if kind in (Kind.TIMESTAMP, Kind.DATE):
+        return pd.array(np.full(length, _NAT).view("M8[ns]"), dtype=_UTC_NS)
+    return np.full(length, np.nan)
+
+
+def _duplicate_key_problems(typed: dict[str, pd.api.extensions.ExtensionArray | np.ndarray], rows: np.ndarray,
+                            table: Table) -> Found:
+    """Rows whose key (all parts known) repeats an earlier row's, from the typed columns."""
     key = list(table.key)
-    codes = [pd.factorize(typed[name])[0] for name in key]
-    known = np.logical_and.reduce([c >= 0 for c in codes])
-    combined = codes[0].astype(np.int64)
-    for more in codes[1:]:  # mixed radix over the codes: one integer per key, nulls never collide with values
-        combined = combined * (int(more.max(initial=0)) + 2) + (more + 1)
-    duplicated = np.ones(len(combined), dtype=bool)
-    duplicated[np.unique(combined, return_index=True)[1]] = False
-    return typed.index.to_numpy()[duplicated & known], ",".join(key), _duplicate_reason(table)
+    duplicated = np.zeros(len(rows), dtype=bool)
+    if len(rows) > 1:
+        codes = [key_codes(typed[name]) for name in key]
+        combined = codes[0].astype(np.int64)
+        for more in codes[1:]:  # mixed radix over the codes: one integer per key, nulls never collide with values
+            combined = combined * (int(more.max(initial=0)) + 2) + (more + 1)
+        duplicated[:] = True
+        duplicated[np.unique(combined, return_index=True)[1]] = False
+        duplicated &= np.logical_and.reduce([c >= 0 for c in codes])
+    return rows[duplicated], ",".join(key), _duplicate_reason(table)
 
 
 def _duplicate_reason(table: Table) -> str:
@@ -311,7 +441,7 @@ def _foreign_key_problems(child: pd.DataFrame, table: Table, valid: dict[str, pd
             continue  # an absent parent table is a coverage gap, not a broken row
         columns, parent_columns = list(fk.columns), list(fk.ref_columns)
         orphan = ~_key_in(child, columns, valid[fk.table], parent_columns)
-        orphan &= child[columns].notna().all(axis=1).to_numpy()
+        orphan &= np.logical_and.reduce([~np.asarray(child[c].array.isna(), dtype=bool) for c in columns])
         if not orphan.any():
             continue
         rejected = orphan & _key_in(child, columns, parsed[fk.table], parent_columns)
@@ -323,29 +453,28 @@ def _foreign_key_problems(child: pd.DataFrame, table: Table, valid: dict[str, pd
     return found
 
 
+def _ticks(column: pd.Series) -> np.ndarray:
+    """A typed timestamp column as int64 nanoseconds, NaT as int64 min."""
+    return column.array.asi8
+
+
 def _lookup(child: pd.DataFrame, key: str, parent: pd.DataFrame | None, parent_key: str, value: str) -> np.ndarray:
     """The parent's `value` (int64 nanoseconds, NaT where there is no parent) of each child row, by the
     first parent row with the child's key."""
-    nat = np.iinfo(np.int64).min
     if parent is None or parent.empty:
-        return np.full(len(child), nat, dtype=np.int64)
-    keys = parent[parent_key]
-    first = ~keys.duplicated(keep="first").to_numpy()
-    where = pd.Index(keys[first]).get_indexer(child[key])
-    values = np.append(parent[value].array.as_unit("ns").asi8[first], nat)
-    return values[where]
+        return np.full(len(child), _NAT, dtype=np.int64)
+    where = positions_in(child[key], parent[parent_key])  # the first parent row of each key
+    return np.append(_ticks(parent[value]), _NAT)[where]
 
 
 def _before(later: pd.Series, earlier: np.ndarray) -> np.ndarray:
     """later < earlier, both known (NaT compares false)."""
-    nat = np.iinfo(np.int64).min
-    values = later.array.as_unit("ns").asi8
-    return (values != nat) & (earlier != nat) & (values < earlier)
+    values = _ticks(later)
+    return (values != _NAT) & (earlier != _NAT) & (values < earlier)
 
 
 def _floor_day(values: np.ndarray) -> np.ndarray:
-    nat, day = np.iinfo(np.int64).min, 86_400 * 10**9
-    return np.where(values == nat, nat, values // day * day)
+    return np.where(values == _NAT, _NAT, values // _DAY_NS * _DAY_NS)
 
 
 def _time_order_problems(name: str, typed: pd.DataFrame, valid: dict[str, pd.DataFrame]) -> list[Found]:
@@ -362,14 +491,14 @@ def _time_order_problems(name: str, typed: pd.DataFrame, valid: dict[str, pd.Dat
         posted = _lookup(typed, "post_id", valid.get("posts"), "post_id", "posted_at")
         rules.append(("created_at", _before(typed["created_at"], posted), "comment dated before its post"))
     if name == "campaigns":
-        rules.append(("end_date", _before(typed["end_date"], typed["start_date"].array.as_unit("ns").asi8),
+        rules.append(("end_date", _before(typed["end_date"], _ticks(typed["start_date"])),
                       "campaign ends before it starts"))
     return [(typed.index.to_numpy()[bad], column, reason) for column, bad, reason in rules if bad.any()]
 
 
 def _reject_rows(raw: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
     if problems.empty:
-        return pd.DataFrame(columns=["table", "row", "columns", "reason", "record"])
+        return _empty_frames()[1].copy()
     grouped = problems.groupby(["table", "row"], sort=True).agg(
         columns=("column", lambda c: ",".join(dict.fromkeys(c))),
         reason=("reason", lambda r: "; ".join(dict.fromkeys(r))),
@@ -393,7 +522,7 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | Non
     parsed: dict[str, pd.DataFrame] = {}
     all_problems: list[pd.DataFrame] = []
     all_rejects: list[pd.DataFrame] = []
-    counts = []
+    counts: dict[str, list] = {"table": [], "rows_in": [], "valid": [], "rejected": []}
     for name in VALIDATION_ORDER:
         if name not in raw_tables:
             continue
@@ -407,11 +536,14 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], now: pd.Timestamp | Non
         if found:  # a frame per table only where there are problems: most tables of a request have none
             all_problems.append(_problems_frame(name, found))
             all_rejects.append(_reject_rows(raw_tables[name], all_problems[-1]))
-        counts.append({"table": name, "rows_in": len(typed), "valid": len(valid[name]), "rejected": len(bad_rows)})
-    problems = (pd.concat(all_problems, ignore_index=True) if all_problems
-                else _problem_frame("", np.zeros(0, dtype=np.int64), "", ""))
-    rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else _reject_rows(pd.DataFrame(), problems)
-    return ValidationResult(valid, problems, rejects, pd.DataFrame(counts, columns=["table", "rows_in", "valid", "rejected"]))
+        for key, value in zip(counts, (name, len(typed), len(valid[name]), len(bad_rows))):
+            counts[key].append(value)
+    if not all_problems:
+        problems, rejects = (frame.copy() for frame in _empty_frames())
+    else:
+        problems, rejects = pd.concat(all_problems, ignore_index=True), pd.concat(all_rejects, ignore_index=True)
+    return ValidationResult(valid, problems, rejects,
+                            pd.DataFrame(counts) if counts["table"] else pd.DataFrame(columns=list(counts)))
 
 
 def summarise_problems(problems: pd.DataFrame, examples: int = 3) -> pd.DataFrame:
