@@ -13,7 +13,10 @@ import pytest
 
 from authfit.contract.io import read_raw_tables, write_tables
 from authfit.scoring.partition import (
+    KEY_SCHEMA,
     WORK_SUFFIX,
+    duplicate_rows,
+    id_hashes,
     in_input_order,
     iter_batches,
     load_bucket,
@@ -122,3 +125,23 @@ def test_parquet_batches_hold_one_batch_not_every_row_group_read(tmp_path):
         del batch
     assert rows == 1_600_000
     assert max(peaks) < 40 << 20, f"{max(peaks) >> 20} MB held while reading 20,000-row batches"
+
+
+def test_duplicate_keys_are_told_by_the_key_not_by_its_hash(tmp_path):
+    """Rows are only compared when their key hashes repeat: two distinct keys sharing a hash are both kept,
+    and a repeated key is a duplicate from its second row on, in each key bucket."""
+    first = tmp_path / f"00000{WORK_SUFFIX}"
+    with pa.OSFile(str(first), "wb") as sink, pa.ipc.new_file(sink, KEY_SCHEMA) as writer:
+        writer.write_table(pa.table({"key": ["a", "b", "a", "c", "a"], "hash": pa.array([7, 7, 7, 9, 7], pa.uint64()),
+                                     "row": [2, 3, 5, 8, 13]}, schema=KEY_SCHEMA))
+    second = tmp_path / f"00001{WORK_SUFFIX}"
+    with pa.OSFile(str(second), "wb") as sink, pa.ipc.new_file(sink, KEY_SCHEMA) as writer:
+        writer.write_table(pa.table({"key": ["d", "d"], "hash": pa.array([1, 1], pa.uint64()), "row": [4, 6]},
+                                    schema=KEY_SCHEMA))
+    assert duplicate_rows([first, second]).tolist() == [5, 6, 13]
+
+
+def test_key_hashes_do_not_depend_on_finding_the_distinct_ids_first():
+    ids = pd.Series(["p1", None, "p2", "p1", "x" * 40, None], dtype="str")
+    np.testing.assert_array_equal(id_hashes(ids, repeated=False), id_hashes(ids))
+    assert len(set(id_hashes(ids).tolist())) == 4  # null hashes as the empty id, the same for both

@@ -53,6 +53,9 @@ PARQUET_READ_BUFFER = 1 << 20
 # Work files are read once, soon, on the same disk: Arrow IPC files, uncompressed, are written and read
 # back as the Arrow buffers they hold, without the encoding and decoding of Parquet.
 WORK_SUFFIX = ".arrow"
+# A key bucket: the key as the validator parses it, its hash (duplicates are looked for among the rows whose
+# hash repeats) and its row number
+KEY_SCHEMA = pa.schema([("key", pa.large_string()), ("hash", pa.uint64()), ("row", pa.int64())])
 
 
 @dataclass(frozen=True)
@@ -137,10 +140,12 @@ def parsed_ids(batch: pa.Table, table: str, column: str) -> pd.Series:
     return parse_column(batch.column(column).to_pandas(), TABLES[table].column(column))
 
 
-def id_hashes(ids: pd.Series) -> np.ndarray:
+def id_hashes(ids: pd.Series, repeated: bool = True) -> np.ndarray:
     """A stable 64-bit hash per id (the same in every process and run); null hashes as the empty id.
-    Ids repeat (an account's posts, a post's comments): hashing the distinct ones once is much faster."""
-    return pd.util.hash_pandas_object(ids.fillna(""), index=False, categorize=True).to_numpy()
+    Routing ids repeat (an account's posts, a post's comments): hashing the distinct ones once is much
+    faster. Keys are mostly distinct (`repeated=False`): finding the distinct ones first only adds work.
+    The hashes are the same either way."""
+    return pd.util.hash_pandas_object(ids.fillna(""), index=False, categorize=repeated).to_numpy()
 
 
 def _bucket(hashes: np.ndarray, n_buckets: int) -> np.ndarray:
@@ -197,9 +202,10 @@ class BucketWriters:
     def write(self, batch: pa.Table, buckets: np.ndarray) -> None:
         order = np.argsort(buckets, kind="stable")  # stable: rows stay in input order within a bucket
         bounds = np.searchsorted(buckets[order], np.arange(len(self.writers) + 1))
+        ordered = batch.take(order)  # one gather; each bucket's rows are then a zero-copy slice of it
         for bucket, writer in enumerate(self.writers):
             if bounds[bucket + 1] > bounds[bucket]:
-                writer.write_table(batch.take(order[bounds[bucket]:bounds[bucket + 1]]))
+                writer.write_table(ordered.slice(bounds[bucket], bounds[bucket + 1] - bounds[bucket]))
 
 
 # ------------------------------------------------------------------ partitioning
@@ -213,13 +219,12 @@ def _partition_table(data: Path, work: Path, name: str, n_buckets: int, routes: 
     schema = file_schema(path)
     targets = ([work / "shared" / f"{name}{WORK_SUFFIX}"] if name in SHARED else
                [work / f"bucket-{b:05d}" / f"{name}{WORK_SUFFIX}" for b in range(n_buckets)])
-    key_schema = pa.schema([("key", pa.large_string()), ("row", pa.int64())])
     post_routes: list[tuple[np.ndarray, np.ndarray]] = []
     start = 0
     with ExitStack() as stack:
         writers = BucketWriters(stack, targets, schema.append(pa.field(ROW, pa.int64())))
         keys = (BucketWriters(stack, [work / "keys" / name / f"{b:05d}{WORK_SUFFIX}" for b in range(n_buckets)],
-                              key_schema) if name in GLOBAL_KEYS else None)
+                              KEY_SCHEMA) if name in GLOBAL_KEYS else None)
         for batch in iter_batches(path, schema, batch_rows):
             rows = np.arange(start + 1, start + batch.num_rows + 1, dtype=np.int64)
             start += batch.num_rows
@@ -231,27 +236,32 @@ def _partition_table(data: Path, work: Path, name: str, n_buckets: int, routes: 
             else:
                 buckets = buckets_of(parsed_ids(batch, name, ROUTE.get(name, "post_id")), n_buckets)
             writers.write(batch, buckets)
+            if keys is None:
+                continue
+            key = parsed_ids(batch, name, GLOBAL_KEYS[name])  # posts: the post id, hashed once for both uses
+            present = key.notna().to_numpy()
+            hashes = id_hashes(key[present], repeated=False)
             if name == "posts":
-                post_ids = parsed_ids(batch, name, "post_id")
-                present = post_ids.notna().to_numpy()
-                post_routes.append((id_hashes(post_ids[present]), buckets[present]))
-            if keys is not None:
-                key = parsed_ids(batch, name, GLOBAL_KEYS[name])
-                present = key.notna().to_numpy()
-                keys.write(pa.table({"key": pa.array(key[present].to_numpy(dtype=object), pa.large_string()),
-                                     "row": pa.array(rows[present])}, schema=key_schema),
-                           buckets_of(key[present], n_buckets))
+                post_routes.append((hashes, buckets[present]))
+            keys.write(pa.table({"key": pa.array(key[present].array, pa.large_string()),
+                                 "hash": pa.array(hashes), "row": pa.array(rows[present])}, schema=KEY_SCHEMA),
+                       _bucket(hashes, n_buckets))
     log.info("partitioned %s: %d rows into %d buckets", name, start, len(targets))
     return post_routes
 
 
 def duplicate_rows(key_files: list[Path]) -> np.ndarray:
     """Rows whose key an earlier row holds, over all key buckets: each key lives in one key bucket, in row
-    order, so a bucket at a time suffices."""
+    order, so a bucket at a time suffices. Only the rows whose key hash repeats can hold a repeated key;
+    their keys themselves are compared, so a shared hash never makes a duplicate."""
     found = []
     for path in key_files:
-        keys = pd.read_feather(path)
-        found.append(keys.loc[keys["key"].duplicated(keep="first"), "row"].to_numpy(dtype=np.int64))
+        with pa.OSFile(str(path)) as source:
+            keys = pa.ipc.open_file(source).read_all()
+        maybe = pd.Series(keys.column("hash").to_numpy()).duplicated(keep=False).to_numpy()
+        if maybe.any():
+            candidates = keys.filter(pa.array(maybe)).to_pandas()
+            found.append(candidates.loc[candidates["key"].duplicated(keep="first"), "row"].to_numpy(dtype=np.int64))
     return np.sort(np.concatenate(found)) if found else np.empty(0, np.int64)
 
 
