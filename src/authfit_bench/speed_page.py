@@ -6,7 +6,8 @@ ratios of each run given.
     python -m authfit_bench.scoring_speed --service-ratios MODELS --save results/speed/ratios-new-1.json
     python -m authfit_bench.speed_page --json results/speed/*.json --doc docs/speed-stages.md [--check]
 
-A file may also be the whole `make bench-scoring` output (its `request_stages`). Ratio runs are labelled by
+A file may also be the whole `make bench-scoring` output: its headline figures get a row, its
+`request_stages` a profile. Ratio runs are labelled by
 their file name, in the order given.
 """
 
@@ -56,6 +57,32 @@ def ratio_table(runs: list[tuple[str, dict[str, Any]]]) -> list[str]:
     return lines
 
 
+# The headline figures of a whole `make bench-scoring` output and the issue's target for each.
+HEADLINE_COLUMNS = (
+    ("service_p50_ms", "precomputed p50 ms (< 5)", "{:.2f}"),
+    ("service_p99_ms", "precomputed p99 ms (< 20)", "{:.2f}"),
+    ("latency_ratio_vs_mlflow", "mlflow serve p50 / ours (>= 10)", "{:.1f}"),
+    ("scorer_vs_booster_throughput_ratio", "Scorer / Booster (>= 0.8)", "{:.2f}"),
+    ("service_raw_p50_ms", "raw p50 ms", "{:.0f}"),
+    ("raw_p50_over_precomputed_p50", "raw / precomputed (<= 10)", "{:.0f}"),
+    ("end_to_end_vs_features_ratio", "end-to-end / features (>= 0.6)", "{:.3f}"),
+    ("end_to_end_vs_features_cpu_ratio", "the same by CPU", "{:.3f}"),
+    ("batch_time_ratio_4x", "4x time (<= 4.4)", "{:.2f}"),
+    ("peak_rss_ratio_4x", "4x peak memory (<= 1.2)", "{:.2f}"),
+)
+
+
+def headline_table(runs: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """One row per whole `make bench-scoring` output: the figures the issue sets targets for."""
+    lines = ["| run | " + " | ".join(label for _, label, _ in HEADLINE_COLUMNS) + " |",
+             "|---|" + "---:|" * len(HEADLINE_COLUMNS)]
+    for name, figures in runs:
+        figures = {**figures, "raw_p50_over_precomputed_p50": figures["service_raw_p50_ms"] / figures["service_p50_ms"]}
+        cells = [form.format(figures[key]) if key in figures else "" for key, _, form in HEADLINE_COLUMNS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def load_table(runs: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """The load test's runs (`authfit_bench.loadtest` JSON): throughput, server CPU and p50 per endpoint."""
     endpoints = ("/v1/accounts/score", "/v1/features/score", "/v1/influencers/score")
@@ -74,8 +101,11 @@ def render(files: list[Path]) -> str:
     profiles: list[tuple[str, dict[str, Any], str]] = []
     runs: list[tuple[str, dict[str, Any]]] = []
     loads: list[tuple[str, dict[str, Any]]] = []
+    whole: list[tuple[str, dict[str, Any]]] = []
     for path in files:
         data = json.loads(path.read_text())
+        if "end_to_end_vs_features_ratio" in data and "service_raw_p50_ms" in data:
+            whole.append((path.stem, data))
         if "requests_per_s" in data:
             loads.append((path.stem, data))
         if "request_stages" in data:
@@ -97,6 +127,10 @@ def render(files: list[Path]) -> str:
         if "load" in stages:
             lines += [f"Loading the model set took {stages['load'].get('Scorer.load', float('nan')):.0f} "
                       f"ms and warming it {stages['load'].get('warm', float('nan')):.0f} ms.", ""]
+    if whole:
+        lines += ["## Whole `make bench-scoring` runs", "",
+                  "Each row one run of `python -m authfit_bench.scoring_speed` (what `make bench-scoring` runs); "
+                  "targets in brackets.", "", *headline_table(whole), ""]
     if runs:
         lines += ["## Through HTTP", "",
                   "`--service-ratios`: one `authfit serve` per run, sequential calls; targets in brackets.", "",

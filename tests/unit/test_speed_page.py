@@ -44,3 +44,13 @@ def test_load_test_runs_get_a_row_each(tmp_path):
                          "/v1/features/score": {"latency_ms": {"p50": 48.2}}}})
     row = next(line for line in render([run]).splitlines() if line.startswith("| load-new |"))
     assert row == "| load-new | 2 | 3000 | 107.7 | 8.5 | 80 | 48 | nan | 0 | 0.2 |"
+
+
+def test_a_whole_bench_run_gets_its_headline_figures_and_the_raw_ratio(tmp_path):
+    run = _write(tmp_path / "bench-new.json", {
+        "service_p50_ms": 1.6, "service_p99_ms": 2.4, "latency_ratio_vs_mlflow": 8.7,
+        "scorer_vs_booster_throughput_ratio": 0.97, "service_raw_p50_ms": 48.0,
+        "end_to_end_vs_features_ratio": 0.587, "end_to_end_vs_features_cpu_ratio": 0.594,
+        "batch_time_ratio_4x": 3.06, "peak_rss_ratio_4x": 1.09})
+    row = next(line for line in render([run]).splitlines() if line.startswith("| bench-new |"))
+    assert row == "| bench-new | 1.60 | 2.40 | 8.7 | 0.97 | 48 | 30 | 0.587 | 0.594 | 3.06 | 1.09 |"
