@@ -181,6 +181,18 @@ def test_an_explicit_date_format_reads_day_month_dates():
     assert result.rejects["row"].tolist() == [3] and "format %d/%m/%Y" in result.rejects["reason"].iloc[0]
 
 
+@pytest.mark.parametrize("date_format", ["%d/%m/%Y", None])
+def test_a_retried_timestamp_with_nanoseconds_is_read_to_the_microsecond(date_format):
+    # The fallback parsers give nanoseconds; writing them into the first parser's microsecond column raised
+    # a TypeError that stopped the whole run.
+    second = "2018-07-10T08:00:00.123456789Z" if date_format else "Jul 10 2018 08:00:00.123456789"
+    accounts = _accounts(account_id=["a", "b"], follower_count=["1", "2"], created_at=["09/07/2018", second])
+    result = validate_tables({"accounts": accounts}, now=NOW, date_format=date_format)
+    kept = result.tables["accounts"].set_index("account_id")["created_at"]
+    assert kept["b"] == pd.Timestamp("2018-07-10 08:00:00.123456", tz="UTC")
+    assert result.rejects["row"].tolist() == ([] if date_format else [1])
+
+
 @pytest.mark.parametrize("table,column", [("accounts", "follower_count"), ("posts", "like_count"),
                                           ("offers", "cost")])
 def test_values_beyond_the_contract_bounds_are_rejected(table, column):

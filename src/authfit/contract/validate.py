@@ -117,15 +117,21 @@ def _parse_text_timestamp(text: pd.Series, date_format: str | None) -> pd.Series
     element only when they cannot be misread: a month named in words or the year first, never numeric
     day/month dates (NUMERIC_DAY_MONTH), which stay null."""
     first = date_format or "ISO8601"
-    parsed = pd.to_datetime(text, utc=True, format=first, errors="coerce").astype("datetime64[us, UTC]")
+    parsed = _utc_micros(pd.to_datetime(text, utc=True, format=first, errors="coerce"))
     retry = parsed.isna() & text.notna()
     if retry.any() and date_format is not None:
-        parsed.loc[retry] = pd.to_datetime(text[retry], utc=True, format="ISO8601", errors="coerce")
+        parsed.loc[retry] = _utc_micros(pd.to_datetime(text[retry], utc=True, format="ISO8601", errors="coerce"))
     elif retry.any():  # rare non-ISO spellings; per-element parsing only for those
         retry &= ~text.str.match(NUMERIC_DAY_MONTH, na=False)
         if retry.any():
-            parsed.loc[retry] = pd.to_datetime(text[retry], utc=True, format="mixed", errors="coerce")
+            parsed.loc[retry] = _utc_micros(pd.to_datetime(text[retry], utc=True, format="mixed", errors="coerce"))
     return parsed
+
+
+def _utc_micros(parsed: pd.Series) -> pd.Series:
+    """Parsed timestamps in whole microseconds: every parser's result in one unit, so a retried value with
+    nanoseconds fits the column the first parser made (it was refused with a TypeError)."""
+    return parsed.astype("datetime64[us, UTC]")
 
 
 def _stripped_text(text: pd.Series) -> pd.api.extensions.ExtensionArray:
