@@ -20,6 +20,15 @@ def as_utc(moment: pd.Timestamp | str) -> pd.Timestamp:
 
 
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+NAT_NS = np.iinfo(np.int64).min  # NaT as int64 ticks: smaller than any time, so never after one
+DAY_NS = 86_400 * 10**9
+
+
+def epoch_ns(times: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch (UTC) of a timestamp column in any unit; NaT as `NAT_NS`."""
+    if not isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = pd.to_datetime(times, utc=True)
+    return np.asarray(times.array.as_unit("ns").asi8)
 
 
 def _not_after(frame: pd.DataFrame, column: str, as_of: pd.Timestamp) -> np.ndarray:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
+from authfit.features.asof import per_second
 from authfit.features.growth import padded_series, step_t
 from authfit.features.registry import FeatureSpec
 from authfit.features.text_normalise import (
@@ -143,9 +144,6 @@ class _Frame:
         return len(self.accounts)
 
 
-_PERIODS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
-
-
 def _seconds(values: pd.Series) -> np.ndarray:
     """Seconds since the epoch (NaN where missing), as `(t - epoch).dt.total_seconds()` gives them: the
     integer count in the column's own unit over that unit's periods per second."""
@@ -153,7 +151,7 @@ def _seconds(values: pd.Series) -> np.ndarray:
         values = pd.to_datetime(values, utc=True)
     stamps = values.array
     ticks = stamps.asi8
-    out = ticks / _PERIODS_PER_SECOND[stamps.unit]
+    out = ticks / per_second(stamps.unit)
     out[stamps.isna()] = np.nan
     return out
 

@@ -11,13 +11,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
-from authfit.features.asof import as_utc
+from authfit.features.asof import NAT_NS, as_utc, epoch_ns
 from authfit.contract.keys import positions_in
 from authfit.features.registry import FeatureSpec
 
 FAMILY = "engagement"
 _EPS = 1e-6
-_NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
 
 
 class EngagementSettings(BaseModel):
@@ -135,13 +134,6 @@ class EngagementBenchmark(TransformerMixin, BaseEstimator):
         return self.expected_rate(X["follower_count"])[:, None]
 
 
-def _utc_ns(times: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch (UTC) per value; NaT is the smallest int64, so it is never after a time."""
-    if not isinstance(times.dtype, pd.DatetimeTZDtype):
-        times = pd.to_datetime(times, utc=True)
-    return times.array.as_unit("ns").asi8
-
-
 def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
     return frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
 
@@ -153,8 +145,8 @@ def followers_as_of(accounts: pd.DataFrame, history: pd.DataFrame | None, as_of:
     followers = _floats(accounts, "follower_count")
     if history is not None and len(history):
         codes = positions_in(history["account_id"], ids)
-        date, count = _utc_ns(history["date"]), _floats(history, "follower_count")
-        known = (date <= as_utc(as_of).value) & (date != _NAT) & ~np.isnan(count) & (codes >= 0)
+        date, count = epoch_ns(history["date"]), _floats(history, "follower_count")
+        known = (date <= as_utc(as_of).value) & (date != NAT_NS) & ~np.isnan(count) & (codes >= 0)
         codes, date, count = codes[known], date[known], count[known]
         order = np.lexsort((date, codes))  # stable: of snapshots at the same time the last given wins
         codes, count = codes[order], count[order]
@@ -217,7 +209,7 @@ def post_window(
     end = as_utc(as_of)
     start = (end - pd.Timedelta(days=settings.window_days)).value
     codes = positions_in(posts["account_id"], followers.index)
-    posted = _utc_ns(posts["posted_at"])
+    posted = epoch_ns(posts["posted_at"])
     inside = (posted <= end.value) & (posted > start) & (codes >= 0)
     rows = np.flatnonzero(inside)
     # Newest first within each account; of posts at the same time the earlier row comes first.

@@ -16,8 +16,9 @@ from numba import njit
 from numpy.lib.stride_tricks import sliding_window_view
 from pydantic import BaseModel, ConfigDict, Field
 
-from authfit.features.asof import as_utc
+from authfit.features.asof import DAY_NS, NAT_NS, as_utc, epoch_ns
 from authfit.contract.keys import positions_in
+from authfit.features.engagement import group_medians
 from authfit.features.registry import FeatureSpec
 
 FAMILY = "growth"
@@ -133,15 +134,6 @@ FEATURES: tuple[FeatureSpec, ...] = (
 )
 
 
-_DAY_NS = 86_400 * 10**9
-_NAT = np.iinfo(np.int64).min
-
-
-def _ns(times: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch of a datetime column (any unit); NaT as int64 min."""
-    return np.asarray(times.array.as_unit("ns").asi8)
-
-
 def _grid_start_ns(as_of: pd.Timestamp, n_days: int) -> int:
     """Nanoseconds of the first grid day: the n_days ending at as_of's day."""
     return int((as_of.normalize() - pd.Timedelta(days=n_days - 1)).value)
@@ -156,12 +148,19 @@ def daily_matrix(
 ) -> np.ndarray:
     """(len(accounts), n_days) values of `column` linearly interpolated per account onto the days ending at
     as_of; NaN outside each account's first..last snapshot. Of several snapshots on one day the last wins."""
-    times = _ns(history["date"])
-    acc = np.where(times != _NAT, positions_in(history["account_id"], accounts), -1)
-    day = (times - _grid_start_ns(as_of, n_days)) // _DAY_NS
-    order = np.lexsort((day, acc))  # stable: same-day snapshots keep their input order
-    values = history[column].to_numpy(dtype=np.float64)
-    return _sorted_grid(acc[order], day[order], values[order], len(accounts), n_days)
+    times = epoch_ns(history["date"])
+    acc = np.where(times != NAT_NS, positions_in(history["account_id"], accounts), -1)
+    order, acc, day = _grid_order(acc, times, as_of, n_days)
+    return _sorted_grid(acc, day, history[column].to_numpy(dtype=np.float64)[order], len(accounts), n_days)
+
+
+def _grid_order(acc: np.ndarray, times: np.ndarray, as_of: pd.Timestamp, n_days: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The snapshots' order by (account row, grid day), and their account rows and grid days in it
+    (stable: same-day snapshots keep their input order, so the last one given wins)."""
+    day = (times - _grid_start_ns(as_of, n_days)) // DAY_NS
+    order = np.lexsort((day, acc))
+    return order, acc[order], day[order]
 
 
 def _sorted_grid(acc: np.ndarray, day: np.ndarray, values: np.ndarray, n_accounts: int, n_days: int
@@ -413,25 +412,10 @@ def _forward_filled(values: np.ndarray) -> np.ndarray:
 def _median_likes_between(
     post_rows: np.ndarray, post_days: np.ndarray, likes: np.ndarray, low: np.ndarray, high: np.ndarray
 ) -> np.ndarray:
-    """Per account row: median likes of its posts on days in (low, high]; NaN without such posts. The posts
-    come sorted by (row, likes), without NaN likes."""
+    """Per account row: median likes of its posts on days in (low, high]; NaN without such posts."""
     with np.errstate(invalid="ignore"):
         inside = (post_days > low[post_rows]) & (post_days <= high[post_rows])
-    return _sorted_segment_median(post_rows[inside], likes[inside], len(low))
-
-
-def _sorted_segment_median(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
-    """Median of `values` per row in range(n_rows), NaN for rows without values; `values` sorted by
-    (row, value)."""
-    out = np.full(n_rows, np.nan)
-    if not len(values):
-        return out
-    counts = np.bincount(rows, minlength=n_rows)
-    start = np.cumsum(counts) - counts
-    has = counts > 0
-    low, high = start[has] + (counts[has] - 1) // 2, start[has] + counts[has] // 2
-    out[has] = (values[low] + values[high]) / 2.0
-    return out
+    return group_medians(post_rows[inside], likes[inside], len(low))
 
 
 def _log_ratio(after: np.ndarray, before: np.ndarray, plus: float = 0.0) -> np.ndarray:
@@ -445,11 +429,11 @@ def post_days(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(account row, grid day, like count, comment count) of every post of a known account at or before
     as_of, in posting order (stable); days count from the grid's first day."""
-    times = _ns(posts["posted_at"])
+    times = epoch_ns(posts["posted_at"])
     rows = positions_in(posts["account_id"], accounts)
-    keep = np.flatnonzero((times != _NAT) & (times <= as_of.value) & (rows >= 0))
+    keep = np.flatnonzero((times != NAT_NS) & (times <= as_of.value) & (rows >= 0))
     keep = keep[np.argsort(times[keep], kind="stable")]
-    days = ((times[keep] - grid_start_ns) // _DAY_NS).astype(np.float64)
+    days = ((times[keep] - grid_start_ns) // DAY_NS).astype(np.float64)
     likes = posts["like_count"].to_numpy(dtype=np.float64)[keep]
     return rows[keep], days, likes, posts["comment_count"].to_numpy(dtype=np.float64)[keep]
 
@@ -463,9 +447,6 @@ def like_gaps(
     """Follower growth that likes do not follow: around the largest spike, and over the last 90 days."""
     n_rows = followers.shape[0]
     rows, days, likes, _ = posts
-    known = ~np.isnan(likes)
-    order = np.lexsort((likes[known], rows[known]))
-    rows, days, likes = rows[known][order], days[known][order], likes[known][order]
     start, end = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
     start[best.rows], end[best.rows] = best.start, best.end
     before = _median_likes_between(rows, days, likes, start - like_window, start)
@@ -552,7 +533,7 @@ def engagement_steps(
 def _account_rows(ids: pd.Series, times: np.ndarray, as_of: pd.Timestamp) -> tuple[pd.Index, np.ndarray]:
     """(sorted distinct `ids` with a time (ns) at or before as_of, row of each id among them or -1)."""
     codes, uniques = ids.factorize()  # sorting the uniques in numpy after costs less than sort=True
-    codes = np.where((times != _NAT) & (times <= as_of.value), codes, -1)
+    codes = np.where((times != NAT_NS) & (times <= as_of.value), codes, -1)
     kept = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
     kept = kept[np.argsort(uniques.to_numpy()[kept], kind="stable")]
     row_of_code = np.full(len(uniques) + 1, -1)  # the last slot answers code -1
@@ -570,12 +551,9 @@ def growth_features(
     settings = settings or GrowthSettings()
     as_of = as_utc(as_of)
     n_days = settings.lookback_days + 1
-    grid_start = _grid_start_ns(as_of, n_days)
-    times = _ns(history["date"])
+    times = epoch_ns(history["date"])
     accounts, acc = _account_rows(history["account_id"], times, as_of)
-    day = (times - grid_start) // _DAY_NS
-    order = np.lexsort((day, acc))  # stable: same-day snapshots keep their input order
-    acc, day = acc[order], day[order]
+    order, acc, day = _grid_order(acc, times, as_of, n_days)
     n_rows = len(accounts)
     followers, following = (
         _sorted_grid(acc, day, history[column].to_numpy(dtype=np.float64)[order], n_rows, n_days)
@@ -586,7 +564,7 @@ def growth_features(
     if posts is None:
         post_data = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
     else:
-        post_data = post_days(posts, accounts, as_of, grid_start)
+        post_data = post_days(posts, accounts, as_of, _grid_start_ns(as_of, n_days))
     columns = {
         **growth_rates(followers),
         **spike_features(followers, z, best, settings),
