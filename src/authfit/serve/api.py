@@ -42,7 +42,6 @@ from authfit.serve.schemas import (
     InfluencersResponse,
     ModelInfo,
     ServiceSettings,
-    accounts_frame,
     influencer_tables,
     records,
 )
@@ -89,7 +88,7 @@ def warm(scorer: Any) -> Any:
     _json(InfluencersResponse(model_version=scorer.model_version, influencers=records(result.influencers),
                               rejects=records(result.rejects)))
     if getattr(scorer, "account", None) is not None:
-        records(scorer.score_accounts(accounts_frame(accounts)))
+        accounts_json(scorer.model_version, accounts, scorer.account_scores(profile_frame(accounts)))
     gc.collect()
     gc.freeze()
     return scorer
